@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import * as yaml from 'js-yaml';
+import { DEFAULT_HELM_VERSION, parseInputs } from '../../src/inputs.js';
+
+const ACTION = yaml.load(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+};
+
+/** The inputs as the runner passes them: action.yml defaults, then the step's `with:`. */
+function source(given: Record<string, string>) {
+  return (name: string) => {
+    if (!(name in ACTION.inputs))
+      throw new Error(`the parser read '${name}', which action.yml does not declare`);
+    return given[name] ?? ACTION.inputs[name]?.default ?? '';
+  };
+}
+
+const MINIMAL = { release: 'lily-a', 'chart-version': '0.1.4' };
+
+function parse(given: Record<string, string>) {
+  return parseInputs(source({ ...MINIMAL, ...given }));
+}
+
+describe('parseInputs', () => {
+  it('turns the minimal inputs into settings with the documented defaults', () => {
+    const { settings, errors } = parse({});
+    assert.deepEqual(errors, []);
+    assert.ok(settings);
+    assert.equal(settings.release, 'lily-a');
+    assert.equal(settings.namespace, 'default');
+    assert.deepEqual(settings.chart, { kind: 'repo', name: 'lily' });
+    assert.equal(settings.repo.url, 'https://filecoin-project.github.io/helm-charts');
+    assert.equal(settings.repo.name, 'filecoin');
+    assert.equal(settings.helm.version, DEFAULT_HELM_VERSION);
+    assert.equal(settings.helm.downloadBaseUrl, 'https://get.helm.sh');
+    assert.equal(settings.wait, true);
+    assert.equal(settings.atomic, false);
+    assert.equal(settings.timeout, '10m');
+    assert.equal(settings.timeoutMs, 600_000);
+    assert.equal(settings.database, undefined);
+  });
+
+  it('gives the same settings whether action.yml supplies the defaults or not', () => {
+    const withDefaults = parseInputs(source(MINIMAL)).settings;
+    const bare = parseInputs((name) => (MINIMAL as Record<string, string>)[name] ?? '').settings;
+    assert.deepEqual(bare, withDefaults);
+  });
+
+  it('composes the database URL from parts, percent-encoding user and password', () => {
+    const { settings, secrets } = parse({
+      'database-host': 'db.example.com',
+      'database-name': 'chain',
+      'database-user': 'lily@ops',
+      'database-password': 'p@ss:w/o?r#d%+ x',
+    });
+    const db = settings?.database;
+    assert.ok(db);
+    assert.equal(
+      db.url,
+      'postgres://lily%40ops:p%40ss%3Aw%2Fo%3Fr%23d%25%2B%20x@db.example.com:5432/chain?sslmode=require',
+    );
+    assert.equal(db.secretName, 'lily-a-lily-db');
+    assert.equal(db.secretKey, 'url');
+    assert.equal(db.storageName, 'db');
+    assert.equal(db.valuesPath, 'auto');
+    for (const form of ['p@ss:w/o?r#d%+ x', 'p%40ss%3Aw%2Fo%3Fr%23d%25%2B%20x', db.url]) {
+      assert.ok(secrets.includes(form), `secrets include ${form}`);
+    }
+  });
+
+  it('collects the credentials inside a base64 kubeconfig as secrets', () => {
+    const kubeconfig = Buffer.from(
+      'apiVersion: v1\nclusters: [{name: c, cluster: {server: "https://k"}}]\ncontexts: [{name: ctx, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {token: canary-token-123}}]\n',
+    ).toString('base64');
+    const { settings, secrets } = parse({ kubeconfig, 'kube-context': 'ctx' });
+    assert.ok(settings?.kubeconfig?.includes('canary-token-123'));
+    assert.ok(secrets.includes('canary-token-123'));
+    assert.ok(secrets.includes(kubeconfig));
+  });
+
+  it('takes chart references of the three kinds', () => {
+    assert.deepEqual(parse({ chart: 'oci://ghcr.io/org/lily' }).settings?.chart, {
+      kind: 'oci',
+      url: 'oci://ghcr.io/org/lily',
+    });
+    assert.deepEqual(parse({ chart: './charts/lily' }).settings?.chart, {
+      kind: 'local',
+      path: './charts/lily',
+    });
+    assert.deepEqual(parse({ chart: 'lily-1.0.0.tgz' }).settings?.chart, {
+      kind: 'local',
+      path: 'lily-1.0.0.tgz',
+    });
+  });
+
+  it('accepts prerelease chart versions, a leading v, latest, and helm versions with or without v', () => {
+    assert.equal(parse({ 'chart-version': '0.1.5-rc1' }).settings?.chartVersion, '0.1.5-rc1');
+    assert.equal(parse({ 'chart-version': 'v0.1.4' }).settings?.chartVersion, '0.1.4');
+    assert.equal(parse({ 'chart-version': 'latest' }).settings?.chartVersion, 'latest');
+    assert.equal(parse({ 'helm-version': 'v3.17.2' }).settings?.helm.version, '3.17.2');
+    assert.equal(parse({ 'helm-version': '4.1.4' }).settings?.helm.version, '4.1.4');
+    assert.equal(parse({ 'helm-version': 'latest' }).settings?.helm.version, 'latest');
+  });
+
+  it('splits extra-args like a shell, without running one', () => {
+    const args = parse({
+      'extra-args': `--set-string a='x y' --description "it's \\"quoted\\"" $(rm -rf /)`,
+    }).settings?.extraArgs;
+    assert.deepEqual(args, [
+      '--set-string',
+      'a=x y',
+      '--description',
+      `it's "quoted"`,
+      '$(rm',
+      '-rf',
+      '/)',
+    ]);
+  });
+});
+
+// Each bad input fails with an error that names it and, unless secret, quotes what was given.
+const BAD_INPUTS: { name: string; given: Record<string, string>; input: string; says?: RegExp }[] =
+  [
+    { name: 'missing release', given: { release: '' }, input: 'release', says: /is required/ },
+    {
+      name: 'missing chart-version',
+      given: { 'chart-version': '' },
+      input: 'chart-version',
+      says: /is required/,
+    },
+    { name: 'upper-case release', given: { release: 'Lily' }, input: 'release', says: /'Lily'/ },
+    { name: 'release with a dot', given: { release: 'lily.a' }, input: 'release' },
+    { name: 'release ending in -', given: { release: 'lily-' }, input: 'release' },
+    {
+      name: 'release of 54 characters',
+      given: { release: 'a'.repeat(54) },
+      input: 'release',
+      says: /at most 53/,
+    },
+    {
+      name: 'chart-version not semver',
+      given: { 'chart-version': '1.x' },
+      input: 'chart-version',
+      says: /'1\.x'/,
+    },
+    { name: 'chart-version a range', given: { 'chart-version': '^0.1.0' }, input: 'chart-version' },
+    {
+      name: 'helm-version v2',
+      given: { 'helm-version': 'v2.17.0' },
+      input: 'helm-version',
+      says: /v2\.17\.0|2\.17\.0/,
+    },
+    { name: 'helm-version partial', given: { 'helm-version': 'v3.17' }, input: 'helm-version' },
+    { name: 'timeout without unit', given: { timeout: '600' }, input: 'timeout', says: /'600'/ },
+    { name: 'timeout word', given: { timeout: 'ten minutes' }, input: 'timeout' },
+    { name: 'timeout zero', given: { timeout: '0s' }, input: 'timeout' },
+    {
+      name: 'database-port 0',
+      given: { 'database-url': '', 'database-port': '0' },
+      input: 'database-port',
+    },
+    {
+      name: 'database-port 65536',
+      given: { 'database-port': '65536' },
+      input: 'database-port',
+      says: /'65536'/,
+    },
+    { name: 'database-port text', given: { 'database-port': 'pg' }, input: 'database-port' },
+    {
+      name: 'database-sslmode unknown',
+      given: { 'database-sslmode': 'on' },
+      input: 'database-sslmode',
+      says: /'on'.*verify-full/,
+    },
+    {
+      name: 'database-url mysql',
+      given: { 'database-url': 'mysql://u:p@h/db' },
+      input: 'database-url',
+      says: /scheme 'mysql'/,
+    },
+    {
+      name: 'database-url without database',
+      given: { 'database-url': 'postgres://u:p@h:5432' },
+      input: 'database-url',
+      says: /names no database/,
+    },
+    {
+      name: 'database-url with an unknown parameter',
+      given: { 'database-url': 'postgres://u:p@h/db?sslmode=require&pool_max_conns=5' },
+      input: 'database-url',
+      says: /pool_max_conns/,
+    },
+    {
+      name: 'database-url with a bad sslmode',
+      given: { 'database-url': 'postgres://u:p@h/db?sslmode=maybe' },
+      input: 'database-url',
+      says: /sslmode 'maybe'/,
+    },
+    {
+      name: 'database-url not a URL',
+      given: { 'database-url': 'host=h user=u' },
+      input: 'database-url',
+    },
+    {
+      name: 'database-url and parts',
+      given: { 'database-url': 'postgres://u:p@h/db', 'database-host': 'h' },
+      input: 'database-url',
+      says: /database-host/,
+    },
+    {
+      name: 'parts without a password',
+      given: { 'database-host': 'h', 'database-name': 'db', 'database-user': 'u' },
+      input: 'database-password',
+      says: /is required/,
+    },
+    {
+      name: 'parts without a host',
+      given: { 'database-name': 'db', 'database-user': 'u', 'database-password': 'p' },
+      input: 'database-host',
+    },
+    {
+      name: 'storage name with -',
+      given: { 'database-storage-name': 'my-db' },
+      input: 'database-storage-name',
+      says: /'my-db'/,
+    },
+    {
+      name: 'values not YAML',
+      given: { values: 'a: [1,' },
+      input: 'values',
+      says: /not valid YAML.*line/,
+    },
+    { name: 'values a list', given: { values: '- a\n- b' }, input: 'values', says: /mapping/ },
+    { name: 'values a scalar', given: { values: 'just text' }, input: 'values', says: /mapping/ },
+    {
+      name: 'kubeconfig garbage',
+      given: { kubeconfig: 'not a kubeconfig at all' },
+      input: 'kubeconfig',
+    },
+    {
+      name: 'kubeconfig base64 of garbage',
+      given: { kubeconfig: Buffer.from('hello: world').toString('base64') },
+      input: 'kubeconfig',
+    },
+    {
+      name: 'kube-context not in the kubeconfig',
+      given: { kubeconfig: 'contexts: [{name: a}]', 'kube-context': 'b' },
+      input: 'kube-context',
+      says: /defines: a/,
+    },
+    { name: 'wait yes', given: { wait: 'yes' }, input: 'wait', says: /'yes'/ },
+    { name: 'atomic 1', given: { atomic: '1' }, input: 'atomic' },
+    { name: 'create-namespace on', given: { 'create-namespace': 'on' }, input: 'create-namespace' },
+    {
+      name: 'helm-sha256 short',
+      given: { 'helm-sha256': 'abc123' },
+      input: 'helm-sha256',
+      says: /64 hexadecimal/,
+    },
+    { name: 'helm-sha256 not hex', given: { 'helm-sha256': 'z'.repeat(64) }, input: 'helm-sha256' },
+    {
+      name: 'helm-download-base-url ftp',
+      given: { 'helm-download-base-url': 'ftp://mirror' },
+      input: 'helm-download-base-url',
+    },
+    { name: 'repo-url not a URL', given: { 'repo-url': 'charts.example.com' }, input: 'repo-url' },
+    {
+      name: 'repo-password without user',
+      given: { 'repo-password': 'pw' },
+      input: 'repo-username',
+    },
+    { name: 'namespace upper-case', given: { namespace: 'Prod' }, input: 'namespace' },
+    {
+      name: 'database-values-path with spaces',
+      given: { 'database-values-path': 'daemon storage' },
+      input: 'database-values-path',
+    },
+    {
+      name: 'extra-args unbalanced quote',
+      given: { 'extra-args': `--set a='b` },
+      input: 'extra-args',
+      says: /unterminated/,
+    },
+    { name: 'command unknown', given: { command: 'destroy' }, input: 'command', says: /'destroy'/ },
+  ];
+
+describe('parseInputs refuses bad input, naming the input', () => {
+  for (const bad of BAD_INPUTS) {
+    it(bad.name, () => {
+      const { settings, errors } = parse(bad.given);
+      assert.equal(settings, undefined);
+      const error = errors.find((e) => e.startsWith(`Input '${bad.input}'`));
+      assert.ok(error, `an error names ${bad.input}; got ${JSON.stringify(errors)}`);
+      if (bad.says) assert.match(error, bad.says);
+    });
+  }
+
+  it('never quotes a secret input in an error', () => {
+    const password = 'Sup3r-S3cret-Pw';
+    const url = `postgres://u:${password}@h/db?sslmode=bogus&evil=1`;
+    const kubeconfig = `users: [{name: u, user: {token: ${password}}}]\nfoo: [`;
+    const { errors } = parse({
+      'database-url': url,
+      'database-password': password,
+      kubeconfig,
+      'repo-password': password,
+    });
+    assert.ok(errors.length >= 3);
+    for (const error of errors) {
+      assert.ok(!error.includes(password), error);
+      assert.ok(!error.includes(encodeURIComponent(password)), error);
+    }
+  });
+
+  it('reports every bad input at once', () => {
+    const { errors } = parse({ release: 'Bad', timeout: 'x', wait: 'maybe' });
+    assert.deepEqual(
+      errors.map((e) => /^Input '([^']+)'/.exec(e)?.[1]),
+      ['release', 'wait', 'timeout'],
+    );
+  });
+});

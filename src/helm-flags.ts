@@ -1,0 +1,101 @@
+// Helm 3 and Helm 4 spell some upgrade flags differently. Everything that
+// depends on the major version is decided here, from plain data.
+
+export type HelmMajor = 3 | 4;
+
+export interface UpgradeOptions {
+  release: string;
+  chartRef: string;
+  /** Exact version, or undefined for the newest stable one. */
+  version?: string;
+  namespace: string;
+  kubeContext?: string;
+  createNamespace: boolean;
+  valuesFiles: string[];
+  wait: boolean;
+  timeout: string;
+  atomic: boolean;
+  extraArgs: string[];
+}
+
+export function helmMajor(version: string): HelmMajor {
+  const major = Number(version.replace(/^v/, '').split('.')[0]);
+  if (major !== 3 && major !== 4)
+    throw new Error(`Helm v${version} is not supported; use Helm 3 or 4`);
+  return major;
+}
+
+/** Global flags that pick the cluster and namespace, for any helm command. */
+export function clusterFlags(namespace: string, kubeContext?: string): string[] {
+  return ['--namespace', namespace, ...(kubeContext ? ['--kube-context', kubeContext] : [])];
+}
+
+export function waitFlags(major: HelmMajor, wait: boolean): string[] {
+  if (!wait) return [];
+  // Helm 4's --wait takes a strategy; 'watcher' is the kstatus-based one that
+  // replaced Helm 3's polling wait.
+  return major === 3 ? ['--wait'] : ['--wait=watcher'];
+}
+
+export function rollbackOnFailureFlag(major: HelmMajor): string {
+  return major === 3 ? '--atomic' : '--rollback-on-failure';
+}
+
+export function upgradeArgs(major: HelmMajor, o: UpgradeOptions): string[] {
+  return [
+    'upgrade',
+    '--install',
+    o.release,
+    o.chartRef,
+    ...(o.version ? ['--version', o.version] : []),
+    ...clusterFlags(o.namespace, o.kubeContext),
+    ...(o.createNamespace ? ['--create-namespace'] : []),
+    ...o.valuesFiles.flatMap((file) => ['--values', file]),
+    ...waitFlags(major, o.wait),
+    '--timeout',
+    o.timeout,
+    ...(o.atomic ? [rollbackOnFailureFlag(major)] : []),
+    ...o.extraArgs,
+  ];
+}
+
+// Flags renamed between the majors: [Helm 3 spelling, Helm 4 spelling].
+const RENAMED_FLAGS: [string, string][] = [
+  ['--atomic', '--rollback-on-failure'],
+  ['--force', '--force-replace'],
+  ['--wait', '--wait=watcher'],
+];
+
+export interface TranslatedArgs {
+  args: string[];
+  /** One line per rewritten flag, for the log. */
+  notes: string[];
+}
+
+/**
+ * Rewrites flags of `extra-args` written for the other Helm major, so one
+ * workflow works on both: `--atomic` becomes `--rollback-on-failure` on Helm 4
+ * and back on Helm 3.
+ */
+export function translateExtraArgs(major: HelmMajor, args: string[]): TranslatedArgs {
+  const notes: string[] = [];
+  const translated = args.flatMap((arg) => {
+    for (const [v3, v4] of RENAMED_FLAGS) {
+      const [from, to] = major === 4 ? [v3, v4] : [v4, v3];
+      if (arg === from) {
+        notes.push(`extra-args: ${from} is spelled ${to} on Helm ${major}; passing ${to}`);
+        return [to];
+      }
+    }
+    if (major === 3 && /^--wait=/.test(arg)) {
+      // Helm 3 has one wait strategy; 'hookOnly' is Helm 4's way of not waiting.
+      const keep = arg !== '--wait=hookOnly';
+      notes.push(
+        `extra-args: ${arg} is Helm 4 only; passing ${keep ? '--wait' : 'nothing'} on Helm 3`,
+      );
+      return keep ? ['--wait'] : [];
+    }
+    return [arg];
+  });
+  return { args: translated, notes };
+}

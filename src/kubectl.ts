@@ -1,0 +1,94 @@
+import {
+  CommandError,
+  commandLine,
+  runChecked,
+  runCommand,
+  type RunOptions,
+  type RunResult,
+} from './process.js';
+
+/** Metadata common to every object kubectl returns. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+    uid?: string;
+  };
+}
+
+const FIELD_MANAGER = 'lily-deploy';
+
+/** A thin wrapper over kubectl, bound to one kubeconfig and context. */
+export class Kubectl {
+  constructor(
+    readonly binary: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly context?: string,
+  ) {}
+
+  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
+  }
+
+  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
+  }
+
+  /** The API server's version (`v1.36.3`): also the reachability check. */
+  async serverVersion(): Promise<string> {
+    const { stdout } = await this.checked(['version', '-o', 'json', '--request-timeout=20s']);
+    const doc = JSON.parse(stdout) as { serverVersion?: { gitVersion?: string } };
+    return doc.serverVersion?.gitVersion ?? 'unknown';
+  }
+
+  /** One object as JSON, or undefined when it does not exist. */
+  async get<T extends KubeObject>(
+    kind: string,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
+    const args = [
+      'get',
+      kind,
+      name,
+      '-o',
+      'json',
+      ...(namespace ? ['--namespace', namespace] : []),
+    ];
+    const result = await this.run(args, { quiet: true });
+    if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
+    if (/NotFound|not found/.test(result.stderr)) return undefined;
+    throw new CommandError(commandLine(this.binary, this.withContext(args)), result);
+  }
+
+  /** Server-side apply of a manifest passed on stdin (it may hold a secret). */
+  async apply(manifest: object): Promise<string> {
+    const args = [
+      'apply',
+      '--server-side',
+      `--field-manager=${FIELD_MANAGER}`,
+      '--force-conflicts',
+      '-f',
+      '-',
+    ];
+    const { stdout } = await this.checked(args, { input: JSON.stringify(manifest) });
+    return stdout.trim();
+  }
+
+  /** Creates an object from a manifest on stdin; false when it already exists. */
+  async create(manifest: object): Promise<boolean> {
+    const args = ['create', '-f', '-'];
+    const result = await this.run(args, { input: JSON.stringify(manifest) });
+    if (result.exitCode === 0) return true;
+    if (/AlreadyExists|already exists/.test(result.stderr)) return false;
+    throw new CommandError(commandLine(this.binary, this.withContext(args)), result);
+  }
+
+  private withContext(args: string[]): string[] {
+    return this.context ? ['--context', this.context, ...args] : args;
+  }
+}

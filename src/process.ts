@@ -1,0 +1,126 @@
+import * as core from '@actions/core';
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+
+export interface RunOptions {
+  /** Written to the child's stdin: the only way a secret reaches a child. */
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Aborting sends SIGTERM, which helm handles by recording the release as failed. */
+  signal?: AbortSignal;
+  /** Copy each output line to the log as it arrives. */
+  stream?: boolean;
+  /** Do not print the command line (for frequent polling commands). */
+  quiet?: boolean;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly commandLine: string,
+    readonly result: RunResult,
+  ) {
+    const detail = lastLines(result.stderr || result.stdout, 20);
+    const how = result.signal
+      ? `was stopped by ${result.signal}`
+      : `exited with code ${result.exitCode}`;
+    super(`${commandLine} ${how}${detail ? `:\n${detail}` : ''}`);
+  }
+}
+
+/**
+ * Runs a program without a shell. @actions/exec is not used because it cannot
+ * stop a running child, and fail-fast must stop `helm upgrade --wait`.
+ */
+export function runCommand(
+  binary: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  if (!options.quiet) core.info(`[command]${commandLine(binary, args)}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+      killSignal: 'SIGTERM',
+    });
+    let stdout = '';
+    let stderr = '';
+    const echo = lineEcho(options.stream === true);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      echo.out(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      echo.err(chunk);
+    });
+    child.on('error', (err) => {
+      // An abort is reported through 'close' with the signal; anything else is a spawn failure.
+      if ((err as NodeJS.ErrnoException).code !== 'ABORT_ERR') reject(err);
+    });
+    child.on('close', (exitCode, signal) => {
+      echo.flush();
+      resolve({ exitCode, signal, stdout, stderr });
+    });
+    child.stdin.on('error', () => {
+      // A child that exits without reading its stdin is reported by its exit code.
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Like runCommand, but a non-zero exit throws a CommandError. */
+export async function runChecked(
+  binary: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const result = await runCommand(binary, args, options);
+  if (result.exitCode !== 0) throw new CommandError(commandLine(binary, args), result);
+  return result;
+}
+
+export function commandLine(binary: string, args: string[]): string {
+  return [basename(binary), ...args.map(quoteForDisplay)].join(' ');
+}
+
+function quoteForDisplay(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** Prints whole lines as they arrive, keeping a partial line until it ends. */
+function lineEcho(enabled: boolean) {
+  const pending = { out: '', err: '' };
+  const write = (key: 'out' | 'err', chunk: string) => {
+    if (!enabled) return;
+    const lines = (pending[key] + chunk).split('\n');
+    pending[key] = lines.pop() as string;
+    for (const line of lines) core.info(line);
+  };
+  return {
+    out: (chunk: string) => {
+      write('out', chunk);
+    },
+    err: (chunk: string) => {
+      write('err', chunk);
+    },
+    flush: () => {
+      for (const key of ['out', 'err'] as const) {
+        if (enabled && pending[key] !== '') core.info(pending[key]);
+        pending[key] = '';
+      }
+    },
+  };
+}

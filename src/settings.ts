@@ -1,0 +1,55 @@
+// The action's inputs, parsed and validated into one typed object.
+
+export type ChartRef =
+  { kind: 'repo'; name: string } | { kind: 'oci'; url: string } | { kind: 'local'; path: string };
+
+export interface RepoSettings {
+  name: string;
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+export interface DatabaseSettings {
+  /** The full Postgres URL: a secret. */
+  url: string;
+  secretName: string;
+  secretKey: string;
+  storageName: string;
+  schema: string;
+  applicationName: string;
+  /** Dotted path of the storage list in the chart values, or 'auto'. */
+  valuesPath: string;
+}
+
+export interface HelmInstallSettings {
+  /** 'latest', or an exact version without the leading v. */
+  version: string;
+  downloadBaseUrl: string;
+  sha256?: string;
+}
+
+export interface Settings {
+  command: 'deploy';
+  release: string;
+  namespace: string;
+  createNamespace: boolean;
+  /** Kubeconfig YAML from the input; undefined = the ambient KUBECONFIG. */
+  kubeconfig?: string;
+  kubeContext?: string;
+  chart: ChartRef;
+  /** An exact chart version, or 'latest'. */
+  chartVersion: string;
+  repo: RepoSettings;
+  valuesFiles: string[];
+  /** Inline `values`, parsed. */
+  values?: Record<string, unknown>;
+  database?: DatabaseSettings;
+  helm: HelmInstallSettings;
+  wait: boolean;
+  /** Go duration as given, for helm. */
+  timeout: string;
+  timeoutMs: number;
+  atomic: boolean;
+  extraArgs: string[];
+}

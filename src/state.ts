@@ -1,0 +1,19 @@
+import * as core from '@actions/core';
+
+// The runner runs dist/index.js twice: as the main step and as the post step.
+// State saved by the main step is what tells them apart.
+const IS_POST = 'isPost';
+const WORKSPACE = 'workspace';
+
+export const isPost = core.getState(IS_POST) === 'true';
+
+export function markMainStarted(): void {
+  core.saveState(IS_POST, 'true');
+}
+
+/** The private temp directory the post step must remove. */
+export const savedWorkspace = core.getState(WORKSPACE);
+
+export function saveWorkspace(path: string): void {
+  core.saveState(WORKSPACE, path);
+}

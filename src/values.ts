@@ -1,0 +1,141 @@
+import * as yaml from 'js-yaml';
+import { readFile } from 'node:fs/promises';
+import type { DatabaseSettings } from './settings.js';
+import { isRecord, yamlErrorSummary } from './yaml-doc.js';
+
+export type Values = Record<string, unknown>;
+
+/** One entry of the chart's `<type>.storage.postgresql` list. */
+export interface StorageEntry {
+  name: string;
+  secretName: string;
+  secretKey: string;
+  schema: string;
+  applicationName: string;
+}
+
+/**
+ * Reads the `values-files`, refusing a missing file or bad YAML with the file
+ * and line, so a typo fails before anything is downloaded.
+ */
+export async function loadValuesFiles(
+  paths: string[],
+): Promise<{ values: Values[]; errors: string[] }> {
+  const values: Values[] = [];
+  const errors: string[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'does not exist'
+          : (err as Error).message;
+      errors.push(`Input 'values-files': ${path} ${reason}`);
+      continue;
+    }
+    try {
+      const doc = yaml.load(text, { filename: path });
+      if (doc === null || doc === undefined) continue;
+      if (!isRecord(doc)) {
+        errors.push(`Input 'values-files': ${path} is not a YAML mapping (key: value)`);
+        continue;
+      }
+      values.push(doc);
+    } catch (err) {
+      errors.push(`Input 'values-files': ${path} is not valid YAML: ${yamlErrorSummary(err)}`);
+    }
+  }
+  return { values, errors };
+}
+
+/** Merges values the way helm does with several -f files: maps deeply, anything else replaced. */
+export function mergeValues(...layers: Values[]): Values {
+  const merged: Values = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      const current = merged[key];
+      merged[key] = isRecord(current) && isRecord(value) ? mergeValues(current, value) : value;
+    }
+  }
+  return merged;
+}
+
+export function valueAt(values: Values, path: string): unknown {
+  let node: unknown = values;
+  for (const key of path.split('.')) {
+    if (!isRecord(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** A values tree holding `value` at the dotted `path`, and nothing else. */
+export function valuesWith(path: string, value: unknown): Values {
+  return path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Values;
+}
+
+export function storageEntry(db: DatabaseSettings): StorageEntry {
+  return {
+    name: db.storageName,
+    secretName: db.secretName,
+    secretKey: db.secretKey,
+    schema: db.schema,
+    applicationName: db.applicationName,
+  };
+}
+
+/**
+ * Helm replaces lists instead of merging them, so our entry goes into a copy
+ * of the whole effective list: it replaces an entry of the same name (keeping
+ * that entry's other settings, such as poolSize), else it is appended.
+ */
+export function upsertStorageEntry(list: unknown, entry: StorageEntry): unknown[] {
+  const items: unknown[] = Array.isArray(list) ? list : [];
+  const index = items.findIndex((item) => isRecord(item) && item.name === entry.name);
+  if (index === -1) return [...items, entry];
+  return items.map((item, i) => (i === index ? { ...(item as Values), ...entry } : item));
+}
+
+export const DEPLOYMENT_TYPES = ['daemon', 'cluster'];
+
+/**
+ * Where the storage list lives: the input's explicit path, or for 'auto' the
+ * section of the effective deploymentType (the user's values win over the
+ * chart's defaults, as in helm).
+ */
+export function storageListPath(
+  valuesPath: string,
+  userValues: Values,
+  chartDefaults?: Values,
+): string {
+  if (valuesPath !== 'auto') return valuesPath;
+  const type = userValues.deploymentType ?? chartDefaults?.deploymentType ?? 'cluster';
+  if (typeof type !== 'string' || !DEPLOYMENT_TYPES.includes(type)) {
+    throw new Error(
+      `deploymentType is ${JSON.stringify(type)}, so database-values-path 'auto' cannot choose between ` +
+        `daemon.storage.postgresql and cluster.storage.postgresql; set database-values-path`,
+    );
+  }
+  return `${type}.storage.postgresql`;
+}
+
+/** Does building the database values need the chart's own defaults? */
+export function needsChartDefaults(valuesPath: string, userValues: Values): boolean {
+  if (valuesPath === 'auto' && userValues.deploymentType === undefined) return true;
+  const path = valuesPath === 'auto' ? storageListPath(valuesPath, userValues) : valuesPath;
+  return valueAt(userValues, path) === undefined;
+}
+
+/** The generated values: the storage list at its path with our entry in it. No secrets, only the Secret's name. */
+export function databaseValues(
+  db: DatabaseSettings,
+  userValues: Values,
+  chartDefaults?: Values,
+): Values {
+  const path = storageListPath(db.valuesPath, userValues, chartDefaults);
+  const current =
+    valueAt(userValues, path) ?? (chartDefaults ? valueAt(chartDefaults, path) : undefined);
+  return valuesWith(path, upsertStorageEntry(current, storageEntry(db)));
+}
