@@ -1,0 +1,184 @@
+// The action's helm installer against a local get.helm.sh-shaped mirror, with
+// the real helm 3 and helm 4 tarballs, and the first cluster call against a
+// cluster that is not there. No cluster is needed.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startHelmMirror, type HelmMirror } from '../../test/support/helm-mirror.js';
+import { leaks, pathWith, runAction, type RunActionOptions } from '../../test/support/runner.js';
+import { helmTool, type HelmMajor } from '../../test/support/tools.js';
+
+const TOKEN = 'canary-kube-token-7f3a9';
+const PASSWORD = 'canary-db-p@ss:w/rd+7f3a9';
+
+// A cluster nobody listens on: port 1 on loopback refuses at once.
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: gone, context: {cluster: gone, user: ci}}]
+current-context: gone
+users: [{name: ci, user: {token: ${TOKEN}}}]
+`;
+
+let mirror: HelmMirror;
+
+before(async () => {
+  mirror = await startHelmMirror();
+});
+
+after(() => mirror.close());
+
+async function deployWith(
+  major: HelmMajor,
+  inputs: RunActionOptions['inputs'],
+  options: Partial<RunActionOptions> = {},
+) {
+  const tool = await helmTool(major);
+  return runAction({
+    ...options,
+    inputs: {
+      release: 'lily-it',
+      'chart-version': '0.1.4',
+      'helm-version': tool.version,
+      'helm-download-base-url': mirror.url,
+      'database-host': 'db.internal',
+      'database-name': 'chain',
+      'database-user': 'lily',
+      'database-password': PASSWORD,
+      kubeconfig: KUBECONFIG,
+      ...inputs,
+    },
+    env: { PATH: pathWith(dirname(tool.kubectl)), ...options.env },
+  });
+}
+
+function helmInCache(toolCache: string, version: string): string {
+  return join(toolCache, 'helm', version, 'x64', 'helm');
+}
+
+for (const major of [3, 4] as const) {
+  describe(`helm ${major} from the mirror`, () => {
+    it('installs cold with a verified checksum, then from the tool cache with no request at all', async () => {
+      const release = mirror.release(major);
+      const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+      const before = mirror.requests.length;
+      const cold = await deployWith(major, {}, { toolCache });
+      assert.match(
+        cold.log,
+        new RegExp(`sha256 ${release.sha256} verified against .*\\.sha256sum`),
+      );
+      assert.equal(mirror.count(release.archivePath), 1);
+      assert.equal(mirror.count(release.checksumPath), 1);
+      assert.ok(existsSync(helmInCache(toolCache, release.version)), 'helm is in the tool cache');
+      assert.ok(
+        cold.path.includes(join(toolCache, 'helm', release.version, 'x64')),
+        'helm is added to PATH',
+      );
+      const afterCold = mirror.requests.length;
+      assert.equal(afterCold - before, 2);
+
+      const warm = await deployWith(major, {}, { toolCache });
+      assert.match(warm.log, new RegExp(`Helm v${release.version} found in the tool cache`));
+      assert.equal(mirror.requests.length, afterCold, 'the mirror saw no second request');
+    });
+
+    it('fails against an unreachable cluster with a clear message and no secret anywhere', async () => {
+      const result = await deployWith(major, {});
+      assert.equal(result.exitCode, 1);
+      const error = result.annotations.find((a) => a.kind === 'error');
+      assert.match(
+        error?.message ?? '',
+        /Cannot use the Kubernetes cluster: the API server refused the connection/,
+      );
+      assert.equal(result.outputs.revision, undefined, 'nothing was deployed');
+      assert.deepEqual(await leaks(result, [TOKEN, PASSWORD]), []);
+      const post = result.post;
+      assert.ok(post, 'the post step ran');
+      assert.equal(post.exitCode, 0);
+      assert.match(post.log, /Removed .*lily-deploy-/);
+    });
+
+    it('refuses a tarball whose checksum does not match, and caches nothing', async () => {
+      const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+      const result = await deployWith(major, { 'helm-sha256': 'ab'.repeat(32) }, { toolCache });
+      assert.equal(result.exitCode, 1);
+      assert.match(
+        result.log,
+        /Checksum mismatch for .*helm-v.*: expected abab.* \(from input 'helm-sha256'\), got [0-9a-f]{64}/,
+      );
+      assert.ok(!existsSync(join(toolCache, 'helm')), 'nothing was cached');
+    });
+  });
+}
+
+describe('download faults', () => {
+  const release = () => mirror.release(4);
+
+  it('retries a 503 twice, then installs once', async () => {
+    mirror.fail(release().archivePath, { status: 503, times: 2 });
+    const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+    const result = await deployWith(4, {}, { toolCache });
+    assert.match(result.log, /answered HTTP 503; retrying in 1s \(attempt 2 of 3\)/);
+    assert.match(result.log, /answered HTTP 503; retrying in 2s \(attempt 3 of 3\)/);
+    assert.match(result.log, /verified/);
+    assert.ok(existsSync(helmInCache(toolCache, release().version)));
+  });
+
+  it('refuses a truncated tarball by its checksum and caches nothing', async () => {
+    mirror.truncate(release().archivePath, { times: 1 });
+    const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+    const result = await deployWith(4, {}, { toolCache });
+    assert.match(
+      result.log,
+      /Checksum mismatch .* \(from http:\/\/127\.0\.0\.1:\d+\/helm-v4\.1\.4-linux-amd64\.tar\.gz\.sha256sum\)/,
+    );
+    assert.ok(!existsSync(join(toolCache, 'helm')));
+  });
+
+  it('refuses a mirror whose .sha256sum disagrees', async () => {
+    mirror.override(release().checksumPath, `${'0'.repeat(64)}  helm-v4.1.4-linux-amd64.tar.gz\n`, {
+      times: 1,
+    });
+    const result = await deployWith(4, {});
+    assert.match(result.log, /Checksum mismatch .*expected 0{64}/);
+  });
+
+  it('names the URL of a version the mirror does not have', async () => {
+    const before = mirror.requests.length;
+    const result = await deployWith(4, { 'helm-version': 'v4.9.9' });
+    assert.match(
+      result.log,
+      /GET http:\/\/127\.0\.0\.1:\d+\/helm-v4\.9\.9-linux-amd64\.tar\.gz answered HTTP 404 \(no such file/,
+    );
+    assert.equal(mirror.requests.length - before, 1, 'a 404 is not retried');
+  });
+
+  it('gives up on a server that stalls, within a bounded time', async () => {
+    mirror.stall(release().archivePath, { times: 3, afterBytes: 1024 });
+    const started = Date.now();
+    const result = await deployWith(
+      4,
+      {},
+      { env: { LILY_DEPLOY_DOWNLOAD_IDLE_TIMEOUT_MS: '1000' } },
+    );
+    assert.equal(result.exitCode, 1);
+    assert.match(result.log, /stalled: nothing received for 1s/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+
+  it("resolves helm-version 'latest' from helm-latest-version", async () => {
+    const result = await deployWith(4, { 'helm-version': 'latest' });
+    assert.match(result.log, new RegExp(`helm-version 'latest' resolved to v${mirror.latest}`));
+  });
+
+  it('downloads nothing when an input is bad', async () => {
+    const before = mirror.requests.length;
+    const result = await deployWith(4, { timeout: 'soon' });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.log, /Input 'timeout' is 'soon'/);
+    assert.equal(mirror.requests.length, before);
+  });
+});
