@@ -3,6 +3,7 @@ import * as io from '@actions/io';
 import { Helm } from './helm.js';
 import type { HelmMajor } from './helm-flags.js';
 import { explainClusterError } from './kube-objects.js';
+import { KubeApi } from './kube-api.js';
 import { Kubectl } from './kubectl.js';
 import { CommandError } from './process.js';
 import type { Settings } from './settings.js';
@@ -12,6 +13,10 @@ export interface ClusterAccess {
   helm: Helm;
   kubectl: Kubectl;
   kubernetesVersion: string;
+  /** Read access through kubectl proxy, started on first use. */
+  api(): Promise<KubeApi>;
+  /** Stops what api() started. */
+  close(): void;
 }
 
 /**
@@ -50,10 +55,26 @@ export async function connectToCluster(
   core.info(
     `Kubernetes API server ${kubernetesVersion} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
   );
+  let api: Promise<KubeApi> | undefined;
   return {
     helm: new Helm(helmBinary, helmMajor, env, settings.kubeContext),
     kubectl,
     kubernetesVersion,
+    api: () =>
+      (api ??= KubeApi.start(
+        kubectlBinary,
+        env,
+        workspace.path('kube-api.sock'),
+        settings.kubeContext,
+      )),
+    close: () => {
+      void api?.then(
+        (started) => {
+          started.stop();
+        },
+        () => undefined,
+      );
+    },
   };
 }
 

@@ -5,9 +5,12 @@ import type { ClusterAccess } from './cluster-access.js';
 import { translateExtraArgs, upgradeArgs } from './helm-flags.js';
 import type { InstalledHelm } from './helm-installer.js';
 import { isManagedFor, namespaceManifest, secretManifest } from './kube-objects.js';
-import type { KubeObject } from './kubectl.js';
-import { CommandError, commandLine } from './process.js';
+import type { KubeObject } from './kube-types.js';
+import { reportFailedUpgrade } from './failure.js';
+import type { ReleaseStatus } from './helm.js';
 import type { Settings } from './settings.js';
+import { recoverPendingRelease, reportRecovery, stuckDecision } from './stuck-release.js';
+import { runMonitored, type UpgradeOutcome } from './upgrade.js';
 import { renderDeploySummary } from './summary.js';
 import { databaseValues, needsChartDefaults, type Values } from './values.js';
 import type { Workspace } from './workspace.js';
@@ -15,6 +18,7 @@ import type { Workspace } from './workspace.js';
 export interface DeployContext {
   settings: Settings;
   userValues: Values;
+  secrets: string[];
   cluster: ClusterAccess;
   installedHelm: InstalledHelm;
   workspace: Workspace;
@@ -39,10 +43,16 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     await core.group('Database Secret', () => applyDatabaseSecret(ctx));
   }
   const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chart));
-  await core.group(`helm upgrade --install ${settings.release}`, () =>
-    upgrade(ctx, chart, valuesFiles),
+  const previous = await core.group('Release state', () => checkReleaseState(ctx));
+  const revision = (previous?.revision ?? 0) + 1;
+  const outcome = await core.group(
+    `helm upgrade --install ${settings.release} (revision ${revision})`,
+    () => upgrade(ctx, chart, valuesFiles, revision),
   );
-  await report(ctx, chart);
+  if (outcome.result.exitCode !== 0) {
+    await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome, revision);
+  }
+  await report(ctx, chart, outcome.interventions);
 }
 
 async function ensureNamespace({ settings, cluster }: DeployContext): Promise<void> {
@@ -111,11 +121,50 @@ async function writeValuesFiles(ctx: DeployContext, chart: ChartSource): Promise
   return files;
 }
 
+/**
+ * Refuses to deploy over a release another deploy is working on, and repairs
+ * one a dead deploy left pending. Returns the release as it is now.
+ */
+async function checkReleaseState({
+  settings,
+  cluster,
+}: DeployContext): Promise<ReleaseStatus | undefined> {
+  const { release, namespace, failure } = settings;
+  const current = await cluster.helm.status(release, namespace);
+  const decision = stuckDecision(
+    current,
+    Date.now(),
+    failure.stuckReleaseTimeoutMs,
+    failure.recoverStuckRelease,
+  );
+  if (!current) {
+    core.info(`Release ${release} does not exist yet: first install`);
+  } else if (decision === 'deploy') {
+    core.info(
+      `Release ${release}: revision ${current.revision}, ${current.status}, chart ${current.chartVersion}`,
+    );
+  } else if (decision === 'refuse') {
+    throw new Error(
+      `Release ${release} is ${current.status} since ${current.lastDeployed}: another deploy is probably running. ` +
+        'Give the workflow a concurrency group per release (concurrency: { group: lily-<release>, cancel-in-progress: false }), ' +
+        'or set recover-stuck-release: true if no deploy is running.',
+    );
+  } else {
+    reportRecovery(
+      current,
+      await recoverPendingRelease(cluster.helm, release, namespace, settings.timeout),
+    );
+    return cluster.helm.status(release, namespace);
+  }
+  return current;
+}
+
 async function upgrade(
   ctx: DeployContext,
   chart: ChartSource,
   valuesFiles: string[],
-): Promise<void> {
+  revision: number,
+): Promise<UpgradeOutcome> {
   const { settings, cluster } = ctx;
   const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
   for (const note of extra.notes) core.notice(note);
@@ -124,7 +173,6 @@ async function upgrade(
     chartRef: chart.ref,
     version: versionFlag(settings, chart),
     namespace: settings.namespace,
-    kubeContext: settings.kubeContext,
     createNamespace: settings.createNamespace,
     valuesFiles,
     wait: settings.wait,
@@ -132,15 +180,21 @@ async function upgrade(
     atomic: settings.atomic,
     extraArgs: extra.args,
   });
-  const result = await cluster.helm.run(args, { stream: true });
-  if (result.exitCode !== 0) throw new CommandError(commandLine(cluster.helm.binary, args), result);
+  return runMonitored(cluster, settings, args, {
+    revision,
+    failFast: settings.failure.failFast && settings.wait,
+  });
 }
 
 function versionFlag(settings: Settings, chart: ChartSource): string | undefined {
   return chart.versioned && settings.chartVersion !== 'latest' ? settings.chartVersion : undefined;
 }
 
-async function report(ctx: DeployContext, chart: ChartSource): Promise<void> {
+async function report(
+  ctx: DeployContext,
+  chart: ChartSource,
+  interventions: string[],
+): Promise<void> {
   const { settings, cluster, installedHelm } = ctx;
   const release = await cluster.helm.status(settings.release, settings.namespace);
   if (!release)
@@ -163,12 +217,14 @@ async function report(ctx: DeployContext, chart: ChartSource): Promise<void> {
     .addRaw(
       renderDeploySummary({
         release,
+        notes: await cluster.helm.notes(settings.release, settings.namespace),
         chartSource: chart.description,
         helmVersion: installedHelm.version,
         helmFromCache: installedHelm.fromCache,
         kubernetesVersion: cluster.kubernetesVersion,
         secretName: settings.database?.secretName,
         durationMs: Date.now() - ctx.startedAt,
+        interventions,
       }),
     )
     .write();

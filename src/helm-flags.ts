@@ -9,7 +9,6 @@ export interface UpgradeOptions {
   /** Exact version, or undefined for the newest stable one. */
   version?: string;
   namespace: string;
-  kubeContext?: string;
   createNamespace: boolean;
   valuesFiles: string[];
   wait: boolean;
@@ -23,11 +22,6 @@ export function helmMajor(version: string): HelmMajor {
   if (major !== 3 && major !== 4)
     throw new Error(`Helm v${version} is not supported; use Helm 3 or 4`);
   return major;
-}
-
-/** Global flags that pick the cluster and namespace, for any helm command. */
-export function clusterFlags(namespace: string, kubeContext?: string): string[] {
-  return ['--namespace', namespace, ...(kubeContext ? ['--kube-context', kubeContext] : [])];
 }
 
 export function waitFlags(major: HelmMajor, wait: boolean): string[] {
@@ -48,7 +42,8 @@ export function upgradeArgs(major: HelmMajor, o: UpgradeOptions): string[] {
     o.release,
     o.chartRef,
     ...(o.version ? ['--version', o.version] : []),
-    ...clusterFlags(o.namespace, o.kubeContext),
+    '--namespace',
+    o.namespace,
     ...(o.createNamespace ? ['--create-namespace'] : []),
     ...o.valuesFiles.flatMap((file) => ['--values', file]),
     ...waitFlags(major, o.wait),

@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import { clusterFlags, type HelmMajor } from './helm-flags.js';
+import type { HelmMajor } from './helm-flags.js';
 import {
   CommandError,
   commandLine,
@@ -10,7 +10,7 @@ import {
 } from './process.js';
 import { isRecord } from './yaml-doc.js';
 
-/** What `helm status -o json` tells about a release. */
+/** What `helm get metadata -o json` tells about a release's latest revision. */
 export interface ReleaseStatus {
   name: string;
   namespace: string;
@@ -19,11 +19,18 @@ export interface ReleaseStatus {
   chartName: string;
   chartVersion: string;
   appVersion: string;
-  notes: string;
+  /** When the revision's operation started (also for a pending one). */
   lastDeployed: string;
 }
 
-/** A thin wrapper over one helm binary, bound to one cluster context. */
+/** One line of `helm history -o json`. */
+export interface HistoryEntry {
+  revision: number;
+  status: string;
+  updated: string;
+}
+
+/** A thin wrapper over one helm binary, bound to one kube context. */
 export class Helm {
   constructor(
     readonly binary: string,
@@ -33,11 +40,16 @@ export class Helm {
   ) {}
 
   run(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runCommand(this.binary, args, { env: this.env, ...options });
+    return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
   }
 
-  private checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runChecked(this.binary, args, { env: this.env, ...options });
+  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
+  }
+
+  /** The command line as it would run, for error messages. */
+  commandLine(args: string[]): string {
+    return commandLine(this.binary, this.withContext(args));
   }
 
   async repoAdd(name: string, url: string, username?: string, password?: string): Promise<void> {
@@ -58,36 +70,113 @@ export class Helm {
     return isRecord(doc) ? doc : {};
   }
 
-  /** The release's status, or undefined when there is no such release. */
+  /** The release's latest revision, or undefined when there is no such release. */
   async status(release: string, namespace: string): Promise<ReleaseStatus | undefined> {
-    const args = ['status', release, ...clusterFlags(namespace, this.kubeContext), '-o', 'json'];
+    const args = ['get', 'metadata', release, '--namespace', namespace, '-o', 'json'];
+    const stdout = await this.outputUnlessMissing(args);
+    return stdout === undefined ? undefined : parseReleaseMetadata(stdout);
+  }
+
+  /** The chart's NOTES as rendered for the release. */
+  async notes(release: string, namespace: string): Promise<string> {
+    const stdout = await this.outputUnlessMissing([
+      'status',
+      release,
+      '--namespace',
+      namespace,
+      '-o',
+      'json',
+    ]);
+    if (stdout === undefined) return '';
+    return (JSON.parse(stdout) as { info?: { notes?: string } }).info?.notes ?? '';
+  }
+
+  async history(release: string, namespace: string): Promise<HistoryEntry[]> {
+    const stdout = await this.outputUnlessMissing([
+      'history',
+      release,
+      '--namespace',
+      namespace,
+      '-o',
+      'json',
+    ]);
+    return stdout === undefined ? [] : (JSON.parse(stdout) as HistoryEntry[]);
+  }
+
+  /** The manifest of a revision (the latest when none is given); undefined while it does not exist. */
+  getManifest(release: string, namespace: string, revision?: number): Promise<string | undefined> {
+    const rev = revision === undefined ? [] : ['--revision', String(revision)];
+    return this.outputUnlessMissing(['get', 'manifest', release, '--namespace', namespace, ...rev]);
+  }
+
+  async rollback(
+    release: string,
+    namespace: string,
+    revision: number,
+    timeout: string,
+  ): Promise<void> {
+    await this.checked([
+      'rollback',
+      release,
+      String(revision),
+      '--namespace',
+      namespace,
+      '--timeout',
+      timeout,
+    ]);
+  }
+
+  async uninstall(
+    release: string,
+    namespace: string,
+    timeout: string,
+    wait: boolean,
+  ): Promise<void> {
+    const waitFlag = wait ? ['--wait'] : [];
+    await this.checked([
+      'uninstall',
+      release,
+      '--namespace',
+      namespace,
+      '--timeout',
+      timeout,
+      ...waitFlag,
+    ]);
+  }
+
+  /** stdout of a read command, or undefined when helm says the release (revision) is not found. */
+  private async outputUnlessMissing(args: string[]): Promise<string | undefined> {
     const result = await this.run(args, { quiet: true });
-    if (result.exitCode !== 0) {
-      if (/release: not found/.test(result.stderr)) return undefined;
-      throw new CommandError(commandLine(this.binary, args), result);
-    }
-    return parseReleaseStatus(result.stdout);
+    if (result.exitCode === 0) return result.stdout;
+    if (/not found/.test(result.stderr)) return undefined;
+    throw new CommandError(this.commandLine(args), result);
+  }
+
+  private withContext(args: string[]): string[] {
+    return this.kubeContext ? [...args, '--kube-context', this.kubeContext] : args;
   }
 }
 
-/** Reads `helm status -o json`, which Helm 3 and Helm 4 print in the same shape. */
-export function parseReleaseStatus(json: string): ReleaseStatus {
+/** Reads `helm get metadata -o json`, which Helm 3 (3.13 on) and Helm 4 print alike. */
+export function parseReleaseMetadata(json: string): ReleaseStatus {
   const doc = JSON.parse(json) as {
     name: string;
     namespace: string;
-    version: number;
-    info?: { status?: string; notes?: string; last_deployed?: string };
-    chart?: { metadata?: { name?: string; version?: string; appVersion?: string } };
+    revision: number;
+    status: string;
+    chart: string;
+    version: string;
+    appVersion?: string;
+    deployedAt?: string;
   };
   return {
     name: doc.name,
     namespace: doc.namespace,
-    revision: doc.version,
-    status: doc.info?.status ?? 'unknown',
-    chartName: doc.chart?.metadata?.name ?? '',
-    chartVersion: doc.chart?.metadata?.version ?? '',
-    appVersion: doc.chart?.metadata?.appVersion ?? '',
-    notes: doc.info?.notes ?? '',
-    lastDeployed: doc.info?.last_deployed ?? '',
+    revision: doc.revision,
+    status: doc.status,
+    chartName: doc.chart,
+    chartVersion: doc.version,
+    appVersion: doc.appVersion ?? '',
+    lastDeployed: doc.deployedAt ?? '',
   };
 }

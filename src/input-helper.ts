@@ -17,6 +17,8 @@ export interface ActionInputs {
   settings: Settings;
   /** The values files and inline values merged, as helm will see them before ours. */
   userValues: Values;
+  /** Every secret form, already masked; diagnostics redact them from what they store. */
+  secrets: string[];
 }
 
 /**
@@ -32,5 +34,9 @@ export async function readInputs(): Promise<ActionInputs> {
   const problems = [...parsed.errors, ...files.errors];
   if (!parsed.settings || problems.length > 0) throw new InputError(problems);
   const { settings } = parsed;
-  return { settings, userValues: mergeValues(...files.values, settings.values ?? {}) };
+  return {
+    settings,
+    userValues: mergeValues(...files.values, settings.values ?? {}),
+    secrets: parsed.secrets,
+  };
 }

@@ -56,6 +56,32 @@ class InputReader {
     return fallback;
   }
 
+  /** A whole number from 1 to max. */
+  count(name: string, fallback: number, max: number): number {
+    const text = this.text(name) || String(fallback);
+    const value = Number(text);
+    this.check(
+      name,
+      text,
+      /^\d+$/.test(text) && value >= 1 && value <= max,
+      `a whole number from 1 to ${max}`,
+    );
+    return value;
+  }
+
+  /** A Go duration above zero, in milliseconds. */
+  duration(name: string, fallback: string): { text: string; ms: number } {
+    const text = this.text(name) || fallback;
+    const ms = parseGoDuration(text);
+    this.check(
+      name,
+      text,
+      ms !== undefined && ms > 0,
+      'a Go duration above zero such as 10m, 90s or 1h30m',
+    );
+    return { text, ms: ms ?? 0 };
+  }
+
   /** Adds an error unless `value` passes `test`; returns the value either way. */
   check(name: string, value: string, test: boolean, allowed: string): string {
     if (!test) this.fail(name, `is '${value}'; allowed: ${allowed}`);
@@ -179,14 +205,15 @@ export function parseInputs(source: InputSource): ParsedInputs {
   const createNamespace = input.bool('create-namespace', false);
   const wait = input.bool('wait', true);
   const atomic = input.bool('atomic', false);
-  const timeout = input.text('timeout') || '10m';
-  const timeoutMs = parseGoDuration(timeout);
-  input.check(
-    'timeout',
-    timeout,
-    timeoutMs !== undefined && timeoutMs > 0,
-    'a Go duration above zero such as 10m, 90s or 1h30m',
-  );
+  const timeout = input.duration('timeout', '10m');
+  const failure = {
+    failFast: input.bool('fail-fast', true),
+    failFastRestarts: input.count('fail-fast-restarts', 3, 1000),
+    logLines: input.count('log-lines', 200, 100_000),
+    remediate: input.bool('remediate', false),
+    stuckReleaseTimeoutMs: input.duration('stuck-release-timeout', '15m').ms,
+    recoverStuckRelease: input.bool('recover-stuck-release', false),
+  };
 
   let extraArgs: string[] = [];
   try {
@@ -215,10 +242,11 @@ export function parseInputs(source: InputSource): ParsedInputs {
       database,
       helm: { version: helmVersion, downloadBaseUrl, sha256: helmSha256 },
       wait,
-      timeout,
-      timeoutMs: timeoutMs as number,
+      timeout: timeout.text,
+      timeoutMs: timeout.ms,
       atomic,
       extraArgs,
+      failure,
     },
   };
 }

@@ -6,19 +6,7 @@ import {
   type RunOptions,
   type RunResult,
 } from './process.js';
-
-/** Metadata common to every object kubectl returns. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    creationTimestamp?: string;
-    uid?: string;
-  };
-}
+import type { KubeObject } from './kube-types.js';
 
 const FIELD_MANAGER = 'lily-deploy';
 

@@ -10,7 +10,7 @@ import { Workspace } from './workspace.js';
 /** The main step: the deployment guide, one log group per step. */
 export async function main(): Promise<void> {
   const startedAt = Date.now();
-  const { settings, userValues } = await readInputs();
+  const { settings, userValues, secrets } = await readInputs();
 
   const installedHelm = await core.group('Install helm', () => installHelm(settings.helm));
   const major = helmMajor(installedHelm.version);
@@ -21,5 +21,9 @@ export async function main(): Promise<void> {
     connectToCluster(settings, workspace, installedHelm.binary, major),
   );
 
-  await deploy({ settings, userValues, cluster, installedHelm, workspace, startedAt });
+  try {
+    await deploy({ settings, userValues, secrets, cluster, installedHelm, workspace, startedAt });
+  } finally {
+    cluster.close();
+  }
 }

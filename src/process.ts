@@ -8,6 +8,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborting sends SIGTERM, which helm handles by recording the release as failed. */
   signal?: AbortSignal;
+  /** After an abort, SIGKILL if the child has not exited within this many ms. */
+  killAfterMs?: number;
   /** Copy each output line to the log as it arrives. */
   stream?: boolean;
   /** Do not print the command line (for frequent polling commands). */
@@ -66,9 +68,17 @@ export function runCommand(
       // An abort is reported through 'close' with the signal; anything else is a spawn failure.
       if ((err as NodeJS.ErrnoException).code !== 'ABORT_ERR') reject(err);
     });
-    child.on('close', (exitCode, signal) => {
+    const { signal, killAfterMs } = options;
+    let killer: NodeJS.Timeout | undefined;
+    if (signal && killAfterMs !== undefined) {
+      signal.addEventListener('abort', () => {
+        killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      });
+    }
+    child.on('close', (exitCode, exitSignal) => {
+      clearTimeout(killer);
       echo.flush();
-      resolve({ exitCode, signal, stdout, stderr });
+      resolve({ exitCode, signal: exitSignal, stdout, stderr });
     });
     child.stdin.on('error', () => {
       // A child that exits without reading its stdin is reported by its exit code.

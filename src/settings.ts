@@ -52,4 +52,20 @@ export interface Settings {
   timeoutMs: number;
   atomic: boolean;
   extraArgs: string[];
+  failure: FailureSettings;
+}
+
+export interface FailureSettings {
+  /** Stop waiting as soon as a pod is fatally stuck. */
+  failFast: boolean;
+  /** A crash-looping container is fatal from this many restarts on. */
+  failFastRestarts: number;
+  /** Log lines kept per container in the diagnostics. */
+  logLines: number;
+  /** Delete a stale PVC / a Multi-Attach-stuck pod of the release, once. */
+  remediate: boolean;
+  /** A pending release older than this is repaired before deploying. */
+  stuckReleaseTimeoutMs: number;
+  /** Repair a pending release whatever its age. */
+  recoverStuckRelease: boolean;
 }

@@ -3,12 +3,15 @@ import type { ReleaseStatus } from './helm.js';
 
 export interface DeploySummary {
   release: ReleaseStatus;
+  notes: string;
   chartSource: string;
   helmVersion: string;
   helmFromCache: boolean;
   kubernetesVersion: string;
   secretName?: string;
   durationMs: number;
+  /** What lily-deploy deleted besides helm's work, one line each. */
+  interventions: string[];
 }
 
 /** The job summary of a deploy, as Markdown. */
@@ -37,12 +40,13 @@ export function renderDeploySummary(s: DeploySummary): string {
     ...rows.map(([key, value]) => `| ${key} | ${escapeCell(value)} |`),
     '',
   ];
-  if (r.notes.trim() !== '') {
+  if (s.interventions.length > 0) lines.push(...s.interventions.map((line) => `- ${line}`), '');
+  if (s.notes.trim() !== '') {
     lines.push(
       '<details><summary>Chart notes</summary>',
       '',
       '```text',
-      r.notes.trimEnd(),
+      s.notes.trimEnd(),
       '```',
       '',
       '</details>',

@@ -12,15 +12,16 @@ describe('renderDeploySummary', () => {
       chartName: 'lily',
       chartVersion: '0.1.4',
       appVersion: '0.12.0',
-      notes: 'Lily is running | tail the logs\n',
       lastDeployed: '',
     },
+    notes: 'Lily is running | tail the logs\n',
     chartSource: 'https://filecoin-project.github.io/helm-charts',
     helmVersion: '4.1.4',
     helmFromCache: true,
     kubernetesVersion: 'v1.36.3',
     secretName: 'lily-a-lily-db',
     durationMs: 12_340,
+    interventions: [],
   });
 
   it('has one table row per fact', () => {

@@ -1,0 +1,194 @@
+// Classification on pod and event JSON recorded from the e2e cluster
+// (fixtures/, `kubectl get -o json`), plus hand-made variants of them.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  classify,
+  likeliestReason,
+  primaryReason,
+  type FailureReason,
+} from '../../src/classify.js';
+import type { KubeEvent, KubeList, Pod } from '../../src/kube-types.js';
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));
+
+const crashLoop = fixture('pod-crash-loop.json') as Pod;
+const imagePull = fixture('pod-image-pull.json') as Pod;
+const configError = fixture('pod-config-error.json') as Pod;
+const ready = fixture('pod-ready.json') as Pod;
+const staleClaim = fixture('pod-pending-stale-claim.json') as Pod;
+const failingEvents = (fixture('events-failing-pods.json') as KubeList<KubeEvent>).items;
+const schedulingEvents = (fixture('events-failed-scheduling.json') as KubeList<KubeEvent>).items;
+
+const NOW = Date.parse('2026-11-21T14:00:00Z');
+const options = { namespace: 'scratch', restartThreshold: 3, graceMs: 60_000, now: NOW };
+
+function multiAttach(pod: Pod, firstSeen: string): KubeEvent {
+  return {
+    metadata: { name: 'e', namespace: 'scratch' },
+    involvedObject: { kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+    reason: 'FailedAttachVolume',
+    type: 'Warning',
+    message:
+      'Multi-Attach error for volume "pvc-1" Volume is already exclusively attached to one node and can\'t be attached to another',
+    firstTimestamp: firstSeen,
+    lastTimestamp: firstSeen,
+  };
+}
+
+/** The recorded pod caught between two restarts (running); this is it in back-off. */
+function inBackOff(pod: Pod, restarts: number): Pod {
+  const copy = structuredClone(pod);
+  for (const status of copy.status?.containerStatuses ?? []) {
+    status.restartCount = restarts;
+    status.state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: 'back-off 10s restarting failed container=daemon',
+      },
+    };
+  }
+  return copy;
+}
+
+const TABLE: {
+  name: string;
+  pods: Pod[];
+  events: KubeEvent[];
+  reason?: FailureReason;
+  fatal?: boolean;
+  says?: RegExp;
+}[] = [
+  { name: 'a ready pod', pods: [ready], events: [] },
+  {
+    name: 'crash loop, caught running between restarts',
+    pods: [crashLoop],
+    events: failingEvents,
+    reason: 'crash-loop',
+    fatal: true,
+    says: /container daemon of pod \S+ is crash-looping: restarted 14 time\(s\); last exit code 1 \(Error\)/,
+  },
+  {
+    name: 'crash loop in back-off past the threshold',
+    pods: [inBackOff(crashLoop, 3)],
+    events: [],
+    reason: 'crash-loop',
+    fatal: true,
+    says: /is crash-looping \(CrashLoopBackOff\): restarted 3 time/,
+  },
+  {
+    name: 'crash loop in back-off below the threshold',
+    pods: [inBackOff(crashLoop, 2)],
+    events: [],
+    reason: 'crash-loop',
+    fatal: false,
+  },
+  {
+    name: 'image pull',
+    pods: [imagePull],
+    events: failingEvents,
+    reason: 'image-pull',
+    fatal: true,
+    says: /container init-datastore of pod \S+ cannot pull image filecoin\/lily:v0\.12\.0 \((ErrImagePull|ImagePullBackOff)/,
+  },
+  {
+    name: 'missing Secret',
+    pods: [configError],
+    events: failingEvents,
+    reason: 'missing-secret',
+    fatal: true,
+    says: /Secret config-error-lily-db does not exist in namespace scratch/,
+  },
+  {
+    name: 'stale PVC on another node',
+    pods: [staleClaim],
+    events: schedulingEvents,
+    reason: 'volume-node-affinity',
+    fatal: true,
+    says: /didn't match PersistentVolume's node affinity/,
+  },
+  {
+    name: 'Multi-Attach past the grace period',
+    pods: [ready],
+    events: [multiAttach(ready, '2026-11-21T13:58:00Z')],
+    reason: 'multi-attach',
+    fatal: true,
+  },
+  {
+    name: 'Multi-Attach within the grace period',
+    pods: [ready],
+    events: [multiAttach(ready, '2026-11-21T13:59:30Z')],
+    reason: 'multi-attach',
+    fatal: false,
+  },
+  {
+    name: "events of a replaced pod of the same name (other uid) don't count",
+    pods: [staleClaim],
+    events: schedulingEvents.map((e) => ({
+      ...e,
+      involvedObject: { ...e.involvedObject, uid: 'another-uid' },
+    })),
+  },
+  {
+    name: 'a terminating pod is not judged',
+    pods: [
+      {
+        ...crashLoop,
+        metadata: { ...crashLoop.metadata, deletionTimestamp: '2026-11-21T13:59:00Z' },
+      },
+    ],
+    events: [],
+  },
+];
+
+describe('classify', () => {
+  for (const row of TABLE) {
+    it(row.name, () => {
+      const findings = classify(row.pods, row.events, options);
+      if (!row.reason) {
+        assert.deepEqual(findings, []);
+        return;
+      }
+      const [first] = findings;
+      assert.ok(first, 'a finding');
+      assert.equal(first.reason, row.reason);
+      assert.equal(first.fatal, row.fatal);
+      if (row.says) assert.match(first.summary, row.says);
+      assert.ok(first.remedy.length > 20, 'a remedy in plain words');
+    });
+  }
+
+  it('names the stale PVC and the commands that fix it', () => {
+    const [finding] = classify([staleClaim], schedulingEvents, options);
+    assert.ok(finding);
+    assert.deepEqual(finding.claims, ['datastore-volume-lily-rec-dev-mainnet-daemon-0']);
+    assert.match(
+      finding.remedy,
+      /kubectl delete pvc datastore-volume-lily-rec-dev-mainnet-daemon-0 -n scratch && kubectl delete pod lily-rec-dev-mainnet-daemon-0 -n scratch/,
+    );
+  });
+
+  it('puts fatal findings first, the most specific cause first', () => {
+    const findings = classify(
+      [inBackOff(crashLoop, 1), crashLoop, configError],
+      failingEvents,
+      options,
+    );
+    assert.deepEqual(
+      findings.map((f) => [f.reason, f.fatal]),
+      [
+        ['missing-secret', true],
+        ['crash-loop', true],
+        ['crash-loop', false],
+      ],
+    );
+    assert.equal(primaryReason(findings, 'timeout'), 'missing-secret');
+    assert.equal(primaryReason([], 'timeout'), 'timeout');
+    assert.equal(
+      likeliestReason(classify([inBackOff(crashLoop, 1)], [], options), 'timeout'),
+      'crash-loop',
+    );
+  });
+});

@@ -1,0 +1,127 @@
+import * as core from '@actions/core';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Finding } from './classify.js';
+import {
+  type ContainerLog,
+  type Diagnostics,
+  eventLine,
+  type PodReport,
+  podReportsWithinBudget,
+  renderEvents,
+} from './diagnostics-report.js';
+import type { Helm } from './helm.js';
+import { type KubeApi, mapLimit } from './kube-api.js';
+import type { KubeEvent, Pod } from './kube-types.js';
+import { containersWithLogs, describePod } from './pod-status.js';
+import type { Workload } from './release-workloads.js';
+import { listReleaseEvents, listReleasePods } from './release-objects.js';
+
+export interface CollectOptions {
+  release: string;
+  namespace: string;
+  /** Judges the pods and events collected. */
+  findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
+  /** The failure-reason, given the findings. */
+  failureReason: (findings: Finding[]) => string;
+  interventions: string[];
+  /** Reports of the pods lily-deploy deleted during the deploy, taken just before. */
+  deletedPods: PodReport[];
+  logLines: number;
+  /** Pods collected at once. */
+  parallelism: number;
+  redact: (text: string) => string;
+}
+
+/**
+ * Collects, for every pod of the release, its state and the last log lines of
+ * every container that has run (and of the run before, after a restart), the
+ * release's events, and helm's status and history.
+ */
+export async function collectDiagnostics(
+  api: KubeApi,
+  helm: Helm,
+  workloads: Workload[],
+  o: CollectOptions,
+): Promise<Diagnostics> {
+  const helmText = async (args: string[]) => {
+    const result = await helm.run([...args, '--namespace', o.namespace], { quiet: true });
+    return result.stdout || result.stderr;
+  };
+  const [pods, helmStatus, helmHistory] = await Promise.all([
+    listReleasePods(api, o.namespace, workloads),
+    helmText(['status', o.release]),
+    helmText(['history', o.release, '--max', '10']),
+  ]);
+  const [events, reports] = await Promise.all([
+    listReleaseEvents(api, o.namespace, workloads, pods).catch((): KubeEvent[] => []),
+    mapLimit(pods, o.parallelism, (pod) => podReport(api, o.namespace, pod, o.logLines)),
+  ]);
+  const findings = o.findings(pods, events).map((f) => ({ ...f, summary: o.redact(f.summary) }));
+  return {
+    release: o.release,
+    namespace: o.namespace,
+    failureReason: o.failureReason(findings),
+    collectedAt: new Date().toISOString(),
+    findings,
+    interventions: o.interventions,
+    pods: [...o.deletedPods, ...reports].map((r) => ({
+      ...r,
+      logs: r.logs.map((l) => ({
+        ...l,
+        text: l.text === undefined ? undefined : o.redact(l.text),
+      })),
+    })),
+    events: events.map(eventLine).map((e) => ({ ...e, message: o.redact(e.message) })),
+    helmStatus: o.redact(helmStatus),
+    helmHistory: o.redact(helmHistory),
+  };
+}
+
+/** A pod's state, and the last log lines of every container that has run. */
+export async function podReport(
+  api: KubeApi,
+  namespace: string,
+  pod: Pod,
+  logLines: number,
+): Promise<PodReport> {
+  const logs = await Promise.all(
+    containersWithLogs(pod).map(async ({ container, previous }): Promise<ContainerLog> => {
+      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}${previous ? '&previous=true' : ''}`;
+      try {
+        const text = await api.text(
+          `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
+        );
+        return { container, previous, text };
+      } catch (err) {
+        return { container, previous, error: (err as Error).message };
+      }
+    }),
+  );
+  return { name: pod.metadata.name, description: describePod(pod), logs, deleted: false };
+}
+
+/** Prints the diagnostics, one log group per pod. */
+export function printDiagnostics(d: Diagnostics): void {
+  for (const pod of podReportsWithinBudget(d.pods)) printGroup(`Pod ${pod.name}`, pod.text);
+  printGroup('Events of the release', renderEvents(d.events));
+  printGroup('helm status and history', `${d.helmStatus.trimEnd()}\n\n${d.helmHistory.trimEnd()}`);
+}
+
+function printGroup(title: string, text: string): void {
+  core.startGroup(title);
+  core.info(text);
+  core.endGroup();
+}
+
+/** Writes the diagnostics JSON next to (not inside) the run's private workspace, so it outlives the post step. */
+export async function writeDiagnosticsFile(d: Diagnostics): Promise<string> {
+  const stamp = d.collectedAt.replace(/[:.]/g, '-');
+  const path = join(
+    process.env.RUNNER_TEMP || tmpdir(),
+    `lily-deploy-diagnostics-${d.release}-${stamp}.json`,
+  );
+  await writeFile(path, `${JSON.stringify(d, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}

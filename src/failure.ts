@@ -1,0 +1,148 @@
+import * as core from '@actions/core';
+import { classify, type FailureReason, likeliestReason, primaryReason } from './classify.js';
+import type { ClusterAccess } from './cluster-access.js';
+import { collectDiagnostics, printDiagnostics, writeDiagnosticsFile } from './diagnostics.js';
+import { redactor, renderFailureSummary } from './diagnostics-report.js';
+import { waitFlags } from './helm-flags.js';
+import { type Workload, workloadsInManifest } from './release-workloads.js';
+import type { Settings } from './settings.js';
+import { isPending, recoverPendingRelease, recoveryPlan, reportRecovery } from './stuck-release.js';
+import { runMonitored, type UpgradeOutcome } from './upgrade.js';
+
+const DIAGNOSTICS_PARALLELISM = 8;
+
+/**
+ * After a failed upgrade: make sure the release is not left pending (and, with
+ * atomic, that the rollback really happened), then say why (findings with
+ * remedies, as annotations and at the top of the summary), show the pods'
+ * logs, events and helm history, set the outputs, and throw.
+ */
+export async function reportFailedUpgrade(
+  cluster: ClusterAccess,
+  settings: Settings,
+  secrets: string[],
+  outcome: UpgradeOutcome,
+  revision: number,
+): Promise<never> {
+  const reason = failureReason(outcome);
+  const settled = await settleRelease(cluster, settings);
+  let headline = outcome.stoppedFor?.find((f) => f.fatal)?.summary;
+  if (outcome.cancelled) {
+    core.setOutput('failure-reason', reason);
+  } else {
+    const workloads =
+      outcome.workloads.length > 0
+        ? outcome.workloads
+        : await attemptedWorkloads(cluster, settings, revision);
+    const diagnostics = await collectDiagnostics(await cluster.api(), cluster.helm, workloads, {
+      release: settings.release,
+      namespace: settings.namespace,
+      logLines: settings.failure.logLines,
+      parallelism: DIAGNOSTICS_PARALLELISM,
+      redact: redactor(secrets),
+      // The findings that stopped helm stand; otherwise every pod is judged now.
+      findings: (pods, events) =>
+        outcome.stoppedFor ??
+        classify(pods, events, {
+          namespace: settings.namespace,
+          restartThreshold: settings.failure.failFastRestarts,
+          graceMs: 0,
+          now: Date.now(),
+        }),
+      failureReason: (findings) =>
+        reason === 'timeout' ? likeliestReason(findings, 'timeout') : reason,
+      interventions: [...outcome.interventions, ...settled.interventions],
+      deletedPods: [...outcome.deletedPods, ...settled.deletedPods],
+    });
+    const path = await writeDiagnosticsFile(diagnostics);
+    printDiagnostics(diagnostics);
+    for (const f of diagnostics.findings) {
+      core.error(`${f.summary}\nRemedy: ${f.remedy}`, { title: `lily-deploy: ${f.reason}` });
+    }
+    await core.summary.addRaw(renderFailureSummary(diagnostics, path)).write();
+    core.setOutput('failure-reason', diagnostics.failureReason);
+    core.setOutput('diagnostics', path);
+    headline ??= diagnostics.findings[0]?.summary;
+  }
+  const helmSaid =
+    lastLine(outcome.result.stderr) || `helm exited with code ${outcome.result.exitCode}`;
+  throw new Error(`Deploy of ${settings.release} failed (${reason}): ${headline ?? helmSaid}`);
+}
+
+function failureReason(outcome: UpgradeOutcome): FailureReason {
+  if (outcome.stoppedFor) return primaryReason(outcome.stoppedFor, 'helm-error');
+  if (outcome.cancelled) return 'cancelled';
+  const output = `${outcome.result.stderr}\n${outcome.result.stdout}`;
+  return /timed out waiting|context deadline exceeded|timeout/i.test(output)
+    ? 'timeout'
+    : 'helm-error';
+}
+
+async function attemptedWorkloads(
+  cluster: ClusterAccess,
+  settings: Settings,
+  revision: number,
+): Promise<Workload[]> {
+  const manifest = await cluster.helm
+    .getManifest(settings.release, settings.namespace, revision)
+    .catch(() => undefined);
+  return manifest ? workloadsInManifest(manifest) : [];
+}
+
+/**
+ * Leaves the release in a final state. Helm normally records a stopped deploy
+ * as failed; one it left pending (killed) is repaired here. With atomic, a
+ * rollback helm could not finish (Helm 4 gives up at once on a pod of the
+ * failed revision that is still broken) is done again, waiting, under a
+ * monitor that replaces those pods. Sets the status and revision outputs.
+ */
+async function settleRelease(
+  cluster: ClusterAccess,
+  settings: Settings,
+): Promise<Pick<UpgradeOutcome, 'interventions' | 'deletedPods'>> {
+  const { helm } = cluster;
+  const { release: name, namespace, timeout } = settings;
+  const done: Pick<UpgradeOutcome, 'interventions' | 'deletedPods'> = {
+    interventions: [],
+    deletedPods: [],
+  };
+  let release = await helm.status(name, namespace);
+  if (release && isPending(release.status)) {
+    reportRecovery(release, await recoverPendingRelease(helm, name, namespace, timeout));
+    release = await helm.status(name, namespace);
+  }
+  if (settings.atomic && release && release.status !== 'deployed') {
+    const plan = recoveryPlan(await helm.history(name, namespace));
+    if (plan.kind === 'rollback') {
+      core.info(
+        `The atomic rollback did not finish (release is ${release.status}): rolling back to revision ${plan.revision} now`,
+      );
+      const args = [
+        'rollback',
+        name,
+        String(plan.revision),
+        '--namespace',
+        namespace,
+        ...waitFlags(helm.major, true),
+        '--timeout',
+        timeout,
+      ];
+      const rollback = await runMonitored(cluster, settings, args, {
+        revision: release.revision + 1,
+        failFast: false,
+      });
+      if (rollback.result.exitCode !== 0)
+        core.warning(`The rollback failed too: ${lastLine(rollback.result.stderr)}`);
+      done.interventions.push(...rollback.interventions);
+      done.deletedPods.push(...rollback.deletedPods);
+      release = await helm.status(name, namespace);
+    }
+  }
+  core.setOutput('status', release?.status ?? 'uninstalled');
+  core.setOutput('revision', release ? String(release.revision) : '');
+  return done;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}

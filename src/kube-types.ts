@@ -1,0 +1,89 @@
+// The parts of Kubernetes API objects the action reads. Field names follow the
+// API exactly, so `kubectl get -o json` output (and the API's) fits as is.
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  generation?: number;
+  ownerReferences?: { kind: string; name: string }[];
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; message?: string; exitCode?: number; finishedAt?: string };
+}
+
+export interface ContainerStatus {
+  name: string;
+  image?: string;
+  ready?: boolean;
+  started?: boolean;
+  restartCount?: number;
+  state?: ContainerState;
+  lastState?: ContainerState;
+}
+
+export interface Pod extends KubeObject {
+  spec?: {
+    nodeName?: string;
+    containers?: { name: string; image?: string }[];
+    initContainers?: { name: string; image?: string }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface StatefulSet extends KubeObject {
+  status?: {
+    observedGeneration?: number;
+    updateRevision?: string;
+    readyReplicas?: number;
+    replicas?: number;
+  };
+}
+
+export interface KubeEvent extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  firstTimestamp?: string | null;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+}
+
+export interface KubeList<T> {
+  items: T[];
+}
+
+/** When an event first happened, whichever way its reporter recorded it. */
+export function eventFirstSeen(event: KubeEvent): number {
+  return (
+    Date.parse(event.firstTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp ?? '') ||
+    0
+  );
+}
+
+/** When an event last happened. */
+export function eventLastSeen(event: KubeEvent): number {
+  return Date.parse(event.lastTimestamp ?? event.eventTime ?? '') || eventFirstSeen(event);
+}

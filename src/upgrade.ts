@@ -1,0 +1,110 @@
+import * as core from '@actions/core';
+import type { Finding } from './classify.js';
+import type { ClusterAccess } from './cluster-access.js';
+import type { PodReport } from './diagnostics-report.js';
+import type { RunResult } from './process.js';
+import { ReleaseMonitor } from './release-watch.js';
+import type { Workload } from './release-workloads.js';
+import type { Settings } from './settings.js';
+
+export interface UpgradeOutcome {
+  result: RunResult;
+  /** Set when fail-fast stopped helm: the findings that made it stop. */
+  stoppedFor?: Finding[];
+  /** Set when the job was cancelled while helm ran. */
+  cancelled: boolean;
+  /** The workloads of the revision deployed, as far as they were seen. */
+  workloads: Workload[];
+  /** What was deleted besides helm's own work, one line each. */
+  interventions: string[];
+  /** The pods deleted, as they were just before. */
+  deletedPods: PodReport[];
+}
+
+const POLL_MS = 2000;
+const PROGRESS_MS = 15_000;
+const MULTI_ATTACH_GRACE_MS = 60_000;
+// Helm records the release as failed on SIGTERM within a second or two (or
+// rolls it back, with the atomic flag); past this it is killed, and the
+// pending release it leaves is repaired by the caller.
+const HELM_STOP_GRACE_MS = 60_000;
+
+export interface MonitoredRun {
+  /** The release revision the helm command makes. */
+  revision: number;
+  /** Stop helm when a pod of that revision is stuck for good. */
+  failFast: boolean;
+}
+
+/**
+ * Runs a helm command that changes the release (upgrade, rollback) under a
+ * ReleaseMonitor. A fatally stuck pod (fail-fast) or a cancelled job
+ * (SIGINT/SIGTERM to the action) stops helm with SIGTERM, so that helm itself
+ * records the release as failed, or rolls it back with the atomic flag,
+ * instead of waiting out the timeout.
+ */
+export async function runMonitored(
+  cluster: ClusterAccess,
+  settings: Settings,
+  args: string[],
+  run: MonitoredRun,
+): Promise<UpgradeOutcome> {
+  const stopHelm = new AbortController();
+  const stopMonitor = new AbortController();
+  let stoppedFor: Finding[] | undefined;
+  let cancelled = false;
+
+  const onCancel = () => {
+    cancelled = true;
+    core.warning('The job was cancelled: stopping helm so that it records the release as failed');
+    stopHelm.abort();
+  };
+  process.once('SIGINT', onCancel).once('SIGTERM', onCancel);
+
+  const monitor = new ReleaseMonitor(
+    await cluster.api(),
+    cluster.helm,
+    cluster.kubectl,
+    {
+      release: settings.release,
+      namespace: settings.namespace,
+      revision: run.revision,
+      startedAt: Date.now(),
+      failFast: run.failFast,
+      remediate: settings.failure.remediate,
+      restartThreshold: settings.failure.failFastRestarts,
+      logLines: settings.failure.logLines,
+      graceMs: MULTI_ATTACH_GRACE_MS,
+      pollMs: POLL_MS,
+      progressMs: PROGRESS_MS,
+    },
+    (findings) => {
+      stoppedFor = findings;
+      const causes = findings.filter((f) => f.fatal).map((f) => f.summary);
+      core.info(
+        `fail-fast: ${causes.join('; ')}\nStopping helm now instead of waiting out the ${settings.timeout} timeout.`,
+      );
+      stopHelm.abort();
+    },
+  );
+  const monitoring = monitor.run(stopMonitor.signal);
+  try {
+    const result = await cluster.helm.run(args, {
+      stream: true,
+      signal: stopHelm.signal,
+      killAfterMs: HELM_STOP_GRACE_MS,
+    });
+    return {
+      result,
+      stoppedFor,
+      cancelled,
+      workloads: monitor.workloads,
+      interventions: monitor.interventions,
+      deletedPods: monitor.deletedPods,
+    };
+  } finally {
+    stopMonitor.abort();
+    await monitoring;
+    process.off('SIGINT', onCancel).off('SIGTERM', onCancel);
+  }
+}

@@ -1,0 +1,177 @@
+// What every end-to-end test needs: the shared cluster (E2E_KUBECONFIG, set
+// by test/run-tests.ts), the helm mirror, the fixture chart repository, a tool
+// cache per helm major (so helm is downloaded once per file), and kubectl.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { removeAtExit, REPO_ROOT } from './cache.js';
+import { type ChartRepo, startChartRepo } from './chart-repo.js';
+import { exec, type ExecResult } from './exec.js';
+import { type HelmMirror, startHelmMirror } from './helm-mirror.js';
+import {
+  type ActionResult,
+  pathWith,
+  runAction,
+  type RunActionOptions,
+  startAction,
+  type ActionRun,
+} from './runner.js';
+import { type HelmMajor, helmTool, type HelmTool } from './tools.js';
+
+export const FIXTURE_CHART = join(REPO_ROOT, 'test', 'fixtures', 'charts', 'lily');
+/** The fixture chart is published in these versions; 0.1.4 is the newest stable one. */
+export const CHART_VERSIONS = ['0.1.3', '0.1.4', '0.1.5-rc1'];
+
+export interface E2E {
+  kubeconfigPath: string;
+  kubeconfig: string;
+  mirror: HelmMirror;
+  repo: ChartRepo;
+  close(): Promise<void>;
+}
+
+export async function startE2E(): Promise<E2E> {
+  const kubeconfigPath = process.env.E2E_KUBECONFIG;
+  if (!kubeconfigPath)
+    throw new Error(
+      'E2E_KUBECONFIG is not set: run the e2e tests with `npm test` (test/run-tests.ts)',
+    );
+  const [kubeconfig, mirror, repo] = await Promise.all([
+    readFile(kubeconfigPath, 'utf8'),
+    startHelmMirror(),
+    startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS }),
+  ]);
+  return {
+    kubeconfigPath,
+    kubeconfig,
+    mirror,
+    repo,
+    close: async () => {
+      await Promise.all([mirror.close(), repo.close()]);
+    },
+  };
+}
+
+const toolCaches = new Map<HelmMajor, Promise<string>>();
+
+/** One tool cache per helm major for the whole test file. */
+function toolCache(major: HelmMajor): Promise<string> {
+  let dir = toolCaches.get(major);
+  if (!dir) {
+    dir = mkdtemp(join(tmpdir(), `lily-deploy-e2e-tools-${major}-`)).then((d) => {
+      removeAtExit(d);
+      return d;
+    });
+    toolCaches.set(major, dir);
+  }
+  return dir;
+}
+
+/** The action's inputs for a deploy of the fixture chart from the local repository. */
+export async function deployInputs(
+  e2e: E2E,
+  major: HelmMajor,
+  inputs: RunActionOptions['inputs'],
+): Promise<RunActionOptions> {
+  const tool = await helmTool(major);
+  return {
+    inputs: {
+      'chart-version': '0.1.4',
+      'repo-url': e2e.repo.repoUrl,
+      'helm-version': tool.version,
+      'helm-download-base-url': e2e.mirror.url,
+      kubeconfig: e2e.kubeconfig,
+      timeout: '2m',
+      ...inputs,
+    },
+    toolCache: await toolCache(major),
+    env: { PATH: pathWith(dirname(tool.kubectl)) },
+  };
+}
+
+/** Runs the action (main and post steps) as the runner would. */
+export async function deploy(
+  e2e: E2E,
+  major: HelmMajor,
+  inputs: RunActionOptions['inputs'],
+  extra: Partial<RunActionOptions> = {},
+): Promise<ActionResult> {
+  const options = await deployInputs(e2e, major, inputs);
+  return runAction({ ...options, ...extra, env: { ...options.env, ...extra.env } });
+}
+
+/** Like deploy, with a handle on the running action (to cancel or kill it). */
+export async function startDeploy(
+  e2e: E2E,
+  major: HelmMajor,
+  inputs: RunActionOptions['inputs'],
+  extra: Partial<RunActionOptions> = {},
+): Promise<ActionRun> {
+  const options = await deployInputs(e2e, major, inputs);
+  return startAction({ ...options, ...extra, env: { ...options.env, ...extra.env } });
+}
+
+/** A kubectl bound to the e2e cluster. */
+export class Kube {
+  private constructor(
+    private readonly tool: HelmTool,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  static async connect(e2e: E2E, major: HelmMajor = 4): Promise<Kube> {
+    const home = await mkdtemp(join(tmpdir(), 'lily-deploy-e2e-kubectl-'));
+    removeAtExit(home);
+    return new Kube(await helmTool(major), {
+      PATH: process.env.PATH,
+      HOME: home,
+      KUBECONFIG: e2e.kubeconfigPath,
+    });
+  }
+
+  run(args: string[], input?: string): Promise<ExecResult> {
+    return exec(this.tool.kubectl, args, {
+      env: this.env,
+      ...(input === undefined ? {} : { input }),
+    });
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    return JSON.parse((await this.run([...args, '-o', 'json'])).stdout) as T;
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async find<T>(args: string[]): Promise<T | undefined> {
+    const result = await exec(this.tool.kubectl, [...args, '-o', 'json'], {
+      env: this.env,
+      allowFailure: true,
+    });
+    if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
+    if (/NotFound|not found/.test(result.stderr)) return undefined;
+    throw new Error(result.stderr);
+  }
+
+  /** The release's latest revision as helm records it, or undefined when there is none. */
+  async releaseStatus(
+    release: string,
+    namespace: string,
+  ): Promise<{ status: string; revision: number; chartVersion: string } | undefined> {
+    const result = await exec(
+      this.tool.helm,
+      ['get', 'metadata', release, '-n', namespace, '-o', 'json'],
+      {
+        env: this.env,
+        allowFailure: true,
+      },
+    );
+    if (result.exitCode !== 0) return undefined;
+    const doc = JSON.parse(result.stdout) as { status: string; revision: number; version: string };
+    return { status: doc.status, revision: doc.revision, chartVersion: doc.version };
+  }
+}
+
+let counter = 0;
+/** A namespace name no other test uses. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid.toString(36)}-${counter}`;
+}
