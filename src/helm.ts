@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import type { HelmMajor } from './helm-flags.js';
+import { type HelmMajor, waitFlags } from './helm-flags.js';
 import {
   CommandError,
   commandLine,
@@ -126,13 +126,14 @@ export class Helm {
     ]);
   }
 
+  /** Uninstalls, waiting until the release's objects (pods included: foreground cascade) are gone. */
   async uninstall(
     release: string,
     namespace: string,
     timeout: string,
     wait: boolean,
   ): Promise<void> {
-    const waitFlag = wait ? ['--wait'] : [];
+    const cascade = wait ? ['--cascade', 'foreground', ...waitFlags(this.major, true)] : [];
     await this.checked([
       'uninstall',
       release,
@@ -140,7 +141,7 @@ export class Helm {
       namespace,
       '--timeout',
       timeout,
-      ...waitFlag,
+      ...cascade,
     ]);
   }
 

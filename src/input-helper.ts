@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
-import { parseInputs, valuesFileList } from './inputs.js';
+import { readFile } from 'node:fs/promises';
+import { type EventContext, parseInputs, valuesFileList } from './inputs.js';
 import type { Settings } from './settings.js';
 import { loadValuesFiles, mergeValues, type Values } from './values.js';
 
@@ -26,7 +27,7 @@ export interface ActionInputs {
  * print; nothing is downloaded or changed before this returns.
  */
 export async function readInputs(): Promise<ActionInputs> {
-  const parsed = parseInputs((name) => core.getInput(name));
+  const parsed = parseInputs((name) => core.getInput(name), await readEvent());
   for (const secret of parsed.secrets) core.setSecret(secret);
   const files = await loadValuesFiles(
     parsed.settings?.valuesFiles ?? valuesFileList(core.getInput('values-files')),
@@ -39,4 +40,11 @@ export async function readInputs(): Promise<ActionInputs> {
     userValues: mergeValues(...files.values, settings.values ?? {}),
     secrets: parsed.secrets,
   };
+}
+
+/** The event that started the run, as the runner describes it. */
+async function readEvent(): Promise<EventContext> {
+  const path = process.env.GITHUB_EVENT_PATH;
+  const payload: unknown = path ? JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) : {};
+  return { eventName: process.env.GITHUB_EVENT_NAME ?? '', payload };
 }

@@ -8,7 +8,14 @@ import {
 } from './database-url.js';
 import { parseGoDuration } from './duration.js';
 import { decodeKubeconfig } from './kubeconfig.js';
-import type { ChartRef, DatabaseSettings, Settings } from './settings.js';
+import type { ChartRef, Command, DatabaseSettings, Settings } from './settings.js';
+import {
+  MAX_NAMESPACE_NAME,
+  MAX_RELEASE_NAME,
+  previewName,
+  pullRequestOf,
+  type PullRequestEvent,
+} from './preview.js';
 import { splitShellWords } from './shell-words.js';
 import { isRecord, yamlErrorSummary } from './yaml-doc.js';
 
@@ -28,7 +35,6 @@ export interface ParsedInputs {
 // characters (helm appends suffixes to it for its own objects).
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const MAX_RELEASE_NAME = 53;
 const STORAGE_NAME = /^[A-Za-z0-9_]+$/;
 const VALUES_PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const BOOLEAN_TRUE = ['true', 'True', 'TRUE'];
@@ -93,31 +99,18 @@ class InputReader {
   }
 }
 
-/** Turns the raw inputs into Settings. Pure: it reads nothing but `source`. */
-export function parseInputs(source: InputSource): ParsedInputs {
+/** What the run's event tells: GITHUB_EVENT_NAME and the GITHUB_EVENT_PATH payload. */
+export interface EventContext {
+  eventName: string;
+  payload: unknown;
+}
+
+/** Turns the raw inputs into Settings. Pure: it reads nothing but its arguments. */
+export function parseInputs(source: InputSource, event: EventContext): ParsedInputs {
   const input = new InputReader(source);
   const secrets: string[] = [];
 
-  const command = input.text('command') || 'deploy';
-  input.check('command', command, command === 'deploy', 'deploy');
-
-  const release = input.required('release');
-  if (release !== '') {
-    input.check(
-      'release',
-      release,
-      DNS_LABEL.test(release) && release.length <= MAX_RELEASE_NAME,
-      `a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${MAX_RELEASE_NAME} characters`,
-    );
-  }
-
-  const namespace = input.text('namespace') || 'default';
-  input.check(
-    'namespace',
-    namespace,
-    DNS_LABEL.test(namespace) && namespace.length <= 63,
-    "a DNS label: lower-case letters, digits and '-', at most 63 characters",
-  );
+  const { command, release, namespace, preview, derivedNamespace } = parseTarget(input, event);
 
   const kubeconfigInput = input.text('kubeconfig');
   let kubeconfig: string | undefined;
@@ -142,7 +135,12 @@ export function parseInputs(source: InputSource): ParsedInputs {
   }
 
   const chart = parseChartRef(input);
-  const chartVersion = input.required('chart-version').replace(/^v(?=\d)/, '');
+  // Only a deploy needs a chart version; an uninstall takes the same step's inputs.
+  const chartVersionText =
+    command === 'deploy'
+      ? input.required('chart-version')
+      : input.text('chart-version') || 'latest';
+  const chartVersion = chartVersionText.replace(/^v(?=\d)/, '');
   if (chartVersion !== '') {
     input.check(
       'chart-version',
@@ -202,7 +200,8 @@ export function parseInputs(source: InputSource): ParsedInputs {
       '64 hexadecimal characters',
     );
 
-  const createNamespace = input.bool('create-namespace', false);
+  // A preview namespace is made on demand.
+  const createNamespace = input.bool('create-namespace', false) || derivedNamespace;
   const wait = input.bool('wait', true);
   const atomic = input.bool('atomic', false);
   const timeout = input.duration('timeout', '10m');
@@ -222,13 +221,20 @@ export function parseInputs(source: InputSource): ParsedInputs {
     input.fail('extra-args', (err as Error).message);
   }
 
+  const cleanup = {
+    deletePvcs: input.bool('delete-pvcs', true),
+    deleteNamespace: input.bool('delete-namespace', true),
+  };
+  const github = parseGithub(input, preview, namespace, secrets);
+
   const errors = input.errors;
   if (errors.length > 0) return { errors, secrets };
   return {
     errors,
     secrets,
     settings: {
-      command: 'deploy',
+      command,
+      preview,
       release,
       namespace,
       createNamespace,
@@ -247,8 +253,80 @@ export function parseInputs(source: InputSource): ParsedInputs {
       atomic,
       extraArgs,
       failure,
+      cleanup,
+      github,
     },
   };
+}
+
+const COMMANDS = ['deploy', 'uninstall'] as const;
+
+/**
+ * The command, release and namespace. With `preview`, the pull request of the
+ * event names them (`<release>-pr-<number>`) and decides the command: a closed
+ * PR is uninstalled.
+ */
+function parseTarget(input: InputReader, event: EventContext) {
+  const commandText = input.text('command') || 'deploy';
+  const command = (COMMANDS as readonly string[]).includes(commandText)
+    ? (commandText as Command)
+    : 'deploy';
+  input.check('command', commandText, command === commandText, COMMANDS.join(', '));
+
+  const base = input.required('release');
+  const baseValid = base !== '' && DNS_LABEL.test(base) && base.length <= MAX_RELEASE_NAME;
+  if (base !== '') {
+    input.check(
+      'release',
+      base,
+      baseValid,
+      `a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${MAX_RELEASE_NAME} characters`,
+    );
+  }
+
+  const namespaceInput = input.text('namespace');
+  let preview: PullRequestEvent | undefined;
+  if (input.bool('preview', false)) {
+    const pr = pullRequestOf(event.eventName, event.payload);
+    if (typeof pr === 'string') input.fail('preview', `is true, which ${pr}`);
+    else preview = pr;
+  }
+  const namespace =
+    namespaceInput || (preview ? previewName(base, preview.number, MAX_NAMESPACE_NAME) : 'default');
+  input.check(
+    'namespace',
+    namespace,
+    DNS_LABEL.test(namespace) && namespace.length <= MAX_NAMESPACE_NAME,
+    "a DNS label: lower-case letters, digits and '-', at most 63 characters",
+  );
+  return {
+    command: preview?.action === 'closed' ? ('uninstall' as const) : command,
+    release: preview && baseValid ? previewName(base, preview.number, MAX_RELEASE_NAME) : base,
+    namespace,
+    preview,
+    derivedNamespace: preview !== undefined && namespaceInput === '',
+  };
+}
+
+function parseGithub(
+  input: InputReader,
+  preview: PullRequestEvent | undefined,
+  namespace: string,
+  secrets: string[],
+) {
+  const token = input.text('github-token') || undefined;
+  if (token) secrets.push(token);
+  const environment =
+    input.text('environment') || (preview ? `preview/pr-${preview.number}` : namespace);
+  const environmentUrl = input.text('environment-url') || undefined;
+  if (environmentUrl)
+    input.check(
+      'environment-url',
+      environmentUrl,
+      isHttpUrl(environmentUrl),
+      'an http:// or https:// URL',
+    );
+  return { token, environment, environmentUrl };
 }
 
 /** The `values-files` input: one path per line, blank lines ignored. */

@@ -6,7 +6,7 @@ import {
   type RunOptions,
   type RunResult,
 } from './process.js';
-import type { KubeObject } from './kube-types.js';
+import type { KubeList, KubeObject } from './kube-types.js';
 
 const FIELD_MANAGER = 'lily-deploy';
 
@@ -51,6 +51,44 @@ export class Kubectl {
     if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
     if (/NotFound|not found/.test(result.stderr)) return undefined;
     throw new CommandError(commandLine(this.binary, this.withContext(args)), result);
+  }
+
+  /** The objects of a kind in a namespace, optionally by label selector. */
+  async list<T extends KubeObject>(
+    kind: string,
+    namespace: string,
+    selector?: string,
+  ): Promise<T[]> {
+    const args = [
+      'get',
+      kind,
+      '--namespace',
+      namespace,
+      '-o',
+      'json',
+      ...(selector ? ['--selector', selector] : []),
+    ];
+    const { stdout } = await this.checked(args, { quiet: true });
+    return (JSON.parse(stdout) as KubeList<T>).items;
+  }
+
+  /** Deletes objects and waits until they are gone (or the timeout passes). */
+  async delete(
+    kind: string,
+    names: string[],
+    namespace: string | undefined,
+    timeout: string,
+  ): Promise<void> {
+    const scope = namespace ? ['--namespace', namespace] : [];
+    await this.checked([
+      'delete',
+      kind,
+      ...names,
+      ...scope,
+      '--ignore-not-found',
+      '--wait',
+      `--timeout=${timeout}`,
+    ]);
   }
 
   /** Server-side apply of a manifest passed on stdin (it may hold a secret). */

@@ -1,29 +1,79 @@
 import * as core from '@actions/core';
 import { connectToCluster } from './cluster-access.js';
 import { deploy } from './deploy.js';
+import { deploymentRequest, GithubDeployments, runContext } from './deployments.js';
 import { helmMajor } from './helm-flags.js';
 import { installHelm } from './helm-installer.js';
 import { readInputs } from './input-helper.js';
+import type { Settings } from './settings.js';
 import { saveWorkspace } from './state.js';
+import { uninstall } from './uninstall.js';
 import { Workspace } from './workspace.js';
 
 /** The main step: the deployment guide, one log group per step. */
 export async function main(): Promise<void> {
   const startedAt = Date.now();
   const { settings, userValues, secrets } = await readInputs();
-
-  const installedHelm = await core.group('Install helm', () => installHelm(settings.helm));
-  const major = helmMajor(installedHelm.version);
-
-  const workspace = await Workspace.create();
-  saveWorkspace(workspace.dir);
-  const cluster = await core.group('Connect to the cluster', () =>
-    connectToCluster(settings, workspace, installedHelm.binary, major),
-  );
+  announcePreview(settings);
+  const github = settings.github.token
+    ? new GithubDeployments(runContext(process.env), settings.github.token)
+    : undefined;
+  const deployment =
+    settings.command === 'deploy' && github
+      ? await github.start(
+          deploymentRequest(
+            gitRef(settings),
+            settings.github.environment,
+            settings.release,
+            Boolean(settings.preview),
+          ),
+        )
+      : undefined;
 
   try {
-    await deploy({ settings, userValues, secrets, cluster, installedHelm, workspace, startedAt });
-  } finally {
-    cluster.close();
+    const installedHelm = await core.group('Install helm', () => installHelm(settings.helm));
+    const workspace = await Workspace.create();
+    saveWorkspace(workspace.dir);
+    const cluster = await core.group('Connect to the cluster', () =>
+      connectToCluster(settings, workspace, installedHelm.binary, helmMajor(installedHelm.version)),
+    );
+    try {
+      if (settings.command === 'deploy') {
+        await deploy({
+          settings,
+          userValues,
+          secrets,
+          cluster,
+          installedHelm,
+          workspace,
+          startedAt,
+        });
+      } else {
+        await uninstall(settings, cluster, startedAt);
+        await github?.deactivate(settings.github.environment);
+      }
+    } finally {
+      cluster.close();
+    }
+  } catch (err) {
+    if (deployment !== undefined) await github?.finish(deployment, 'failure');
+    throw err;
   }
+  if (deployment !== undefined)
+    await github?.finish(deployment, 'success', settings.github.environmentUrl);
+}
+
+function announcePreview(settings: Settings): void {
+  if (!settings.preview) return;
+  const { number, action } = settings.preview;
+  core.setOutput('preview-release', settings.release);
+  core.setOutput('preview-namespace', settings.namespace);
+  core.info(
+    `Preview of pull request #${number} (${action || 'event'}): ${settings.command} release ${settings.release} in namespace ${settings.namespace}`,
+  );
+}
+
+/** The commit the deployment is of: the PR head for a preview, else the run's commit. */
+function gitRef(settings: Settings): string {
+  return settings.preview?.headSha ?? process.env.GITHUB_SHA ?? process.env.GITHUB_REF ?? 'HEAD';
 }

@@ -1,3 +1,5 @@
+import type { PullRequestEvent } from './preview.js';
+
 // The action's inputs, parsed and validated into one typed object.
 
 export type ChartRef =
@@ -29,8 +31,13 @@ export interface HelmInstallSettings {
   sha256?: string;
 }
 
+export type Command = 'deploy' | 'uninstall';
+
 export interface Settings {
-  command: 'deploy';
+  /** What to do; a closed pull request in preview mode makes it 'uninstall'. */
+  command: Command;
+  /** The pull request of a preview release. */
+  preview?: PullRequestEvent;
   release: string;
   namespace: string;
   createNamespace: boolean;
@@ -53,6 +60,23 @@ export interface Settings {
   atomic: boolean;
   extraArgs: string[];
   failure: FailureSettings;
+  cleanup: CleanupSettings;
+  github: GithubSettings;
+}
+
+/** What uninstall deletes besides the release. */
+export interface CleanupSettings {
+  /** PVCs made from the release's StatefulSet claim templates. */
+  deletePvcs: boolean;
+  /** The namespace, when lily-deploy created it for this release. */
+  deleteNamespace: boolean;
+}
+
+/** GitHub Deployments: off without a token. */
+export interface GithubSettings {
+  token?: string;
+  environment: string;
+  environmentUrl?: string;
 }
 
 export interface FailureSettings {

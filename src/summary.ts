@@ -63,3 +63,21 @@ function code(text: string): string {
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
+
+export interface UninstallSummary {
+  release: string;
+  namespace: string;
+  deleted: string[];
+  kept: string[];
+  durationMs: number;
+}
+
+/** The job summary of an uninstall: every object deleted, and what was kept and why. */
+export function renderUninstallSummary(s: UninstallSummary): string {
+  const lines = [`### Lily uninstalled: ${code(s.release)} in ${code(s.namespace)}`, ''];
+  if (s.deleted.length === 0) lines.push('Nothing was left to delete.', '');
+  else lines.push('Deleted:', '', ...s.deleted.map((d) => `- ${d}`), '');
+  if (s.kept.length > 0) lines.push('Kept:', '', ...s.kept.map((k) => `- ${k}`), '');
+  lines.push(`Duration: ${formatDuration(s.durationMs)}`, '');
+  return lines.join('\n');
+}

@@ -19,8 +19,10 @@ function source(given: Record<string, string>) {
 
 const MINIMAL = { release: 'lily-a', 'chart-version': '0.1.4' };
 
-function parse(given: Record<string, string>) {
-  return parseInputs(source({ ...MINIMAL, ...given }));
+const PUSH = { eventName: 'push', payload: {} };
+
+function parse(given: Record<string, string>, event = PUSH) {
+  return parseInputs(source({ ...MINIMAL, ...given }), event);
 }
 
 describe('parseInputs', () => {
@@ -43,8 +45,11 @@ describe('parseInputs', () => {
   });
 
   it('gives the same settings whether action.yml supplies the defaults or not', () => {
-    const withDefaults = parseInputs(source(MINIMAL)).settings;
-    const bare = parseInputs((name) => (MINIMAL as Record<string, string>)[name] ?? '').settings;
+    const withDefaults = parseInputs(source(MINIMAL), PUSH).settings;
+    const bare = parseInputs(
+      (name) => (MINIMAL as Record<string, string>)[name] ?? '',
+      PUSH,
+    ).settings;
     assert.deepEqual(bare, withDefaults);
   });
 

@@ -1,0 +1,210 @@
+// PR preview releases on a real control plane, Helm 3 and Helm 4: opened,
+// synchronized, closed (twice), with GitHub Deployments on a local API server.
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { deploy, Kube, startE2E, type E2E } from '../../test/support/e2e.js';
+import { GithubApi } from '../../test/support/github-api.js';
+
+let e2e: E2E;
+let kube: Kube;
+let api: GithubApi;
+
+before(async () => {
+  [e2e, api] = await Promise.all([startE2E(), GithubApi.start()]);
+  kube = await Kube.connect(e2e);
+});
+after(async () => {
+  await Promise.all([e2e.close(), api.close()]);
+});
+
+const VALUES = 'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n';
+const HEAD = 'b'.repeat(40);
+
+/** The environment of a run started by a pull_request event with this action. */
+async function pullRequestEvent(number: number, action: string): Promise<Record<string, string>> {
+  const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
+  await writeFile(
+    path,
+    JSON.stringify({ action, number, pull_request: { number, head: { sha: HEAD } } }),
+  );
+  return { ...api.env(), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path };
+}
+
+async function exists(args: string[]): Promise<boolean> {
+  return (await kube.find(args)) !== undefined;
+}
+
+for (const major of [3, 4] as const) {
+  describe(`PR previews with helm ${major}`, () => {
+    const number = 100 + major;
+    const release = `lily-pr-${number}`;
+    const preview = {
+      release: 'lily',
+      preview: 'true',
+      'github-token': 'ghs_canaryToken123',
+      'environment-url': `https://pr-${number}.lily.example`,
+      'database-url': 'postgres://lily:pw@db:5432/chain?sslmode=require',
+    };
+
+    it('opened: a release and a namespace of its own, Ready, and a successful GitHub deployment', async () => {
+      const result = await deploy(
+        e2e,
+        major,
+        { ...preview, values: VALUES },
+        { env: await pullRequestEvent(number, 'opened') },
+      );
+      assert.equal(result.exitCode, 0, result.log);
+      assert.equal(result.outputs['preview-release'], release);
+      assert.equal(result.outputs['preview-namespace'], release);
+      assert.equal(result.outputs.revision, '1');
+      const ns = await kube.json<{ metadata: { labels: Record<string, string> } }>([
+        'get',
+        'namespace',
+        release,
+      ]);
+      assert.equal(ns.metadata.labels['lily-deploy/release'], release);
+      const sts = await kube.json<{ status: { readyReplicas?: number } }>([
+        'get',
+        'statefulset',
+        `lily-${release}-dev-mainnet-daemon`,
+        '-n',
+        release,
+      ]);
+      assert.equal(sts.status.readyReplicas, 1);
+
+      const created = api.requests.filter(
+        (r) => r.method === 'POST' && r.path.endsWith('/deployments'),
+      );
+      const mine = created.at(-1);
+      assert.equal(mine?.body?.environment, `preview/pr-${number}`);
+      assert.equal(mine?.body?.ref, HEAD);
+      assert.equal(mine?.body?.transient_environment, true);
+      assert.equal(mine?.authorization, 'Bearer ghs_canaryToken123');
+      const deployment = api.deployments.at(-1);
+      assert.deepEqual(deployment?.statuses, ['in_progress', 'success']);
+      const success = api.requests.filter((r) => r.body?.state === 'success').at(-1);
+      assert.equal(success?.body?.environment_url, `https://pr-${number}.lily.example`);
+      assert.equal(
+        success?.body?.log_url,
+        'https://github.example/octo/lily-infra/actions/runs/4242',
+      );
+      assert.ok(!result.log.includes('ghs_canaryToken123'));
+    });
+
+    it('synchronize with new values: revision 2', async () => {
+      const result = await deploy(
+        e2e,
+        major,
+        { ...preview, values: `${VALUES}image:\n  tag: v0.12.1\n` },
+        {
+          env: await pullRequestEvent(number, 'synchronize'),
+        },
+      );
+      assert.equal(result.exitCode, 0, result.log);
+      assert.equal(result.outputs.revision, '2');
+    });
+
+    it('closed: the release, its PVCs, our Secret and our namespace are gone; the deployments are inactive', async () => {
+      const claim = `datastore-volume-lily-${release}-dev-mainnet-daemon-0`;
+      assert.ok(await exists(['get', 'pvc', claim, '-n', release]), 'the PVC exists before');
+      const result = await deploy(e2e, major, preview, {
+        env: await pullRequestEvent(number, 'closed'),
+      });
+      assert.equal(result.exitCode, 0, result.log);
+      assert.deepEqual(JSON.parse(result.outputs.deleted ?? '[]'), [
+        { kind: 'HelmRelease', namespace: release, name: release },
+        { kind: 'PersistentVolumeClaim', namespace: release, name: claim },
+        { kind: 'Secret', namespace: release, name: `${release}-lily-db` },
+        { kind: 'Namespace', name: release },
+      ]);
+      assert.equal(await kube.releaseStatus(release, release), undefined);
+      assert.ok(!(await exists(['get', 'namespace', release])), 'the namespace is gone');
+      assert.match(result.summary, /Deleted:[\s\S]*PersistentVolumeClaim/);
+      const mine = api.deployments.filter((d) => d.environment === `preview/pr-${number}`);
+      assert.ok(mine.length >= 1);
+      for (const d of mine) assert.equal(d.statuses.at(-1), 'inactive');
+    });
+
+    it('closed again: succeeds with a notice, deleting nothing', async () => {
+      const result = await deploy(e2e, major, preview, {
+        env: await pullRequestEvent(number, 'closed'),
+      });
+      assert.equal(result.exitCode, 0, result.log);
+      assert.deepEqual(JSON.parse(result.outputs.deleted ?? ''), []);
+      assert.ok(
+        result.annotations.some((a) => a.kind === 'notice' && /is not installed/.test(a.message)),
+      );
+    });
+  });
+}
+
+describe('uninstall keeps what lily-deploy did not create', () => {
+  it('a namespace given by the workflow and a Secret of someone else survive; ours go', async () => {
+    const namespace = 'shared-previews';
+    await kube.run(['create', 'namespace', namespace]);
+    await kube.run([
+      'create',
+      'secret',
+      'generic',
+      'team-credentials',
+      '-n',
+      namespace,
+      '--from-literal=k=v',
+    ]);
+    const inputs = {
+      release: 'lily',
+      namespace,
+      preview: 'true',
+      'database-url': 'postgres://lily:pw@db:5432/chain',
+      values: VALUES,
+    };
+    const opened = await deploy(e2e, 4, inputs, { env: await pullRequestEvent(7, 'opened') });
+    assert.equal(opened.exitCode, 0, opened.log);
+    assert.equal(opened.outputs['preview-namespace'], namespace);
+    const closed = await deploy(e2e, 4, inputs, { env: await pullRequestEvent(7, 'closed') });
+    assert.equal(closed.exitCode, 0, closed.log);
+    const deleted = JSON.parse(closed.outputs.deleted ?? '[]') as { kind: string }[];
+    assert.deepEqual(
+      deleted.map((d) => d.kind),
+      ['HelmRelease', 'PersistentVolumeClaim', 'Secret'],
+    );
+    assert.ok(
+      await exists(['get', 'namespace', namespace]),
+      'the namespace we did not create survives',
+    );
+    assert.ok(
+      await exists(['get', 'secret', 'team-credentials', '-n', namespace]),
+      'their Secret survives',
+    );
+    assert.ok(
+      !(await exists(['get', 'secret', 'lily-pr-7-lily-db', '-n', namespace])),
+      'ours is gone',
+    );
+    assert.match(
+      closed.summary,
+      /Kept:[\s\S]*namespace shared-previews \(not created by lily-deploy/,
+    );
+  });
+
+  it('makes no GitHub call without a token', async () => {
+    const before = api.requests.length;
+    const result = await deploy(
+      e2e,
+      4,
+      { release: 'lily', preview: 'true', values: VALUES },
+      { env: await pullRequestEvent(8, 'opened') },
+    );
+    assert.equal(result.exitCode, 0, result.log);
+    const closed = await deploy(
+      e2e,
+      4,
+      { release: 'lily', preview: 'true' },
+      { env: await pullRequestEvent(8, 'closed') },
+    );
+    assert.equal(closed.exitCode, 0, closed.log);
+    assert.equal(api.requests.length, before);
+  });
+});

@@ -1,0 +1,103 @@
+// A local stand-in for the part of the GitHub REST API that Deployments use,
+// recording every request: the action reaches it through GITHUB_API_URL.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  authorization?: string;
+  body?: Record<string, unknown>;
+}
+
+interface Deployment {
+  id: number;
+  environment: string;
+  statuses: string[];
+}
+
+export class GithubApi {
+  readonly requests: ApiRequest[] = [];
+  readonly deployments: Deployment[] = [];
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<GithubApi> {
+    let api: GithubApi | undefined;
+    const server = createServer((req, res) => {
+      void readJson(req).then((body) => {
+        const answer = api?.handle(req, body) ?? { status: 500, json: {} };
+        res
+          .writeHead(answer.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(answer.json));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    api = new GithubApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return api;
+  }
+
+  /** The environment variables of a run whose API is this server. */
+  env(): Record<string, string> {
+    return {
+      GITHUB_API_URL: this.url,
+      GITHUB_SERVER_URL: 'https://github.example',
+      GITHUB_REPOSITORY: 'octo/lily-infra',
+      GITHUB_RUN_ID: '4242',
+      GITHUB_SHA: 'a'.repeat(40),
+    };
+  }
+
+  private handle(
+    req: IncomingMessage,
+    body: Record<string, unknown> | undefined,
+  ): { status: number; json: unknown } {
+    const url = new URL(req.url ?? '/', this.url);
+    this.requests.push({
+      method: req.method ?? '',
+      path: `${url.pathname}${url.search}`,
+      authorization: req.headers.authorization,
+      body,
+    });
+    const base = '/repos/octo/lily-infra/deployments';
+    if (req.method === 'POST' && url.pathname === base) {
+      const deployment = {
+        id: this.deployments.length + 1,
+        environment: String(body?.environment),
+        statuses: [],
+      };
+      this.deployments.push(deployment);
+      return { status: 201, json: { id: deployment.id, environment: deployment.environment } };
+    }
+    const status = new RegExp(`^${base}/(\\d+)/statuses$`).exec(url.pathname);
+    if (req.method === 'POST' && status) {
+      const deployment = this.deployments.find((d) => d.id === Number(status[1]));
+      if (!deployment) return { status: 404, json: { message: 'Not Found' } };
+      deployment.statuses.push(String(body?.state));
+      return { status: 201, json: { state: body?.state } };
+    }
+    if (req.method === 'GET' && url.pathname === base) {
+      const environment = url.searchParams.get('environment');
+      return {
+        status: 200,
+        json: this.deployments
+          .filter((d) => d.environment === environment)
+          .map((d) => ({ id: d.id })),
+      };
+    }
+    return { status: 404, json: { message: 'Not Found' } };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+}
