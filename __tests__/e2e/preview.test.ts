@@ -79,16 +79,18 @@ for (const major of [3, 4] as const) {
         (r) => r.method === 'POST' && r.path.endsWith('/deployments'),
       );
       const mine = created.at(-1);
-      assert.equal(mine?.body?.environment, `preview/pr-${number}`);
-      assert.equal(mine?.body?.ref, HEAD);
-      assert.equal(mine?.body?.transient_environment, true);
-      assert.equal(mine?.authorization, 'Bearer ghs_canaryToken123');
+      assert.ok(mine?.body);
+      assert.equal(mine.body.environment, `preview/pr-${number}`);
+      assert.equal(mine.body.ref, HEAD);
+      assert.equal(mine.body.transient_environment, true);
+      assert.equal(mine.authorization, 'Bearer ghs_canaryToken123');
       const deployment = api.deployments.at(-1);
       assert.deepEqual(deployment?.statuses, ['in_progress', 'success']);
       const success = api.requests.filter((r) => r.body?.state === 'success').at(-1);
-      assert.equal(success?.body?.environment_url, `https://pr-${number}.lily.example`);
+      assert.ok(success?.body);
+      assert.equal(success.body.environment_url, `https://pr-${number}.lily.example`);
       assert.equal(
-        success?.body?.log_url,
+        success.body.log_url,
         'https://github.example/octo/lily-infra/actions/runs/4242',
       );
       assert.ok(!result.log.includes('ghs_canaryToken123'));

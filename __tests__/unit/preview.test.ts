@@ -64,11 +64,12 @@ describe('preview inputs', () => {
       inputs({ release: 'lily', 'chart-version': '0.1.4', preview: 'true' }),
       event('opened'),
     );
-    assert.equal(settings?.release, 'lily-pr-9');
-    assert.equal(settings?.namespace, 'lily-pr-9');
-    assert.equal(settings?.createNamespace, true);
-    assert.equal(settings?.command, 'deploy');
-    assert.equal(settings?.github.environment, 'preview/pr-9');
+    assert.ok(settings);
+    assert.equal(settings.release, 'lily-pr-9');
+    assert.equal(settings.namespace, 'lily-pr-9');
+    assert.equal(settings.createNamespace, true);
+    assert.equal(settings.command, 'deploy');
+    assert.equal(settings.github.environment, 'preview/pr-9');
   });
   it('keep an explicit namespace, and uninstall a closed pull request without a chart version', () => {
     const { settings, errors } = parseInputs(
@@ -76,9 +77,10 @@ describe('preview inputs', () => {
       event('closed'),
     );
     assert.deepEqual(errors, []);
-    assert.equal(settings?.command, 'uninstall');
-    assert.equal(settings?.namespace, 'previews');
-    assert.equal(settings?.createNamespace, false);
+    assert.ok(settings);
+    assert.equal(settings.command, 'uninstall');
+    assert.equal(settings.namespace, 'previews');
+    assert.equal(settings.createNamespace, false);
   });
   it('refuse bad preview inputs before anything happens, naming them', () => {
     const cases: [Record<string, string>, string, RegExp][] = [

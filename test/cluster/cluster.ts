@@ -9,7 +9,7 @@
 // With E2E_KUBECONFIG set, that cluster is used instead and nothing is started.
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,12 @@ export interface StartClusterOptions {
   kubectl?: string;
   /** How long to wait for the cluster to become usable. Default 90 s. */
   timeoutMs?: number;
+  /**
+   * Keep the cluster after this process ends, with its files in this
+   * directory (for `npm run demo`); `deleteCluster` removes it. Default: a
+   * temp directory, and the cluster is deleted when the process ends.
+   */
+  keepIn?: string;
 }
 
 /** Pod label that picks a kwok pod behavior (see kwok/pod-stages.yaml). */
@@ -133,6 +139,26 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   return startLocalCluster(options, log);
 }
 
+/** Deletes a cluster started with `keepIn: dir`; false when there is none there. */
+export async function deleteCluster(dir: string, name = 'lily-deploy'): Promise<boolean> {
+  if (!existsSync(join(dir, 'kwok', 'clusters', name))) return false;
+  const binDir = await ensureControlPlaneBinaries();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    KWOK_WORKDIR: join(dir, 'kwok'),
+  };
+  await stopLocal({
+    name,
+    root: dir,
+    env,
+    kwokctl: join(binDir, 'kwokctl'),
+    watchdog: undefined,
+    stopped: false,
+  });
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 
 interface LocalCluster {
@@ -162,7 +188,8 @@ async function startLocalCluster(
   const kubectl = options.kubectl ?? process.env.KUBECTL ?? (await helmTool(4)).kubectl;
   log(`binaries ready (${since()}): ${binDir}`);
 
-  const root = await mkdtemp(join(tmpdir(), 'lily-deploy-kwok-'));
+  const root = options.keepIn ?? (await mkdtemp(join(tmpdir(), 'lily-deploy-kwok-')));
+  if (options.keepIn) await mkdir(root, { recursive: true });
   const home = join(root, 'home');
   const logsDir = join(root, 'logs');
   await mkdir(home);
@@ -176,9 +203,11 @@ async function startLocalCluster(
   };
   const kwokctl = join(binDir, 'kwokctl');
   const cluster: LocalCluster = { name, root, env, kwokctl, watchdog: undefined, stopped: false };
-  live.add(cluster);
-  installExitHandlers();
-  cluster.watchdog = startWatchdog(cluster);
+  if (!options.keepIn) {
+    live.add(cluster);
+    installExitHandlers();
+    cluster.watchdog = startWatchdog(cluster);
+  }
 
   try {
     await writeLogFiles(logsDir);

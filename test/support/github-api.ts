@@ -1,6 +1,6 @@
 // A local stand-in for the part of the GitHub REST API that Deployments use,
 // recording every request: the action reaches it through GITHUB_API_URL.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ApiRequest {
@@ -25,17 +25,17 @@ export class GithubApi {
   ) {}
 
   static async start(): Promise<GithubApi> {
-    let api: GithubApi | undefined;
-    const server = createServer((req, res) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const api = new GithubApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void readJson(req).then((body) => {
-        const answer = api?.handle(req, body) ?? { status: 500, json: {} };
+        const answer = api.handle(req, body);
         res
           .writeHead(answer.status, { 'content-type': 'application/json' })
           .end(JSON.stringify(answer.json));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = new GithubApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return api;
   }
 
@@ -91,7 +91,11 @@ export class GithubApi {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 

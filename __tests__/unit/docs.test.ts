@@ -1,0 +1,45 @@
+// The README is the action's manual: it must list every input and output of
+// action.yml, and the example workflows must be exactly its copy-paste blocks.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import * as yaml from 'js-yaml';
+
+const root = new URL('../../', import.meta.url);
+const readme = readFileSync(new URL('README.md', root), 'utf8');
+const action = yaml.load(readFileSync(new URL('action.yml', root), 'utf8')) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string; post: string };
+};
+
+describe('README and action.yml', () => {
+  it('documents every input and output', () => {
+    for (const name of [...Object.keys(action.inputs), ...Object.keys(action.outputs)]) {
+      assert.match(
+        readme,
+        new RegExp(`^\\| \`${name}\` +\\|`, 'm'),
+        `README's tables list ${name}`,
+      );
+    }
+  });
+
+  it('runs on node24 with a post step, from dist/', () => {
+    assert.deepEqual(action.runs, {
+      using: 'node24',
+      main: 'dist/index.js',
+      post: 'dist/index.js',
+    });
+  });
+
+  it('holds the example workflows verbatim', () => {
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const dir = new URL('.github/workflows/examples/', root);
+    const examples = readdirSync(dir).filter((f) => f.endsWith('.yml'));
+    assert.equal(examples.length, 3);
+    for (const file of examples) {
+      const body = readFileSync(new URL(file, dir), 'utf8').replace(/^(#.*\n)+/, '');
+      assert.ok(blocks.includes(body), `${file} is one of README's workflows`);
+    }
+  });
+});
