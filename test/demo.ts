@@ -25,7 +25,9 @@ await deleteCluster(DEMO_DIR, CLUSTER);
 const cluster = await startCluster({
   name: CLUSTER,
   keepIn: DEMO_DIR,
-  log: (line) => console.log(`[cluster] ${line}`),
+  log: (line) => {
+    console.log(`[cluster] ${line}`);
+  },
 });
 const [mirror, repo, tool] = await Promise.all([
   startHelmMirror(),
@@ -52,7 +54,9 @@ const result = await runAction({
     timeout: '2m',
   },
   env: { PATH: pathWith(dirname(tool.kubectl)) },
-  onLog: (line) => console.log(`  | ${line}`),
+  onLog: (line) => {
+    console.log(`  | ${line}`);
+  },
 });
 await Promise.all([mirror.close(), repo.close()]);
 
