@@ -44,11 +44,24 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   }
   const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chart));
   const previous = await core.group('Release state', () => checkReleaseState(ctx));
-  const revision = (previous?.revision ?? 0) + 1;
-  const outcome = await core.group(
-    `helm upgrade --install ${settings.release} (revision ${revision})`,
-    () => upgrade(ctx, chart, valuesFiles, revision),
-  );
+  let revision = (previous?.revision ?? 0) + 1;
+  const attempt = () =>
+    core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
+      upgrade(ctx, chart, valuesFiles, revision),
+    );
+  let outcome = await attempt();
+  if (outcome.supersededReplaced > 0) {
+    // Helm 4 gives up at once on a broken pod of the revision being replaced,
+    // which a StatefulSet never replaces by itself; it is replaced now.
+    core.info(
+      'helm gave up on a broken pod of the previous revision, which has just been replaced: upgrading again',
+    );
+    const first = outcome;
+    revision += 1;
+    outcome = await attempt();
+    outcome.interventions.unshift(...first.interventions);
+    outcome.deletedPods.unshift(...first.deletedPods);
+  }
   if (outcome.result.exitCode !== 0) {
     await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome, revision);
   }

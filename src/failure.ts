@@ -25,7 +25,7 @@ export async function reportFailedUpgrade(
   revision: number,
 ): Promise<never> {
   const reason = failureReason(outcome);
-  const settled = await settleRelease(cluster, settings);
+  const settled = await settleRelease(cluster, settings, outcome, revision);
   let headline = outcome.stoppedFor?.find((f) => f.fatal)?.summary;
   if (outcome.cancelled) {
     core.setOutput('failure-reason', reason);
@@ -64,6 +64,17 @@ export async function reportFailedUpgrade(
     core.setOutput('diagnostics', path);
     headline ??= diagnostics.findings[0]?.summary;
   }
+  if (
+    /another operation \(install\/upgrade\/rollback\) is in progress|release: already exists|cannot re-use a name/.test(
+      outcome.result.stderr,
+    )
+  ) {
+    core.error(
+      'Another deploy of this release is running. Give the workflow a concurrency group per release ' +
+        '(concurrency: { group: lily-<release>, cancel-in-progress: false }) so deploys wait for each other.',
+      { title: 'lily-deploy: concurrent deploy' },
+    );
+  }
   const helmSaid =
     lastLine(outcome.result.stderr) || `helm exited with code ${outcome.result.exitCode}`;
   throw new Error(`Deploy of ${settings.release} failed (${reason}): ${headline ?? helmSaid}`);
@@ -90,8 +101,10 @@ async function attemptedWorkloads(
 }
 
 /**
- * Leaves the release in a final state. Helm normally records a stopped deploy
- * as failed; one it left pending (killed) is repaired here. With atomic, a
+ * Leaves the release in a final state, touching only what this run's helm
+ * left: a release that is pending because another deploy is running is not
+ * ours to repair. Helm records a deploy it stopped as failed; only when it had
+ * to be killed is the pending release it left repaired here. With atomic, a
  * rollback helm could not finish (Helm 4 gives up at once on a pod of the
  * failed revision that is still broken) is done again, waiting, under a
  * monitor that replaces those pods. Sets the status and revision outputs.
@@ -99,6 +112,8 @@ async function attemptedWorkloads(
 async function settleRelease(
   cluster: ClusterAccess,
   settings: Settings,
+  outcome: UpgradeOutcome,
+  revision: number,
 ): Promise<Pick<UpgradeOutcome, 'interventions' | 'deletedPods'>> {
   const { helm } = cluster;
   const { release: name, namespace, timeout } = settings;
@@ -107,11 +122,12 @@ async function settleRelease(
     deletedPods: [],
   };
   let release = await helm.status(name, namespace);
-  if (release && isPending(release.status)) {
+  const helmWasKilled = outcome.result.signal !== null;
+  if (release && isPending(release.status) && helmWasKilled) {
     reportRecovery(release, await recoverPendingRelease(helm, name, namespace, timeout));
     release = await helm.status(name, namespace);
   }
-  if (settings.atomic && release && release.status !== 'deployed') {
+  if (settings.atomic && release?.status === 'failed' && release.revision >= revision) {
     const plan = recoveryPlan(await helm.history(name, namespace));
     if (plan.kind === 'rollback') {
       core.info(

@@ -67,7 +67,9 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
         `${files.archiveUrl} has no ${files.binaryPath}; is the download base URL a Helm mirror?`,
       );
     }
-    const cachedDir = await tc.cacheDir(binaryDir, 'helm', version);
+    // Another job sharing this tool cache may have cached it meanwhile; caching
+    // again would replace the binary under its feet.
+    const cachedDir = tc.find('helm', version) || (await tc.cacheDir(binaryDir, 'helm', version));
     core.addPath(cachedDir);
     return { binary: join(cachedDir, binaryName), version, fromCache: false };
   } finally {

@@ -126,14 +126,17 @@ export class Helm {
     ]);
   }
 
-  /** Uninstalls, waiting until the release's objects (pods included: foreground cascade) are gone. */
+  /**
+   * Uninstalls, waiting until the release's objects are gone. (Not with a
+   * foreground cascade: Helm 4's watcher then reports the Terminating
+   * StatefulSet as an error instead of waiting for it.)
+   */
   async uninstall(
     release: string,
     namespace: string,
     timeout: string,
     wait: boolean,
   ): Promise<void> {
-    const cascade = wait ? ['--cascade', 'foreground', ...waitFlags(this.major, true)] : [];
     await this.checked([
       'uninstall',
       release,
@@ -141,7 +144,7 @@ export class Helm {
       namespace,
       '--timeout',
       timeout,
-      ...cascade,
+      ...waitFlags(this.major, wait),
     ]);
   }
 

@@ -6,7 +6,7 @@ import type { PodReport } from './diagnostics-report.js';
 import type { Helm } from './helm.js';
 import type { KubeApi } from './kube-api.js';
 import type { Kubectl } from './kubectl.js';
-import type { Pod, StatefulSet } from './kube-types.js';
+import type { KubeEvent, Pod, StatefulSet } from './kube-types.js';
 import { podProgressLine } from './pod-status.js';
 import { getStatefulSets, listReleaseEvents, listReleasePods } from './release-objects.js';
 import { type Workload, workloadsInManifest } from './release-workloads.js';
@@ -17,6 +17,13 @@ import { describeRemedy, remediesFor } from './remediate.js';
 const APPLY_SETTLE_MS = 10_000;
 // A few seconds of slack for the clock difference with the API server.
 const CLOCK_SLACK_MS = 5000;
+
+interface Observation {
+  pods: Pod[];
+  sets: StatefulSet[];
+  events: KubeEvent[];
+  now: number;
+}
 
 export interface MonitorOptions {
   release: string;
@@ -83,36 +90,27 @@ export class ReleaseMonitor {
     }
   }
 
+  /**
+   * One pass of replacing broken pods of a superseded revision, for after helm
+   * gave up: Helm 4 fails an upgrade within a second on such a pod, sooner
+   * than a poll comes. Returns how many pods this pass replaced.
+   */
+  async sweep(): Promise<number> {
+    const before = this.replaced.size;
+    const seen = await this.observe();
+    if (seen) await this.replaceSuperseded(seen);
+    return this.replaced.size - before;
+  }
+
   private async poll(): Promise<void> {
+    const seen = await this.observe();
+    if (!seen) return;
+    await this.replaceSuperseded(seen);
     const { o } = this;
-    if (this.workloads.length === 0) {
-      const manifest = await this.helm.getManifest(o.release, o.namespace, o.revision);
-      this.workloads = manifest ? workloadsInManifest(manifest) : [];
-      if (this.workloads.length === 0) return;
-    }
-    const [pods, sets] = await Promise.all([
-      listReleasePods(this.api, o.namespace, this.workloads),
-      getStatefulSets(this.api, o.namespace, this.workloads),
-    ]);
-    const events = await listReleaseEvents(this.api, o.namespace, this.workloads, pods);
-    const now = Date.now();
-    const classifyOptions = {
-      namespace: o.namespace,
-      restartThreshold: o.restartThreshold,
-      graceMs: o.graceMs,
-      now,
-    };
-
-    const broken = new Set(
-      classify(pods, events, { ...classifyOptions, restartThreshold: 1 }).map((f) => f.pod),
-    );
-    for (const pod of pods.filter((p) => broken.has(p.metadata.name) && isSuperseded(p, sets))) {
-      await this.replace(pod);
-    }
-
+    const { pods, sets, events, now } = seen;
     if (o.failFast && !this.fatalReported) {
       const judged = pods.filter((pod) => isOfThisRevision(pod, o.startedAt, sets, now));
-      const findings = classify(judged, events, classifyOptions);
+      const findings = classify(judged, events, this.classifyOptions(now));
       if (findings.some((f) => f.fatal) && !(await this.tryRemedies(findings, pods))) {
         this.fatalReported = true;
         this.onFatal(findings);
@@ -123,6 +121,40 @@ export class ReleaseMonitor {
       this.lastProgress = now;
       core.info(progressReport(pods));
     }
+  }
+
+  /** The release's pods, StatefulSets and events now; undefined until its workloads are known. */
+  private async observe(): Promise<Observation | undefined> {
+    const { o } = this;
+    if (this.workloads.length === 0) {
+      const manifest = await this.helm.getManifest(o.release, o.namespace, o.revision);
+      this.workloads = manifest ? workloadsInManifest(manifest) : [];
+      if (this.workloads.length === 0) return undefined;
+    }
+    const [pods, sets] = await Promise.all([
+      listReleasePods(this.api, o.namespace, this.workloads),
+      getStatefulSets(this.api, o.namespace, this.workloads),
+    ]);
+    const events = await listReleaseEvents(this.api, o.namespace, this.workloads, pods);
+    return { pods, sets, events, now: Date.now() };
+  }
+
+  private async replaceSuperseded({ pods, sets, events, now }: Observation): Promise<void> {
+    const broken = classify(pods, events, { ...this.classifyOptions(now), restartThreshold: 1 });
+    const names = new Set(broken.map((f) => f.pod));
+    for (const pod of pods.filter((p) => names.has(p.metadata.name) && isSuperseded(p, sets))) {
+      await this.replace(pod);
+    }
+  }
+
+  private classifyOptions(now: number) {
+    const { o } = this;
+    return {
+      namespace: o.namespace,
+      restartThreshold: o.restartThreshold,
+      graceMs: o.graceMs,
+      now,
+    };
   }
 
   /** Applies the remedies allowed for these findings; true when any was applied. */

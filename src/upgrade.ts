@@ -19,6 +19,8 @@ export interface UpgradeOutcome {
   interventions: string[];
   /** The pods deleted, as they were just before. */
   deletedPods: PodReport[];
+  /** Broken pods of a superseded StatefulSet revision still there when helm gave up, since replaced. */
+  supersededReplaced: number;
 }
 
 const POLL_MS = 2000;
@@ -88,23 +90,27 @@ export async function runMonitored(
     },
   );
   const monitoring = monitor.run(stopMonitor.signal);
+  let result: RunResult;
   try {
-    const result = await cluster.helm.run(args, {
+    result = await cluster.helm.run(args, {
       stream: true,
       signal: stopHelm.signal,
       killAfterMs: HELM_STOP_GRACE_MS,
     });
-    return {
-      result,
-      stoppedFor,
-      cancelled,
-      workloads: monitor.workloads,
-      interventions: monitor.interventions,
-      deletedPods: monitor.deletedPods,
-    };
   } finally {
     stopMonitor.abort();
     await monitoring;
     process.off('SIGINT', onCancel).off('SIGTERM', onCancel);
   }
+  const gaveUp = result.exitCode !== 0 && !stoppedFor && !cancelled;
+  const supersededReplaced = gaveUp ? await monitor.sweep().catch(() => 0) : 0;
+  return {
+    result,
+    stoppedFor,
+    cancelled,
+    workloads: monitor.workloads,
+    interventions: monitor.interventions,
+    deletedPods: monitor.deletedPods,
+    supersededReplaced,
+  };
 }

@@ -258,6 +258,28 @@ for (const major of [3, 4] as const) {
       assert.equal(next.outputs.revision, '2');
     });
 
+    it('an upgrade away from a broken revision replaces its broken pods and succeeds', async () => {
+      const release = 'mend';
+      const broken = await deploy(e2e, major, {
+        ...common,
+        release,
+        values: behavior('crash-loop'),
+      });
+      assert.equal(broken.exitCode, 1);
+      const fixed = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      assert.equal(fixed.exitCode, 0, fixed.log);
+      assert.equal(fixed.outputs.status, 'deployed');
+      assert.ok(
+        fixed.annotations.some((a) =>
+          /deleted broken pod .*lily-mend-dev-mainnet-daemon-0 of a superseded StatefulSet revision/.test(
+            a.message,
+          ),
+        ),
+        'the broken pod of the old revision was replaced, and said so',
+      );
+      assert.match(fixed.summary, /deleted broken pod/);
+    });
+
     it('a release left pending by a killed deploy: refused while young, repaired on request, then deployed', async () => {
       const release = 'stuck';
       const first = await deploy(e2e, major, { ...common, release, values: DAEMON });

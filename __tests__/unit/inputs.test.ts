@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
 import { DEFAULT_HELM_VERSION, parseInputs } from '../../src/inputs.js';
+import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
 
 const ACTION = yaml.load(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
   inputs: Record<string, { default?: string; required?: boolean }>;
@@ -125,172 +126,6 @@ describe('parseInputs', () => {
   });
 });
 
-// Each bad input fails with an error that names it and, unless secret, quotes what was given.
-const BAD_INPUTS: { name: string; given: Record<string, string>; input: string; says?: RegExp }[] =
-  [
-    { name: 'missing release', given: { release: '' }, input: 'release', says: /is required/ },
-    {
-      name: 'missing chart-version',
-      given: { 'chart-version': '' },
-      input: 'chart-version',
-      says: /is required/,
-    },
-    { name: 'upper-case release', given: { release: 'Lily' }, input: 'release', says: /'Lily'/ },
-    { name: 'release with a dot', given: { release: 'lily.a' }, input: 'release' },
-    { name: 'release ending in -', given: { release: 'lily-' }, input: 'release' },
-    {
-      name: 'release of 54 characters',
-      given: { release: 'a'.repeat(54) },
-      input: 'release',
-      says: /at most 53/,
-    },
-    {
-      name: 'chart-version not semver',
-      given: { 'chart-version': '1.x' },
-      input: 'chart-version',
-      says: /'1\.x'/,
-    },
-    { name: 'chart-version a range', given: { 'chart-version': '^0.1.0' }, input: 'chart-version' },
-    {
-      name: 'helm-version v2',
-      given: { 'helm-version': 'v2.17.0' },
-      input: 'helm-version',
-      says: /v2\.17\.0|2\.17\.0/,
-    },
-    { name: 'helm-version partial', given: { 'helm-version': 'v3.17' }, input: 'helm-version' },
-    { name: 'timeout without unit', given: { timeout: '600' }, input: 'timeout', says: /'600'/ },
-    { name: 'timeout word', given: { timeout: 'ten minutes' }, input: 'timeout' },
-    { name: 'timeout zero', given: { timeout: '0s' }, input: 'timeout' },
-    {
-      name: 'database-port 0',
-      given: { 'database-url': '', 'database-port': '0' },
-      input: 'database-port',
-    },
-    {
-      name: 'database-port 65536',
-      given: { 'database-port': '65536' },
-      input: 'database-port',
-      says: /'65536'/,
-    },
-    { name: 'database-port text', given: { 'database-port': 'pg' }, input: 'database-port' },
-    {
-      name: 'database-sslmode unknown',
-      given: { 'database-sslmode': 'on' },
-      input: 'database-sslmode',
-      says: /'on'.*verify-full/,
-    },
-    {
-      name: 'database-url mysql',
-      given: { 'database-url': 'mysql://u:p@h/db' },
-      input: 'database-url',
-      says: /scheme 'mysql'/,
-    },
-    {
-      name: 'database-url without database',
-      given: { 'database-url': 'postgres://u:p@h:5432' },
-      input: 'database-url',
-      says: /names no database/,
-    },
-    {
-      name: 'database-url with an unknown parameter',
-      given: { 'database-url': 'postgres://u:p@h/db?sslmode=require&pool_max_conns=5' },
-      input: 'database-url',
-      says: /pool_max_conns/,
-    },
-    {
-      name: 'database-url with a bad sslmode',
-      given: { 'database-url': 'postgres://u:p@h/db?sslmode=maybe' },
-      input: 'database-url',
-      says: /sslmode 'maybe'/,
-    },
-    {
-      name: 'database-url not a URL',
-      given: { 'database-url': 'host=h user=u' },
-      input: 'database-url',
-    },
-    {
-      name: 'database-url and parts',
-      given: { 'database-url': 'postgres://u:p@h/db', 'database-host': 'h' },
-      input: 'database-url',
-      says: /database-host/,
-    },
-    {
-      name: 'parts without a password',
-      given: { 'database-host': 'h', 'database-name': 'db', 'database-user': 'u' },
-      input: 'database-password',
-      says: /is required/,
-    },
-    {
-      name: 'parts without a host',
-      given: { 'database-name': 'db', 'database-user': 'u', 'database-password': 'p' },
-      input: 'database-host',
-    },
-    {
-      name: 'storage name with -',
-      given: { 'database-storage-name': 'my-db' },
-      input: 'database-storage-name',
-      says: /'my-db'/,
-    },
-    {
-      name: 'values not YAML',
-      given: { values: 'a: [1,' },
-      input: 'values',
-      says: /not valid YAML.*line/,
-    },
-    { name: 'values a list', given: { values: '- a\n- b' }, input: 'values', says: /mapping/ },
-    { name: 'values a scalar', given: { values: 'just text' }, input: 'values', says: /mapping/ },
-    {
-      name: 'kubeconfig garbage',
-      given: { kubeconfig: 'not a kubeconfig at all' },
-      input: 'kubeconfig',
-    },
-    {
-      name: 'kubeconfig base64 of garbage',
-      given: { kubeconfig: Buffer.from('hello: world').toString('base64') },
-      input: 'kubeconfig',
-    },
-    {
-      name: 'kube-context not in the kubeconfig',
-      given: { kubeconfig: 'contexts: [{name: a}]', 'kube-context': 'b' },
-      input: 'kube-context',
-      says: /defines: a/,
-    },
-    { name: 'wait yes', given: { wait: 'yes' }, input: 'wait', says: /'yes'/ },
-    { name: 'atomic 1', given: { atomic: '1' }, input: 'atomic' },
-    { name: 'create-namespace on', given: { 'create-namespace': 'on' }, input: 'create-namespace' },
-    {
-      name: 'helm-sha256 short',
-      given: { 'helm-sha256': 'abc123' },
-      input: 'helm-sha256',
-      says: /64 hexadecimal/,
-    },
-    { name: 'helm-sha256 not hex', given: { 'helm-sha256': 'z'.repeat(64) }, input: 'helm-sha256' },
-    {
-      name: 'helm-download-base-url ftp',
-      given: { 'helm-download-base-url': 'ftp://mirror' },
-      input: 'helm-download-base-url',
-    },
-    { name: 'repo-url not a URL', given: { 'repo-url': 'charts.example.com' }, input: 'repo-url' },
-    {
-      name: 'repo-password without user',
-      given: { 'repo-password': 'pw' },
-      input: 'repo-username',
-    },
-    { name: 'namespace upper-case', given: { namespace: 'Prod' }, input: 'namespace' },
-    {
-      name: 'database-values-path with spaces',
-      given: { 'database-values-path': 'daemon storage' },
-      input: 'database-values-path',
-    },
-    {
-      name: 'extra-args unbalanced quote',
-      given: { 'extra-args': `--set a='b` },
-      input: 'extra-args',
-      says: /unterminated/,
-    },
-    { name: 'command unknown', given: { command: 'destroy' }, input: 'command', says: /'destroy'/ },
-  ];
-
 describe('parseInputs refuses bad input, naming the input', () => {
   for (const bad of BAD_INPUTS) {
     it(bad.name, () => {
@@ -313,6 +148,7 @@ describe('parseInputs refuses bad input, naming the input', () => {
       'repo-password': password,
     });
     assert.ok(errors.length >= 3);
+    assert.ok(BAD_INPUTS.length >= 40, 'at least 40 bad-input cases');
     for (const error of errors) {
       assert.ok(!error.includes(password), error);
       assert.ok(!error.includes(encodeURIComponent(password)), error);

@@ -326,6 +326,10 @@ async function kwokConfig(
     '- name: kwok-controller',
     '  extraArgs:',
     '  - {key: node-ip, value: 127.0.0.1, override: true}',
+    // Every release makes two Services; the default /24 runs out within a few test runs.
+    '- name: kube-apiserver',
+    '  extraArgs:',
+    '  - {key: service-cluster-ip-range, value: 10.0.0.0/16}',
   ].join('\n');
   const docs = [head];
   for (const file of STAGE_FILES) {

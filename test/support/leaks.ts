@@ -30,6 +30,14 @@ export interface Leak {
 export interface LeakOptions {
   /** Files larger than this are not read (default 32 MiB: the helm binaries are larger). */
   maxFileBytes?: number;
+  /** More texts to search, by place name (e.g. the argv of every process the action started). */
+  extra?: Record<string, string>;
+}
+
+export interface LeakScan {
+  leaks: Leak[];
+  /** Every place searched (streams, outputs, files …), whether anything was found there or not. */
+  places: string[];
 }
 
 interface Needle {
@@ -43,7 +51,17 @@ export async function leaks(
   canaries: readonly string[],
   options: LeakOptions = {},
 ): Promise<Leak[]> {
+  return (await scanForLeaks(result, canaries, options)).leaks;
+}
+
+/** Like leaks(), also telling every place that was searched. */
+export async function scanForLeaks(
+  result: ActionResult,
+  canaries: readonly string[],
+  options: LeakOptions = {},
+): Promise<LeakScan> {
   const found: Leak[] = [];
+  const places = new Set<string>();
   const maxFileBytes = options.maxFileBytes ?? 32 * 1024 * 1024;
 
   for (const canary of canaries) {
@@ -51,6 +69,7 @@ export async function leaks(
     const whole = forms(canary);
     const lines = lineNeedles(canary);
     const hit = (place: string, text: string, needles: Needle[]) => {
+      places.add(place);
       for (const n of needles)
         if (text.includes(n.text)) found.push({ canary, form: n.form, place });
     };
@@ -59,6 +78,10 @@ export async function leaks(
     const registered = new Set<string>();
     const steps = [result as StepResult, ...(result.post ? [result.post] : [])];
     for (const step of steps) {
+      places
+        .add(`${step.step}.stdout before add-mask`)
+        .add(`${step.step}.stderr before add-mask`)
+        .add(`${step.step}.log`);
       const hitsBefore = new Map<string, Set<string>>();
       for (const line of step.transcript) {
         if (line.addMask) {
@@ -91,6 +114,7 @@ export async function leaks(
       hit(`${step.step}.path`, step.path.join('\n'), whole);
       hit(`${step.step}.summary`, step.summary, whole);
     }
+    for (const [place, text] of Object.entries(options.extra ?? {})) hit(place, text, whole);
   }
 
   const dirs: [string, string, string[]][] = [
@@ -108,6 +132,7 @@ export async function leaks(
       maxFileBytes,
     )) {
       const content = await readFile(file);
+      places.add(`${label}:${relative(dir, file)}`);
       for (const { canary, needles: ns } of needles) {
         for (const n of ns) {
           if (content.includes(n.text))
@@ -116,7 +141,7 @@ export async function leaks(
       }
     }
   }
-  return dedupe(found);
+  return { leaks: dedupe(found), places: [...places] };
 }
 
 /** The canary and its encoded forms (each only if it differs from the raw text). */

@@ -25,7 +25,7 @@ import {
   type Annotation,
 } from './workflow-commands.js';
 
-export { leaks, type Leak } from './leaks.js';
+export { leaks, scanForLeaks, type Leak } from './leaks.js';
 export type { Annotation } from './workflow-commands.js';
 
 export interface RunActionOptions {

@@ -1,0 +1,283 @@
+// Secrets never leak; bad input changes nothing; files are private and gone
+// afterwards; concurrent deploys end well. Real cluster, helm 3 and helm 4.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as yaml from 'js-yaml';
+import { recordArgv } from '../../test/support/argv-shims.js';
+import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
+import { type ChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
+import {
+  CHART_VERSIONS,
+  deploy,
+  FIXTURE_CHART,
+  Kube,
+  startDeploy,
+  startE2E,
+  uniqueName,
+  type E2E,
+} from '../../test/support/e2e.js';
+import { pathWith, scanForLeaks } from '../../test/support/runner.js';
+import { helmTool } from '../../test/support/tools.js';
+
+const DB_PASSWORD = 'Cnry-db-P@ss:w/rd+7f3a 9';
+const URL_PASSWORD = 'CnryUrlPw7f3a9';
+const DB_URL = `postgres://lily:${URL_PASSWORD}@postgres.db.svc:5432/chain?sslmode=require`;
+const REPO_PASSWORD = 'Cnry-repo-pw-7f3a9';
+const KUBE_TOKEN = 'cnry-kube-token-7f3a9';
+const CANARIES = [DB_PASSWORD, URL_PASSWORD, DB_URL, REPO_PASSWORD, KUBE_TOKEN];
+
+let e2e: E2E;
+let kube: Kube;
+let privateRepo: ChartRepo;
+/** The cluster's kubeconfig with a bearer token added (the client certificate still authenticates). */
+let kubeconfigWithToken: string;
+
+before(async () => {
+  e2e = await startE2E();
+  kube = await Kube.connect(e2e);
+  privateRepo = await startChartRepo({
+    chartDir: FIXTURE_CHART,
+    versions: CHART_VERSIONS,
+    auth: { username: 'ci', password: REPO_PASSWORD },
+  });
+  const doc = yaml.load(e2e.kubeconfig) as { users: { user: Record<string, string> }[] };
+  for (const user of doc.users) user.user.token = KUBE_TOKEN;
+  kubeconfigWithToken = yaml.dump(doc);
+});
+after(async () => {
+  await Promise.all([e2e.close(), privateRepo.close()]);
+});
+
+const UNREACHABLE = `apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: gone, context: {cluster: gone, user: ci}}]
+current-context: gone
+users: [{name: ci, user: {token: ${KUBE_TOKEN}}}]
+`;
+
+const daemon = (behavior = 'ready') => `deploymentType: daemon\ntest:\n  behavior: ${behavior}\n`;
+
+for (const major of [3, 4] as const) {
+  describe(`no secret leaks, helm ${major}`, () => {
+    const namespace = uniqueName(`leak-h${major}`);
+    const base = {
+      release: 'leaky',
+      namespace,
+      'create-namespace': 'true',
+      kubeconfig: '',
+      'repo-url': '',
+      'repo-username': 'ci',
+      'repo-password': REPO_PASSWORD,
+      timeout: '2m',
+    };
+    const parts = {
+      'database-host': 'postgres.db.svc',
+      'database-name': 'chain',
+      'database-user': 'lily',
+      'database-password': DB_PASSWORD,
+    };
+    const scenarios: { name: string; inputs: Record<string, string> }[] = [
+      { name: 'success', inputs: { ...parts, values: daemon() } },
+      {
+        name: 'upgrade',
+        inputs: { 'database-url': DB_URL, values: `${daemon()}image:\n  tag: v0.12.1\n` },
+      },
+      {
+        name: 'fail-fast failure with diagnostics',
+        inputs: { ...parts, release: 'leaky-crash', values: daemon('crash-loop') },
+      },
+      {
+        name: 'helm timeout',
+        inputs: {
+          'database-url': DB_URL,
+          release: 'leaky-slow',
+          values: daemon('crash-loop'),
+          'fail-fast': 'false',
+          timeout: '6s',
+        },
+      },
+      { name: 'unreachable cluster', inputs: { ...parts, kubeconfig: UNREACHABLE } },
+      {
+        name: 'bad input',
+        inputs: { ...parts, 'database-url': `${DB_URL}&pool=9`, 'database-port': '99999' },
+      },
+      { name: 'uninstall', inputs: { command: 'uninstall', release: 'leaky-crash' } },
+    ];
+    let places = 0;
+
+    for (const debug of [false, true]) {
+      for (const scenario of scenarios) {
+        it(`${scenario.name}${debug ? ', with step debug' : ''}: no canary anywhere`, async () => {
+          const tool = await helmTool(major);
+          const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-leak-tools-'));
+          const argv = await recordArgv(tool, toolCache);
+          const result = await deploy(
+            e2e,
+            major,
+            {
+              ...base,
+              kubeconfig: kubeconfigWithToken,
+              'repo-url': privateRepo.repoUrl,
+              ...scenario.inputs,
+            },
+            { debug, toolCache, env: { PATH: pathWith(argv.binDir) } },
+          );
+          if (['success', 'upgrade', 'uninstall'].includes(scenario.name))
+            assert.equal(result.exitCode, 0, result.log);
+          else assert.equal(result.exitCode, 1);
+          const commandLines = await argv.read();
+          if (scenario.name !== 'bad input') {
+            assert.match(commandLines, /^kubectl /m, 'kubectl ran through the shim');
+          }
+          if (!['bad input', 'unreachable cluster'].includes(scenario.name)) {
+            assert.match(commandLines, /^helm /m, 'helm ran through the shim');
+          }
+          const scan = await scanForLeaks(result, CANARIES, { extra: { argv: commandLines } });
+          assert.deepEqual(scan.leaks, []);
+          places += scan.places.length;
+        });
+      }
+    }
+
+    it('scanned every place', () => {
+      // 14 runs; each scan covers the streams, logs, outputs, env, summary, argv and every file left.
+      console.log(
+        `leak scan, helm ${major}: ${scenarios.length * 2} runs, ${places} places, 0 hits`,
+      );
+      assert.ok(places > scenarios.length * 2 * 10);
+    });
+  });
+}
+
+describe('bad input changes nothing', () => {
+  it(`${BAD_INPUTS.length} cases: each names its input, downloads nothing and changes no object`, async () => {
+    const fingerprint = async () =>
+      (
+        await kube.run([
+          'get',
+          'namespaces,secrets,configmaps,statefulsets,services,pvc',
+          '-A',
+          '-o',
+          'jsonpath={range .items[*]}{.metadata.uid}:{.metadata.resourceVersion} {end}',
+        ])
+      ).stdout;
+    const namespace = uniqueName('bad-input');
+    // Like the unit tests' minimal inputs: each case adds what it is about.
+    const valid = { release: 'lily', namespace, 'create-namespace': 'true' };
+    for (const bad of BAD_INPUTS) {
+      const before = await fingerprint();
+      const requests = e2e.mirror.requests.length + e2e.repo.requests.length;
+      const result = await deploy(e2e, 4, { ...valid, ...bad.given });
+      assert.equal(result.exitCode, 1, `${bad.name}: failed`);
+      const error = result.annotations.find((a) => a.kind === 'error')?.message ?? '';
+      assert.match(
+        error,
+        new RegExp(`Input '${bad.input}'`),
+        `${bad.name}: the error names ${bad.input}`,
+      );
+      if (bad.says) assert.match(error, bad.says, bad.name);
+      assert.equal(
+        e2e.mirror.requests.length + e2e.repo.requests.length,
+        requests,
+        `${bad.name}: no download`,
+      );
+      assert.equal(await fingerprint(), before, `${bad.name}: no cluster object changed`);
+    }
+    assert.ok(BAD_INPUTS.length >= 40);
+  });
+});
+
+describe('files', () => {
+  it('kubeconfig and values are 0600 in a 0700 directory while the action runs, and gone after the post step', async () => {
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-temp-'));
+    const namespace = uniqueName('files');
+    const run = await startDeploy(
+      e2e,
+      4,
+      {
+        release: 'files',
+        namespace,
+        'create-namespace': 'true',
+        values: daemon('crash-loop'),
+        'fail-fast-restarts': '1000',
+        timeout: '15s',
+        'database-url': DB_URL,
+      },
+      { env: { RUNNER_TEMP: runnerTemp } },
+    );
+    await run.waitForLog('helm upgrade --install files');
+    const [workspace] = (await readdir(runnerTemp)).filter((f) =>
+      /^lily-deploy-[A-Za-z0-9]{6}$/.test(f),
+    );
+    assert.ok(workspace, 'the private workspace exists');
+    const dir = join(runnerTemp, workspace);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+    const files = await readdir(dir);
+    for (const name of ['kubeconfig', 'values-inline.yaml', 'values-lily-deploy.yaml']) {
+      assert.ok(files.includes(name), `${name} is there`);
+      assert.equal((await stat(join(dir, name))).mode & 0o777, 0o600, `${name} is 0600`);
+    }
+    const result = await run.result;
+    assert.equal(result.exitCode, 1, 'never ready: times out');
+    const left = (await readdir(runnerTemp)).filter((f) => !f.startsWith('_'));
+    assert.equal(left.length, 1, `only the diagnostics file is left: ${left.join(', ')}`);
+    assert.match(left[0] ?? '', /^lily-deploy-diagnostics-files-.*\.json$/);
+    assert.equal((await stat(join(runnerTemp, left[0] ?? ''))).mode & 0o777, 0o600);
+  });
+
+  it('a successful run leaves nothing of ours in RUNNER_TEMP', async () => {
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-temp-'));
+    const result = await deploy(
+      e2e,
+      3,
+      {
+        release: 'tidy',
+        namespace: uniqueName('files'),
+        'create-namespace': 'true',
+        values: daemon(),
+      },
+      { env: { RUNNER_TEMP: runnerTemp } },
+    );
+    assert.equal(result.exitCode, 0, result.log);
+    assert.deepEqual(
+      (await readdir(runnerTemp)).filter((f) => !f.startsWith('_')),
+      [],
+    );
+  });
+});
+
+for (const major of [3, 4] as const) {
+  describe(`concurrent deploys, helm ${major}`, () => {
+    it('two deploys of one release at once: the release ends deployed, the other run fails clearly, nothing pending', async () => {
+      const namespace = uniqueName(`both-h${major}`);
+      const inputs = { release: 'twin', namespace, 'create-namespace': 'true', values: daemon() };
+      // Two jobs of one runner pool: helm is already in the tool cache they share.
+      const warm = await deploy(e2e, major, { ...inputs, release: 'warm-up' });
+      assert.equal(warm.exitCode, 0, warm.log);
+      const [a, b] = await Promise.all([deploy(e2e, major, inputs), deploy(e2e, major, inputs)]);
+      const results = [a, b];
+      assert.ok(
+        results.some((r) => r.exitCode === 0),
+        'one of them deploys',
+      );
+      for (const failed of results.filter((r) => r.exitCode !== 0)) {
+        const error = failed.annotations
+          .filter((x) => x.kind === 'error')
+          .map((x) => x.message)
+          .join('\n');
+        assert.match(
+          error,
+          /Another deploy of this release is running\. Give the workflow a concurrency group/,
+        );
+      }
+      const status = await kube.releaseStatus('twin', namespace);
+      assert.equal(status?.status, 'deployed');
+      const again = await deploy(e2e, major, inputs);
+      assert.equal(again.exitCode, 0, again.log);
+    });
+  });
+}
