@@ -5,6 +5,7 @@ import type { HelmMajor } from './helm-flags.js';
 import { explainClusterError } from './kube-objects.js';
 import { KubeApi } from './kube-api.js';
 import { Kubectl } from './kubectl.js';
+import { ReleaseStore } from './release-store.js';
 import { CommandError } from './process.js';
 import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
@@ -12,18 +13,24 @@ import type { Workspace } from './workspace.js';
 export interface ClusterAccess {
   helm: Helm;
   kubectl: Kubectl;
-  kubernetesVersion: string;
-  /** Read access through kubectl proxy, started on first use. */
+  /** What helm knows about releases, read directly where possible. */
+  releases: ReleaseStore;
+  /**
+   * The API server's version once it has answered; rejects with a plain-words
+   * reason when it cannot be reached. Nothing touches the cluster before it.
+   */
+  ready(): Promise<string>;
+  /** Read access through kubectl proxy (started with the connection). */
   api(): Promise<KubeApi>;
-  /** Stops what api() started. */
+  /** Stops the proxy. */
   close(): void;
 }
 
 /**
  * Points helm and kubectl at the cluster: the kubeconfig input goes to a 0600
  * file exported as KUBECONFIG (later steps can use it; the post step deletes
- * it), helm gets a private repository config, and one call to the API server
- * proves the cluster answers before anything is changed.
+ * it), helm gets a private repository config, the API proxy starts, and one
+ * call to the API server (see ready()) proves the cluster answers.
  */
 export async function connectToCluster(
   settings: Settings,
@@ -51,30 +58,41 @@ export async function connectToCluster(
     );
   }
   const kubectl = new Kubectl(kubectlBinary, env, settings.kubeContext);
-  const kubernetesVersion = await describeClusterErrors(() => kubectl.serverVersion());
-  core.info(
-    `Kubernetes API server ${kubernetesVersion} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
+  const api = KubeApi.start(
+    kubectlBinary,
+    env,
+    workspace.path('kube-api.sock'),
+    settings.kubeContext,
   );
-  let api: Promise<KubeApi> | undefined;
+  api.catch(() => undefined); // Reported by whoever awaits it.
+  const close = () => {
+    void api.then(
+      (started) => {
+        started.stop();
+      },
+      () => undefined,
+    );
+  };
+  // Checked while the caller gets on with work that needs no cluster; through
+  // the proxy, so it costs no kubectl process of its own.
+  const version = describeClusterErrors(
+    async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
+  ).then((v) => {
+    core.info(
+      `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
+    );
+    return v;
+  });
+  version.catch(() => undefined); // Reported by whoever awaits ready().
+  const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
+  const driver = process.env.HELM_DRIVER ?? 'secret';
   return {
-    helm: new Helm(helmBinary, helmMajor, env, settings.kubeContext),
+    helm,
     kubectl,
-    kubernetesVersion,
-    api: () =>
-      (api ??= KubeApi.start(
-        kubectlBinary,
-        env,
-        workspace.path('kube-api.sock'),
-        settings.kubeContext,
-      )),
-    close: () => {
-      void api?.then(
-        (started) => {
-          started.stop();
-        },
-        () => undefined,
-      );
-    },
+    releases: new ReleaseStore(helm, () => api, driver === 'secret' || driver === 'secrets'),
+    ready: () => version,
+    api: () => api,
+    close,
   };
 }
 
@@ -83,13 +101,12 @@ export async function describeClusterErrors<T>(call: () => Promise<T>): Promise<
   try {
     return await call();
   } catch (err) {
-    if (err instanceof CommandError) {
-      const reason = explainClusterError(err.result.stderr);
-      if (reason)
-        throw new Error(`Cannot use the Kubernetes cluster: ${reason}.\n${err.message}`, {
-          cause: err,
-        });
-    }
+    const message = err instanceof CommandError ? err.result.stderr : (err as Error).message;
+    const reason = explainClusterError(message);
+    if (reason)
+      throw new Error(`Cannot use the Kubernetes cluster: ${reason}.\n${(err as Error).message}`, {
+        cause: err,
+      });
     throw err;
   }
 }

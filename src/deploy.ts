@@ -33,92 +33,111 @@ export async function deploy(ctx: DeployContext): Promise<void> {
       "chart-version is 'latest': the newest stable chart at run time is deployed, so two runs may differ. Pin a version for production.",
     );
   }
-  const chart = await core.group('Chart repository', () =>
-    prepareChart(cluster.helm, settings.chart, settings.repo),
+  // The chart repository is helm's local files and the network: it need not
+  // wait for the cluster, nor the cluster for it.
+  const chartReady = prepareChartAndDefaults(ctx);
+  chartReady.catch(() => undefined); // Reported where it is awaited.
+  const kubernetesVersion = await cluster.ready();
+  // Reads through the API proxy: a few milliseconds, before anything changes.
+  const [previous, existing] = await core.group('Release state', () =>
+    Promise.all([checkReleaseState(ctx), readExisting(ctx)]),
   );
-  if (settings.createNamespace) {
-    await core.group('Namespace', () => ensureNamespace(ctx));
-  }
-  if (settings.database) {
-    await core.group('Database Secret', () => applyDatabaseSecret(ctx));
-  }
-  const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chart));
-  const previous = await core.group('Release state', () => checkReleaseState(ctx));
-  let revision = (previous?.revision ?? 0) + 1;
-  const attempt = () =>
-    core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
-      upgrade(ctx, chart, valuesFiles, revision),
+  if (settings.createNamespace || settings.database) {
+    await core.group('Namespace and database Secret', () =>
+      createNamespaceAndSecret(ctx, existing),
     );
-  let outcome = await attempt();
-  if (outcome.supersededReplaced > 0) {
-    // Helm 4 gives up at once on a broken pod of the revision being replaced,
-    // which a StatefulSet never replaces by itself; it is replaced now.
-    core.info(
-      'helm gave up on a broken pod of the previous revision, which has just been replaced: upgrading again',
-    );
-    const first = outcome;
-    revision += 1;
-    outcome = await attempt();
-    outcome.interventions.unshift(...first.interventions);
-    outcome.deletedPods.unshift(...first.deletedPods);
   }
+  const { chart, chartDefaults } = await core.group('Chart repository', () => chartReady);
+  const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chartDefaults));
+  const revision = (previous?.revision ?? 0) + 1;
+  const outcome = await core.group(
+    `helm upgrade --install ${settings.release} (revision ${revision})`,
+    () => upgrade(ctx, chart, valuesFiles, revision),
+  );
   if (outcome.result.exitCode !== 0) {
-    await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome, revision);
+    await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome);
   }
-  await report(ctx, chart, outcome.interventions);
+  await report(ctx, chart, kubernetesVersion, outcome.interventions);
 }
 
-async function ensureNamespace({ settings, cluster }: DeployContext): Promise<void> {
-  if (await cluster.kubectl.get('namespace', settings.namespace)) {
-    core.info(`Namespace ${settings.namespace} exists`);
-    return;
-  }
-  // Created here rather than by helm's --create-namespace, because the
-  // database Secret must exist in it before helm runs, and labelled so that
-  // uninstall knows it may delete it.
-  const created = await cluster.kubectl.create(
-    namespaceManifest(settings.namespace, settings.release),
-  );
-  core.info(
-    created ? `Created namespace ${settings.namespace}` : `Namespace ${settings.namespace} exists`,
-  );
+async function prepareChartAndDefaults(
+  ctx: DeployContext,
+): Promise<{ chart: ChartSource; chartDefaults?: Values }> {
+  const { settings, userValues, cluster } = ctx;
+  const chart = await prepareChart(cluster.helm, settings.chart, settings.repo);
+  const db = settings.database;
+  const chartDefaults =
+    db && needsChartDefaults(db.valuesPath, userValues)
+      ? await cluster.helm.showValues(chart.ref, versionFlag(settings, chart))
+      : undefined;
+  return { chart, chartDefaults };
 }
 
-async function applyDatabaseSecret({ settings, cluster }: DeployContext): Promise<void> {
-  const db = settings.database!;
-  const existing = await cluster.kubectl.get<KubeObject>(
-    'secret',
-    db.secretName,
-    settings.namespace,
-  );
-  if (existing && !isManagedFor(existing.metadata.labels, settings.release)) {
+interface Existing {
+  namespace: boolean;
+  secret?: KubeObject;
+}
+
+/** The namespace and the database Secret as they are, read through the API proxy. */
+async function readExisting({ settings, cluster }: DeployContext): Promise<Existing> {
+  const api = await cluster.api();
+  const ns = settings.namespace;
+  const [namespace, secret] = await Promise.all([
+    settings.createNamespace ? api.find<KubeObject>(`/api/v1/namespaces/${ns}`) : undefined,
+    settings.database
+      ? api.find<KubeObject>(`/api/v1/namespaces/${ns}/secrets/${settings.database.secretName}`)
+      : undefined,
+  ]);
+  return { namespace: namespace !== undefined, secret };
+}
+
+/**
+ * The namespace (created here rather than by helm's --create-namespace,
+ * because the Secret must exist in it before helm runs, and labelled so that
+ * uninstall knows it may delete it), then the database Secret.
+ */
+async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing): Promise<void> {
+  const { settings, cluster } = ctx;
+  const db = settings.database;
+  if (db && existing.secret && !isManagedFor(existing.secret.metadata.labels, settings.release)) {
     throw new Error(
       `Secret ${settings.namespace}/${db.secretName} exists and was not created by lily-deploy for release ${settings.release}; ` +
         'it is left untouched. Choose another database-secret-name, or delete that Secret if it is stale.',
     );
   }
-  const manifest = secretManifest({
-    name: db.secretName,
-    namespace: settings.namespace,
-    key: db.secretKey,
-    value: db.url,
-    release: settings.release,
-  });
-  const result = await cluster.kubectl.apply(manifest);
-  core.info(`${result} (key '${db.secretKey}'; the URL went to kubectl on stdin)`);
+  if (settings.createNamespace) {
+    const created =
+      !existing.namespace &&
+      (await (
+        await cluster.api()
+      ).create('/api/v1/namespaces', namespaceManifest(settings.namespace, settings.release)));
+    core.info(
+      created
+        ? `Created namespace ${settings.namespace}`
+        : `Namespace ${settings.namespace} exists`,
+    );
+  }
+  if (db) {
+    const manifest = secretManifest({
+      name: db.secretName,
+      namespace: settings.namespace,
+      key: db.secretKey,
+      value: db.url,
+      release: settings.release,
+    });
+    const result = await cluster.kubectl.apply(manifest);
+    core.info(`${result} (key '${db.secretKey}'; the URL went to kubectl on stdin)`);
+  }
 }
 
 /** The values files for helm, in order: the input's files, the inline values, then ours. */
-async function writeValuesFiles(ctx: DeployContext, chart: ChartSource): Promise<string[]> {
+async function writeValuesFiles(ctx: DeployContext, chartDefaults?: Values): Promise<string[]> {
   const { settings, userValues, workspace } = ctx;
   const files = [...settings.valuesFiles];
   if (settings.values)
     files.push(await workspace.write('values-inline.yaml', yaml.dump(settings.values)));
   if (settings.database) {
     const db = settings.database;
-    const chartDefaults = needsChartDefaults(db.valuesPath, userValues)
-      ? await ctx.cluster.helm.showValues(chart.ref, versionFlag(settings, chart))
-      : undefined;
     const generated = databaseValues(db, userValues, chartDefaults);
     const path = await workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
     core.info(
@@ -143,7 +162,7 @@ async function checkReleaseState({
   cluster,
 }: DeployContext): Promise<ReleaseStatus | undefined> {
   const { release, namespace, failure } = settings;
-  const current = await cluster.helm.status(release, namespace);
+  const current = await cluster.releases.latest(release, namespace);
   const decision = stuckDecision(
     current,
     Date.now(),
@@ -165,9 +184,9 @@ async function checkReleaseState({
   } else {
     reportRecovery(
       current,
-      await recoverPendingRelease(cluster.helm, release, namespace, settings.timeout),
+      await recoverPendingRelease(cluster, release, namespace, settings.timeout),
     );
-    return cluster.helm.status(release, namespace);
+    return cluster.releases.latest(release, namespace);
   }
   return current;
 }
@@ -206,10 +225,11 @@ function versionFlag(settings: Settings, chart: ChartSource): string | undefined
 async function report(
   ctx: DeployContext,
   chart: ChartSource,
+  kubernetesVersion: string,
   interventions: string[],
 ): Promise<void> {
   const { settings, cluster, installedHelm } = ctx;
-  const release = await cluster.helm.status(settings.release, settings.namespace);
+  const release = await cluster.releases.latest(settings.release, settings.namespace);
   if (!release)
     throw new Error(`helm reported success but release ${settings.release} is not found`);
   core.setOutput('release', release.name);
@@ -230,11 +250,11 @@ async function report(
     .addRaw(
       renderDeploySummary({
         release,
-        notes: await cluster.helm.notes(settings.release, settings.namespace),
+        notes: release.notes,
         chartSource: chart.description,
         helmVersion: installedHelm.version,
         helmFromCache: installedHelm.fromCache,
-        kubernetesVersion: cluster.kubernetesVersion,
+        kubernetesVersion,
         secretName: settings.database?.secretName,
         durationMs: Date.now() - ctx.startedAt,
         interventions,

@@ -1,4 +1,6 @@
 import type { Finding } from './classify.js';
+import type { HistoryEntry } from './helm.js';
+import type { ReleaseRecord } from './release-store.js';
 import { eventLastSeen, type KubeEvent } from './kube-types.js';
 
 // Everything collected about a failed deploy, and how it is shown. Pure.
@@ -32,13 +34,15 @@ export interface Diagnostics {
   namespace: string;
   failureReason: string;
   collectedAt: string;
+  /** How long collecting took. */
+  collectionMs: number;
   findings: Finding[];
   /** What lily-deploy deleted besides helm's work before the deploy failed. */
   interventions: string[];
   pods: PodReport[];
   events: EventLine[];
-  helmStatus: string;
-  helmHistory: string;
+  releaseState: string;
+  releaseHistory: string;
 }
 
 export function eventLine(event: KubeEvent): EventLine {
@@ -87,6 +91,35 @@ export function podReportsWithinBudget(
   });
 }
 
+/** The release's latest revision, as `helm status` would sum it up. */
+export function renderReleaseState(r: ReleaseRecord | undefined): string {
+  if (!r) return 'The release does not exist (any more).';
+  return [
+    `NAME: ${r.name}`,
+    `NAMESPACE: ${r.namespace}`,
+    `STATUS: ${r.status}`,
+    `REVISION: ${r.revision}`,
+    `CHART: ${r.chartName}-${r.chartVersion} (app ${r.appVersion || '–'})`,
+    `LAST DEPLOYED: ${r.lastDeployed}`,
+    ...(r.description ? [`DESCRIPTION: ${r.description}`] : []),
+  ].join('\n');
+}
+
+/** `helm history`, newest last. */
+export function renderHistory(history: HistoryEntry[]): string {
+  if (history.length === 0) return '(no history)';
+  return ['REVISION  STATUS            UPDATED                         DESCRIPTION']
+    .concat(
+      history
+        .slice(-10)
+        .map(
+          (h) =>
+            `${String(h.revision).padEnd(9)} ${h.status.padEnd(17)} ${h.updated.padEnd(31)} ${h.description ?? ''}`,
+        ),
+    )
+    .join('\n');
+}
+
 export function renderEvents(events: EventLine[]): string {
   if (events.length === 0) return '(no events)';
   return events
@@ -132,12 +165,12 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
     '',
   );
   lines.push(
-    '<details><summary>helm status and history</summary>',
+    '<details><summary>Release status and history</summary>',
     '',
     '```text',
-    d.helmStatus.trimEnd(),
+    d.releaseState.trimEnd(),
     '',
-    d.helmHistory.trimEnd(),
+    d.releaseHistory.trimEnd(),
     '```',
     '',
     '</details>',

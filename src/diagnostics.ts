@@ -10,8 +10,10 @@ import {
   type PodReport,
   podReportsWithinBudget,
   renderEvents,
+  renderHistory,
+  renderReleaseState,
 } from './diagnostics-report.js';
-import type { Helm } from './helm.js';
+import type { ReleaseStore } from './release-store.js';
 import { type KubeApi, mapLimit } from './kube-api.js';
 import type { KubeEvent, Pod } from './kube-types.js';
 import { containersWithLogs, describePod } from './pod-status.js';
@@ -41,18 +43,15 @@ export interface CollectOptions {
  */
 export async function collectDiagnostics(
   api: KubeApi,
-  helm: Helm,
+  releases: ReleaseStore,
   workloads: Workload[],
   o: CollectOptions,
 ): Promise<Diagnostics> {
-  const helmText = async (args: string[]) => {
-    const result = await helm.run([...args, '--namespace', o.namespace], { quiet: true });
-    return result.stdout || result.stderr;
-  };
-  const [pods, helmStatus, helmHistory] = await Promise.all([
+  const started = Date.now();
+  const [pods, latest, history] = await Promise.all([
     listReleasePods(api, o.namespace, workloads),
-    helmText(['status', o.release]),
-    helmText(['history', o.release, '--max', '10']),
+    releases.latest(o.release, o.namespace),
+    releases.history(o.release, o.namespace),
   ]);
   const [events, reports] = await Promise.all([
     listReleaseEvents(api, o.namespace, workloads, pods).catch((): KubeEvent[] => []),
@@ -64,6 +63,7 @@ export async function collectDiagnostics(
     namespace: o.namespace,
     failureReason: o.failureReason(findings),
     collectedAt: new Date().toISOString(),
+    collectionMs: Date.now() - started,
     findings,
     interventions: o.interventions,
     pods: [...o.deletedPods, ...reports].map((r) => ({
@@ -74,8 +74,8 @@ export async function collectDiagnostics(
       })),
     })),
     events: events.map(eventLine).map((e) => ({ ...e, message: o.redact(e.message) })),
-    helmStatus: o.redact(helmStatus),
-    helmHistory: o.redact(helmHistory),
+    releaseState: o.redact(renderReleaseState(latest)),
+    releaseHistory: o.redact(renderHistory(history)),
   };
 }
 
@@ -104,9 +104,13 @@ export async function podReport(
 
 /** Prints the diagnostics, one log group per pod. */
 export function printDiagnostics(d: Diagnostics): void {
+  core.info(`Diagnostics of ${d.pods.length} pod(s) collected in ${d.collectionMs} ms`);
   for (const pod of podReportsWithinBudget(d.pods)) printGroup(`Pod ${pod.name}`, pod.text);
   printGroup('Events of the release', renderEvents(d.events));
-  printGroup('helm status and history', `${d.helmStatus.trimEnd()}\n\n${d.helmHistory.trimEnd()}`);
+  printGroup(
+    'Release status and history',
+    `${d.releaseState.trimEnd()}\n\n${d.releaseHistory.trimEnd()}`,
+  );
 }
 
 function printGroup(title: string, text: string): void {

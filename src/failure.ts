@@ -9,7 +9,8 @@ import type { Settings } from './settings.js';
 import { isPending, recoverPendingRelease, recoveryPlan, reportRecovery } from './stuck-release.js';
 import { runMonitored, type UpgradeOutcome } from './upgrade.js';
 
-const DIAGNOSTICS_PARALLELISM = 8;
+// Pods collected at once: each is a few requests through the one API proxy.
+export const DIAGNOSTICS_PARALLELISM = 8;
 
 /**
  * After a failed upgrade: make sure the release is not left pending (and, with
@@ -22,10 +23,9 @@ export async function reportFailedUpgrade(
   settings: Settings,
   secrets: string[],
   outcome: UpgradeOutcome,
-  revision: number,
 ): Promise<never> {
   const reason = failureReason(outcome);
-  const settled = await settleRelease(cluster, settings, outcome, revision);
+  const settled = await settleRelease(cluster, settings, outcome);
   let headline = outcome.stoppedFor?.find((f) => f.fatal)?.summary;
   if (outcome.cancelled) {
     core.setOutput('failure-reason', reason);
@@ -33,8 +33,8 @@ export async function reportFailedUpgrade(
     const workloads =
       outcome.workloads.length > 0
         ? outcome.workloads
-        : await attemptedWorkloads(cluster, settings, revision);
-    const diagnostics = await collectDiagnostics(await cluster.api(), cluster.helm, workloads, {
+        : await attemptedWorkloads(cluster, settings, outcome.revision);
+    const diagnostics = await collectDiagnostics(await cluster.api(), cluster.releases, workloads, {
       release: settings.release,
       namespace: settings.namespace,
       logLines: settings.failure.logLines,
@@ -94,8 +94,8 @@ async function attemptedWorkloads(
   settings: Settings,
   revision: number,
 ): Promise<Workload[]> {
-  const manifest = await cluster.helm
-    .getManifest(settings.release, settings.namespace, revision)
+  const manifest = await cluster.releases
+    .manifest(settings.release, settings.namespace, revision)
     .catch(() => undefined);
   return manifest ? workloadsInManifest(manifest) : [];
 }
@@ -113,7 +113,6 @@ async function settleRelease(
   cluster: ClusterAccess,
   settings: Settings,
   outcome: UpgradeOutcome,
-  revision: number,
 ): Promise<Pick<UpgradeOutcome, 'interventions' | 'deletedPods'>> {
   const { helm } = cluster;
   const { release: name, namespace, timeout } = settings;
@@ -121,14 +120,15 @@ async function settleRelease(
     interventions: [],
     deletedPods: [],
   };
-  let release = await helm.status(name, namespace);
+  const { releases } = cluster;
+  let release = await releases.latest(name, namespace);
   const helmWasKilled = outcome.result.signal !== null;
   if (release && isPending(release.status) && helmWasKilled) {
-    reportRecovery(release, await recoverPendingRelease(helm, name, namespace, timeout));
-    release = await helm.status(name, namespace);
+    reportRecovery(release, await recoverPendingRelease(cluster, name, namespace, timeout));
+    release = await releases.latest(name, namespace);
   }
-  if (settings.atomic && release?.status === 'failed' && release.revision >= revision) {
-    const plan = recoveryPlan(await helm.history(name, namespace));
+  if (settings.atomic && release?.status === 'failed' && release.revision >= outcome.revision) {
+    const plan = recoveryPlan(await releases.history(name, namespace));
     if (plan.kind === 'rollback') {
       core.info(
         `The atomic rollback did not finish (release is ${release.status}): rolling back to revision ${plan.revision} now`,
@@ -151,7 +151,7 @@ async function settleRelease(
         core.warning(`The rollback failed too: ${lastLine(rollback.result.stderr)}`);
       done.interventions.push(...rollback.interventions);
       done.deletedPods.push(...rollback.deletedPods);
-      release = await helm.status(name, namespace);
+      release = await releases.latest(name, namespace);
     }
   }
   core.setOutput('status', release?.status ?? 'uninstalled');

@@ -28,6 +28,7 @@ export interface HistoryEntry {
   revision: number;
   status: string;
   updated: string;
+  description?: string;
 }
 
 /** A thin wrapper over one helm binary, bound to one kube context. */

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -57,25 +59,56 @@ export class KubeApi {
     return JSON.parse(await this.text(path)) as T;
   }
 
-  text(path: string): Promise<string> {
+  /** The object at `path`, or undefined when there is none (404). */
+  async find<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.json<T>(path);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the object; false when it already exists (409). */
+  async create(path: string, object: object): Promise<boolean> {
+    try {
+      await this.text(path, 'POST', JSON.stringify(object));
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) return false;
+      throw err;
+    }
+  }
+
+  text(path: string, method = 'GET', body?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
-      const req = request(
-        { socketPath: this.socketPath, path, headers: { host: 'localhost' } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(body);
-            else reject(new ApiError(status, `GET ${path}: HTTP ${status}: ${apiMessage(body)}`));
-          });
-          res.on('error', reject);
-        },
-      );
+      const headers = {
+        host: 'localhost',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      };
+      const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(text);
+          else
+            reject(new ApiError(status, `${method} ${path}: HTTP ${status}: ${apiMessage(text)}`));
+        });
+        res.on('error', reject);
+      });
+      // An API server that does not answer at all must not stall the action.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+        req.destroy(
+          new Error(
+            `${method} ${path}: the API server did not answer within ${REQUEST_TIMEOUT_MS / 1000}s (i/o timeout)`,
+          ),
+        );
+      });
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
   }
 

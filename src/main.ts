@@ -49,6 +49,7 @@ export async function main(): Promise<void> {
           startedAt,
         });
       } else {
+        await cluster.ready();
         await uninstall(settings, cluster, startedAt);
         await github?.deactivate(settings.github.environment);
       }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { classify, type Finding } from './classify.js';
 import { podReport } from './diagnostics.js';
 import type { PodReport } from './diagnostics-report.js';
-import type { Helm } from './helm.js';
+import type { ReleaseStore } from './release-store.js';
 import type { KubeApi } from './kube-api.js';
 import type { Kubectl } from './kubectl.js';
 import type { KubeEvent, Pod, StatefulSet } from './kube-types.js';
@@ -67,7 +67,7 @@ export class ReleaseMonitor {
 
   constructor(
     private readonly api: KubeApi,
-    private readonly helm: Helm,
+    private readonly releases: ReleaseStore,
     private readonly kubectl: Kubectl,
     private readonly o: MonitorOptions,
     private readonly onFatal: (findings: Finding[]) => void,
@@ -127,7 +127,7 @@ export class ReleaseMonitor {
   private async observe(): Promise<Observation | undefined> {
     const { o } = this;
     if (this.workloads.length === 0) {
-      const manifest = await this.helm.getManifest(o.release, o.namespace, o.revision);
+      const manifest = await this.releases.manifest(o.release, o.namespace, o.revision);
       this.workloads = manifest ? workloadsInManifest(manifest) : [];
       if (this.workloads.length === 0) return undefined;
     }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { Helm, HistoryEntry, ReleaseStatus } from './helm.js';
+import type { ReleaseStore } from './release-store.js';
 
 // A deploy that was killed mid-way (a cancelled job, a lost runner) leaves the
 // release `pending-install`, `pending-upgrade` or `pending-rollback`, and helm
@@ -40,12 +41,12 @@ export function recoveryPlan(history: HistoryEntry[]): RecoveryPlan {
 
 /** Takes a pending release out of its pending state; returns what was done, in words. */
 export async function recoverPendingRelease(
-  helm: Helm,
+  { helm, releases }: { helm: Helm; releases: ReleaseStore },
   release: string,
   namespace: string,
   timeout: string,
 ): Promise<string> {
-  const plan = recoveryPlan(await helm.history(release, namespace));
+  const plan = recoveryPlan(await releases.history(release, namespace));
   if (plan.kind === 'rollback') {
     await helm.rollback(release, namespace, plan.revision, timeout);
     return `rolled back to revision ${plan.revision}, the last one deployed`;

@@ -29,16 +29,16 @@ export async function uninstall(
   const kept: string[] = [];
 
   const workloads = await core.group(`helm uninstall ${release}`, async (): Promise<Workload[]> => {
-    if (!(await cluster.helm.status(release, namespace))) {
+    const installed = await cluster.releases.latest(release, namespace);
+    if (!installed) {
       core.notice(
         `Release ${release} is not installed in namespace ${namespace}: nothing to uninstall`,
       );
       return [];
     }
-    const manifest = await cluster.helm.getManifest(release, namespace);
     await cluster.helm.uninstall(release, namespace, timeout, true);
     deleted.push({ kind: 'HelmRelease', namespace, name: release });
-    return manifest ? workloadsInManifest(manifest) : [];
+    return workloadsInManifest(installed.manifest);
   });
 
   const namespaceObject = await cluster.kubectl.get<KubeObject>('namespace', namespace);
@@ -61,11 +61,15 @@ export async function uninstall(
       deleted.push(...secrets.map((name) => ({ kind: 'Secret', namespace, name })));
     }
     if (namespaceObject && isManagedFor(namespaceObject.metadata.labels, release)) {
-      if (cleanup.deleteNamespace) {
+      // Other releases may have been installed into the namespace since: it stays with them.
+      const others = await otherReleases(cluster, namespace, release);
+      if (!cleanup.deleteNamespace) {
+        kept.push(`namespace ${namespace} (delete-namespace: false)`);
+      } else if (others.length > 0) {
+        kept.push(`namespace ${namespace} (it holds other releases: ${others.join(', ')})`);
+      } else {
         await cluster.kubectl.delete('namespace', [namespace], undefined, timeout);
         deleted.push({ kind: 'Namespace', name: namespace });
-      } else {
-        kept.push(`namespace ${namespace} (delete-namespace: false)`);
       }
     } else if (namespaceObject) {
       kept.push(`namespace ${namespace} (not created by lily-deploy for ${release})`);
@@ -88,6 +92,19 @@ export async function uninstall(
       }),
     )
     .write();
+}
+
+/** The names of the Helm releases in the namespace other than `release`. */
+async function otherReleases(
+  cluster: ClusterAccess,
+  namespace: string,
+  release: string,
+): Promise<string[]> {
+  const records = await cluster.kubectl.list<KubeObject>('secret', namespace, 'owner=helm');
+  const names = records
+    .map((r) => r.metadata.labels?.name ?? '')
+    .filter((name) => name !== '' && name !== release);
+  return [...new Set(names)];
 }
 
 function describe(object: DeletedObject): string {

@@ -9,6 +9,8 @@ import type { Settings } from './settings.js';
 
 export interface UpgradeOutcome {
   result: RunResult;
+  /** The release revision the (last) helm command made. */
+  revision: number;
   /** Set when fail-fast stopped helm: the findings that made it stop. */
   stoppedFor?: Finding[];
   /** Set when the job was cancelled while helm ran. */
@@ -40,12 +42,41 @@ export interface MonitoredRun {
 
 /**
  * Runs a helm command that changes the release (upgrade, rollback) under a
- * ReleaseMonitor. A fatally stuck pod (fail-fast) or a cancelled job
- * (SIGINT/SIGTERM to the action) stops helm with SIGTERM, so that helm itself
- * records the release as failed, or rolls it back with the atomic flag,
- * instead of waiting out the timeout.
+ * ReleaseMonitor, and once more when helm gave up on a broken pod of the
+ * revision being replaced: Helm 4 does so within a second, before the monitor
+ * can replace that pod (a StatefulSet never does), so the pod is replaced
+ * after the failure and the command run again. The outcome's revision is the
+ * one made last.
  */
 export async function runMonitored(
+  cluster: ClusterAccess,
+  settings: Settings,
+  args: string[],
+  run: MonitoredRun,
+): Promise<UpgradeOutcome> {
+  const first = await runMonitoredOnce(cluster, settings, args, run);
+  if (first.supersededReplaced === 0) return first;
+  core.info(
+    'helm gave up on a broken pod of the previous revision, which has just been replaced: running it again',
+  );
+  const second = await runMonitoredOnce(cluster, settings, args, {
+    ...run,
+    revision: run.revision + 1,
+  });
+  return {
+    ...second,
+    interventions: [...first.interventions, ...second.interventions],
+    deletedPods: [...first.deletedPods, ...second.deletedPods],
+  };
+}
+
+/**
+ * Runs the helm command under a ReleaseMonitor. A fatally stuck pod
+ * (fail-fast) or a cancelled job (SIGINT/SIGTERM to the action) stops helm
+ * with SIGTERM, so that helm itself records the release as failed, or rolls
+ * it back with the atomic flag, instead of waiting out the timeout.
+ */
+async function runMonitoredOnce(
   cluster: ClusterAccess,
   settings: Settings,
   args: string[],
@@ -65,7 +96,7 @@ export async function runMonitored(
 
   const monitor = new ReleaseMonitor(
     await cluster.api(),
-    cluster.helm,
+    cluster.releases,
     cluster.kubectl,
     {
       release: settings.release,
@@ -106,6 +137,7 @@ export async function runMonitored(
   const supersededReplaced = gaveUp ? await monitor.sweep().catch(() => 0) : 0;
   return {
     result,
+    revision: run.revision,
     stoppedFor,
     cancelled,
     workloads: monitor.workloads,

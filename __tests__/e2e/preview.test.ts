@@ -191,6 +191,24 @@ describe('uninstall keeps what lily-deploy did not create', () => {
     );
   });
 
+  it('a namespace lily-deploy created stays while another release lives in it', async () => {
+    const namespace = 'shared-by-two';
+    const first = await deploy(e2e, 4, {
+      release: 'first',
+      namespace,
+      'create-namespace': 'true',
+      values: VALUES,
+    });
+    assert.equal(first.exitCode, 0, first.log);
+    const second = await deploy(e2e, 4, { release: 'second', namespace, values: VALUES });
+    assert.equal(second.exitCode, 0, second.log);
+    const gone = await deploy(e2e, 4, { command: 'uninstall', release: 'first', namespace });
+    assert.equal(gone.exitCode, 0, gone.log);
+    assert.ok(await exists(['get', 'namespace', namespace]), 'the namespace stays');
+    assert.equal((await kube.releaseStatus('second', namespace))?.status, 'deployed');
+    assert.match(gone.summary, /namespace shared-by-two \(it holds other releases: second\)/);
+  });
+
   it('makes no GitHub call without a token', async () => {
     const before = api.requests.length;
     const result = await deploy(

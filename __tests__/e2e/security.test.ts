@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
-import { recordArgv } from '../../test/support/argv-shims.js';
+import { recordArgv } from '../../test/support/tool-shims.js';
 import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
 import { type ChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
 import {

@@ -46,7 +46,23 @@ export async function startE2E(): Promise<E2E> {
     kubeconfig,
     mirror,
     repo,
+    // The namespaces of the file go, so that their pods (crash-looping ones
+    // among them) stop loading the machine for the files after it.
     close: async () => {
+      const home = await mkdtemp(join(tmpdir(), 'lily-deploy-e2e-cleanup-'));
+      removeAtExit(home);
+      const kubectl = (await helmTool(4)).kubectl;
+      const made = names.splice(0);
+      if (made.length > 0) {
+        await exec(
+          kubectl,
+          ['delete', 'namespace', ...made, '--ignore-not-found', '--wait=false'],
+          {
+            env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfigPath },
+            allowFailure: true,
+          },
+        );
+      }
       await Promise.all([mirror.close(), repo.close()]);
     },
   };
@@ -170,8 +186,11 @@ export class Kube {
 }
 
 let counter = 0;
-/** A namespace name no other test uses. */
+const names: string[] = [];
+/** A namespace name no other test uses; close() deletes the namespace, if made. */
 export function uniqueName(prefix: string): string {
   counter += 1;
-  return `${prefix}-${process.pid.toString(36)}-${counter}`;
+  const name = `${prefix}-${process.pid.toString(36)}-${counter}`;
+  names.push(name);
+  return name;
 }

@@ -1,0 +1,478 @@
+// `npm run bench`: what the action costs on top of helm, on the local cluster
+// (or E2E_KUBECONFIG's). Prints a table and writes bench/results.json.
+//   BENCH_RUNS=5 (runs per alternating pair)
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as yaml from 'js-yaml';
+import { startCluster } from '../test/cluster/cluster.js';
+import { REPO_ROOT } from '../test/support/cache.js';
+import { deploy, FIXTURE_CHART, Kube, startE2E, uniqueName } from '../test/support/e2e.js';
+import { exec } from '../test/support/exec.js';
+import { pathWith } from '../test/support/runner.js';
+import { recordTimings } from '../test/support/tool-shims.js';
+import { collectDiagnostics } from '../src/diagnostics.js';
+import { DIAGNOSTICS_PARALLELISM } from '../src/failure.js';
+import { Helm } from '../src/helm.js';
+import { KubeApi } from '../src/kube-api.js';
+import { ReleaseStore } from '../src/release-store.js';
+import { workloadsInManifest } from '../src/release-workloads.js';
+import { helmTool, type HelmTool } from '../test/support/tools.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DATABASE_URL = 'postgres://lily:bench-password@db:5432/chain?sslmode=require';
+const VALUES = 'deploymentType: daemon\n';
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+
+const figures: Figure[] = [];
+const record = (figure: Figure) => {
+  figures.push(figure);
+  console.log(
+    `  ${figure.name}: ${figure.value} ${figure.unit}${figure.target ? ` (target ${figure.target}: ${figure.met ? 'met' : 'NOT met'})` : ''}`,
+  );
+};
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+
+const cluster = await startCluster({
+  log: (line) => {
+    console.log(`[cluster] ${line}`);
+  },
+});
+process.env.E2E_KUBECONFIG = cluster.kubeconfig;
+const e2e = await startE2E();
+const kube = await Kube.connect(e2e);
+const tool = await helmTool(4);
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cluster.description}`;
+console.log(`Benchmark on ${machine}; ${RUNS} runs per figure unless said\n`);
+
+try {
+  await distSize();
+  await startUp();
+  await cachedInstall();
+  await actionAgainstScript();
+  await failFast();
+  await diagnostics();
+} finally {
+  await e2e.close();
+  await cluster.stop();
+}
+const results = { machine, runs: RUNS, date: new Date().toISOString(), figures };
+await writeFile(join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\n| figure | value | target |\n|---|---|---|');
+for (const f of figures)
+  console.log(
+    `| ${f.name} | ${f.value} ${f.unit} | ${f.target ? `${f.target} ${f.met ? '✓' : '✗'}` : (f.note ?? '')} |`,
+  );
+console.log('\nWritten to bench/results.json');
+
+async function distSize(): Promise<void> {
+  const bytes = (await stat(join(REPO_ROOT, 'dist', 'index.js'))).size;
+  record({
+    name: 'dist/index.js size',
+    value: round(bytes / 1e6, 2),
+    unit: 'MB',
+    target: '≤ 1.5 MB',
+    met: bytes <= 1.5e6,
+  });
+}
+
+/** From spawning node on dist/index.js to its first line on stdout. */
+async function startUp(): Promise<void> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS * 2; i++) {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'index.js')], {
+      env: {
+        PATH: process.env.PATH,
+        INPUT_RELEASE: 'bench',
+        'INPUT_CHART-VERSION': '0.1.4',
+        'INPUT_DATABASE-URL': DATABASE_URL,
+        RUNNER_TEMP: tmpdir(),
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', () => {
+        resolve();
+      }),
+    );
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    child.kill();
+  }
+  const value = round(median(times));
+  record({
+    name: 'start-up to the first log line',
+    value,
+    unit: 'ms',
+    target: '≤ 150 ms',
+    met: value <= 150,
+  });
+}
+
+/** helm already in the tool cache: how long the install step takes, and how many requests it makes. */
+async function cachedInstall(): Promise<void> {
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  await deploy(
+    e2e,
+    4,
+    { release: 'warm', namespace: uniqueName('bench'), 'create-namespace': 'true', values: VALUES },
+    { toolCache },
+  );
+  const times: number[] = [];
+  const requests = e2e.mirror.requests.length;
+  for (let i = 0; i < RUNS; i++) {
+    let groupStart = 0;
+    let took = 0;
+    // The cluster step fails at once: only the install step is measured.
+    await deploy(
+      e2e,
+      4,
+      {
+        release: 'cached',
+        kubeconfig: 'clusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]',
+      },
+      {
+        toolCache,
+        onLog: (line) => {
+          if (line === '##[group]Install helm') groupStart = performance.now();
+          else if (line === '##[endgroup]' && groupStart && !took)
+            took = performance.now() - groupStart;
+        },
+      },
+    );
+    times.push(took);
+  }
+  record({
+    name: 'cached helm install',
+    value: round(median(times)),
+    unit: 'ms',
+    note: 'install step, tool cache hit',
+  });
+  const made = e2e.mirror.requests.length - requests;
+  record({
+    name: 'cached helm install: network requests',
+    value: made,
+    unit: 'requests',
+    target: '0',
+    met: made === 0,
+  });
+}
+
+/** The action against the guide's commands by hand, alternating, on the same cluster. */
+async function actionAgainstScript(): Promise<void> {
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  const shims = await recordTimings({ ...tool, version: tool.version }, toolCache);
+  const guideValues = join(await mkdtemp(join(tmpdir(), 'bench-values-')), 'values.yaml');
+  await writeFile(
+    guideValues,
+    yaml.dump({
+      deploymentType: 'daemon',
+      daemon: {
+        storage: {
+          postgresql: [
+            {
+              name: 'db',
+              secretName: 'lily-lily-db',
+              secretKey: 'url',
+              schema: 'lily',
+              applicationName: 'lily',
+            },
+          ],
+        },
+      },
+    }),
+  );
+  const plainCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  const runAction = async (shimmed: boolean) => {
+    const result = await deploy(
+      e2e,
+      4,
+      {
+        release: 'lily',
+        namespace: uniqueName('bench-action'),
+        'create-namespace': 'true',
+        values: VALUES,
+        'database-url': DATABASE_URL,
+        timeout: '2m',
+      },
+      shimmed
+        ? { toolCache, post: false, env: { PATH: pathWith(shims.binDir) } }
+        : { toolCache: plainCache, post: false },
+    );
+    if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
+    return result.durationMs;
+  };
+  await runAction(false); // puts helm into the plain tool cache
+  const action: number[] = [];
+  const script: number[] = [];
+  const own: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    action.push(await runAction(false));
+    // The same deploy again through timing shims, for the time spent outside helm and kubectl.
+    const before = (await shims.read()).length;
+    const shimmedMs = await runAction(true);
+    own.push(shimmedMs - busyMs((await shims.read()).slice(before)));
+
+    const home = await mkdtemp(join(tmpdir(), 'bench-guide-'));
+    const t0 = performance.now();
+    await exec('bash', [join(REPO_ROOT, 'bench', 'guide.sh')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        KUBECONFIG: e2e.kubeconfigPath,
+        HELM: tool.helm,
+        KUBECTL: tool.kubectl,
+        REPO_URL: e2e.repo.repoUrl,
+        RELEASE: 'lily',
+        NAMESPACE: uniqueName('bench-script'),
+        CHART_VERSION: '0.1.4',
+        VALUES_FILE: guideValues,
+        DATABASE_URL,
+      },
+    });
+    script.push(performance.now() - t0);
+  }
+  const a = median(action);
+  const s = median(script);
+  record({
+    name: 'deploy, action (median)',
+    value: round(a),
+    unit: 'ms',
+    note: 'main step, helm cached',
+  });
+  record({ name: "deploy, the guide's commands by hand (median)", value: round(s), unit: 'ms' });
+  record({
+    name: 'ratio action / guide',
+    value: round(a / s, 3),
+    unit: '×',
+    target: '≤ 1.05',
+    met: a / s <= 1.05,
+  });
+  const o = median(own);
+  record({
+    name: "action's own time outside helm and kubectl (median)",
+    value: round(o),
+    unit: 'ms',
+    target: '≤ 150 ms',
+    met: o <= 150,
+  });
+}
+
+/** Wall time during which at least one helm or kubectl process ran, from the timing shims' lines. */
+function busyMs(log: string): number {
+  const intervals = log
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(
+      (line) =>
+        line
+          .split(' ')
+          .slice(0, 2)
+          .map((us) => Number(us) / 1000) as [number, number],
+    )
+    .sort((x, y) => x[0] - y[0]);
+  let busy = 0;
+  let end = -Infinity;
+  for (const [from, to] of intervals) {
+    if (to <= end) continue;
+    busy += to - Math.max(from, end);
+    end = to;
+  }
+  return busy;
+}
+
+/** A crash loop with timeout 10m: from the pod's first fatal state to the action's exit; and plain helm. */
+async function failFast(): Promise<void> {
+  const gaps: number[] = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
+    const namespace = uniqueName('bench-crash');
+    const pod = 'lily-crash-dev-mainnet-daemon-0';
+    let fatalAt = 0;
+    const watching = (async () => {
+      while (!fatalAt) {
+        const p = await kube.find<{
+          status?: {
+            containerStatuses?: {
+              restartCount?: number;
+              state?: { waiting?: { reason?: string } };
+            }[];
+          };
+        }>(['get', 'pod', pod, '-n', namespace]);
+        const daemon = p?.status?.containerStatuses?.[0];
+        if (
+          (daemon?.restartCount ?? 0) >= 3 &&
+          daemon?.state?.waiting?.reason === 'CrashLoopBackOff'
+        )
+          fatalAt = performance.now();
+        else await sleep(100);
+      }
+    })();
+    const result = await deploy(e2e, 4, {
+      release: 'crash',
+      namespace,
+      'create-namespace': 'true',
+      timeout: '10m',
+      values: `${VALUES}test:\n  behavior: crash-loop\n`,
+    });
+    const exitAt = performance.now();
+    fatalAt ||= exitAt;
+    await watching;
+    if (result.outputs['failure-reason'] !== 'crash-loop')
+      throw new Error(`expected crash-loop:\n${result.log}`);
+    gaps.push(exitAt - fatalAt);
+    await dropNamespace(namespace);
+  }
+  const gap = median(gaps);
+  record({
+    name: 'fail-fast: first fatal pod state → action exit, timeout 10m',
+    value: round(gap / 1000, 1),
+    unit: 's',
+    target: '≤ 20 s',
+    met: gap <= 20_000,
+  });
+
+  for (const helm of [await helmTool(3), tool]) {
+    const namespace = uniqueName(`bench-plain-${helm.major}`);
+    await kube.run(['create', 'namespace', namespace]);
+    const wait = helm.major === 3 ? '--wait' : '--wait=watcher';
+    const t0 = performance.now();
+    await plainHelm(helm, [
+      'upgrade',
+      '--install',
+      'crash',
+      FIXTURE_CHART,
+      '-n',
+      namespace,
+      wait,
+      '--timeout',
+      '30s',
+      '--set',
+      'deploymentType=daemon',
+      '--set',
+      'test.behavior=crash-loop',
+    ]);
+    const took = (performance.now() - t0) / 1000;
+    await dropNamespace(namespace);
+    record({
+      name: `plain helm ${helm.major} ${wait} --timeout 30s on the same crash loop`,
+      value: round(took, 1),
+      unit: 's',
+      note:
+        took > 28
+          ? 'waits out the whole timeout (10 minutes with 10m)'
+          : 'helm itself gives up early',
+    });
+  }
+}
+
+/** Crash-looping pods left running would slow every later measurement. */
+async function dropNamespace(namespace: string): Promise<void> {
+  await kube.run(['delete', 'namespace', namespace, '--wait=false']);
+}
+
+async function plainHelm(helm: HelmTool, args: string[]): Promise<void> {
+  const home = await mkdtemp(join(tmpdir(), 'bench-helm-'));
+  const result = await exec(helm.helm, args, {
+    env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: e2e.kubeconfigPath },
+    allowFailure: true,
+    timeoutMs: 120_000,
+  });
+  if (!/timed out|deadline|failed|not ready/i.test(result.stderr))
+    throw new Error(`plain helm did not fail as expected:\n${result.stderr}${result.stdout}`);
+}
+
+/**
+ * 20 failing pods: how long collecting the diagnostics takes (the action's own
+ * collectDiagnostics, run again several times on that release), against one
+ * kubectl logs call.
+ */
+async function diagnostics(): Promise<void> {
+  const namespace = uniqueName('bench-diag');
+  const result = await deploy(e2e, 4, {
+    release: 'many',
+    namespace,
+    'create-namespace': 'true',
+    timeout: '10m',
+    // Cluster mode: a notifier and 19 workers, all crash-looping, all started at once.
+    values:
+      'deploymentType: cluster\ncluster:\n  worker:\n    replicaCount: 19\ntest:\n  behavior: crash-loop\n  podManagementPolicy: Parallel\n',
+  });
+  const file = result.outputs.diagnostics;
+  if (!file) throw new Error(`no diagnostics:\n${result.log}`);
+  const first = JSON.parse(await readFile(file, 'utf8')) as {
+    collectionMs: number;
+    pods: unknown[];
+  };
+
+  const env = {
+    PATH: process.env.PATH,
+    HOME: await mkdtemp(join(tmpdir(), 'bench-diag-')),
+    KUBECONFIG: e2e.kubeconfigPath,
+  };
+  const api = await KubeApi.start(tool.kubectl, env, join(env.HOME, 'api.sock'));
+  const store = new ReleaseStore(new Helm(tool.helm, 4, env), () => Promise.resolve(api), true);
+  const workloads = workloadsInManifest((await store.latest('many', namespace))?.manifest ?? '');
+  const collections: number[] = [];
+  const logs: number[] = [];
+  for (let i = 0; i < RUNS * 2; i++) {
+    const d = await collectDiagnostics(api, store, workloads, {
+      release: 'many',
+      namespace,
+      findings: () => [],
+      failureReason: () => 'crash-loop',
+      interventions: [],
+      deletedPods: [],
+      logLines: 200,
+      parallelism: DIAGNOSTICS_PARALLELISM,
+      redact: (text) => text,
+    });
+    collections.push(d.collectionMs);
+    const t0 = performance.now();
+    await kube.run([
+      'logs',
+      'lily-many-dev-mainnet-worker-0',
+      '-c',
+      'daemon',
+      '-n',
+      namespace,
+      '--tail',
+      '200',
+    ]);
+    logs.push(performance.now() - t0);
+  }
+  api.stop();
+  await dropNamespace(namespace);
+  const collection = median(collections);
+  const one = median(logs);
+  record({
+    name: `diagnostics of ${first.pods.length} failing pods (median)`,
+    value: round(collection),
+    unit: 'ms',
+    note: `the run's own: ${first.collectionMs} ms`,
+  });
+  record({ name: 'one kubectl logs call (median)', value: round(one), unit: 'ms' });
+  record({
+    name: 'diagnostics / one kubectl logs',
+    value: round(collection / one, 2),
+    unit: '×',
+    target: '≤ 2',
+    met: collection <= 2 * one,
+  });
+}
