@@ -1,4 +1,5 @@
 import type { Finding } from './classify.js';
+import { collapsed } from './summary.js';
 import type { HistoryEntry } from './helm.js';
 import type { ReleaseRecord } from './release-store.js';
 import { eventLastSeen, type KubeEvent } from './kube-types.js';
@@ -142,39 +143,11 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
     lines.push(`- **${f.reason}**: ${f.summary}`, `  - Remedy: ${f.remedy}`);
   for (const line of d.interventions) lines.push(`- ${line}`);
   lines.push('', `Everything collected is in \`${diagnosticsPath}\` on the runner.`, '');
-  for (const pod of podReportsWithinBudget(d.pods)) {
-    lines.push(
-      `<details><summary>Pod ${pod.name}</summary>`,
-      '',
-      '```text',
-      pod.text,
-      '```',
-      '',
-      '</details>',
-      '',
-    );
-  }
+  for (const pod of podReportsWithinBudget(d.pods))
+    lines.push(...collapsed(`Pod ${pod.name}`, pod.text));
+  lines.push(...collapsed('Events', renderEvents(d.events)));
   lines.push(
-    '<details><summary>Events</summary>',
-    '',
-    '```text',
-    renderEvents(d.events),
-    '```',
-    '',
-    '</details>',
-    '',
-  );
-  lines.push(
-    '<details><summary>Release status and history</summary>',
-    '',
-    '```text',
-    d.releaseState.trimEnd(),
-    '',
-    d.releaseHistory.trimEnd(),
-    '```',
-    '',
-    '</details>',
-    '',
+    ...collapsed('Release status and history', `${d.releaseState}\n\n${d.releaseHistory}`),
   );
   return lines.join('\n');
 }

@@ -1,13 +1,6 @@
 import * as yaml from 'js-yaml';
 import { type HelmMajor, waitFlags } from './helm-flags.js';
-import {
-  CommandError,
-  commandLine,
-  runChecked,
-  runCommand,
-  type RunOptions,
-  type RunResult,
-} from './process.js';
+import { BoundTool, CommandError } from './process.js';
 import { isRecord } from './yaml-doc.js';
 
 /** What `helm get metadata -o json` tells about a release's latest revision. */
@@ -32,25 +25,14 @@ export interface HistoryEntry {
 }
 
 /** A thin wrapper over one helm binary, bound to one kube context. */
-export class Helm {
+export class Helm extends BoundTool {
   constructor(
-    readonly binary: string,
+    binary: string,
     readonly major: HelmMajor,
-    private readonly env: NodeJS.ProcessEnv,
+    env: NodeJS.ProcessEnv,
     private readonly kubeContext?: string,
-  ) {}
-
-  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
-  }
-
-  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
-  }
-
-  /** The command line as it would run, for error messages. */
-  commandLine(args: string[]): string {
-    return commandLine(this.binary, this.withContext(args));
+  ) {
+    super(binary, env);
   }
 
   async repoAdd(name: string, url: string, username?: string, password?: string): Promise<void> {
@@ -157,7 +139,7 @@ export class Helm {
     throw new CommandError(this.commandLine(args), result);
   }
 
-  private withContext(args: string[]): string[] {
+  protected withContext(args: string[]): string[] {
     return this.kubeContext ? [...args, '--kube-context', this.kubeContext] : args;
   }
 }

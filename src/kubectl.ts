@@ -1,29 +1,16 @@
-import {
-  CommandError,
-  commandLine,
-  runChecked,
-  runCommand,
-  type RunOptions,
-  type RunResult,
-} from './process.js';
+import { BoundTool, CommandError } from './process.js';
 import type { KubeList, KubeObject } from './kube-types.js';
 
 const FIELD_MANAGER = 'lily-deploy';
 
 /** A thin wrapper over kubectl, bound to one kubeconfig and context. */
-export class Kubectl {
+export class Kubectl extends BoundTool {
   constructor(
-    readonly binary: string,
-    private readonly env: NodeJS.ProcessEnv,
+    binary: string,
+    env: NodeJS.ProcessEnv,
     private readonly context?: string,
-  ) {}
-
-  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
-  }
-
-  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
+  ) {
+    super(binary, env);
   }
 
   /** One object as JSON, or undefined when it does not exist. */
@@ -43,7 +30,7 @@ export class Kubectl {
     const result = await this.run(args, { quiet: true });
     if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
     if (/NotFound|not found/.test(result.stderr)) return undefined;
-    throw new CommandError(commandLine(this.binary, this.withContext(args)), result);
+    throw new CommandError(this.commandLine(args), result);
   }
 
   /** The objects of a kind in a namespace, optionally by label selector. */
@@ -101,7 +88,7 @@ export class Kubectl {
     return stdout.trim();
   }
 
-  private withContext(args: string[]): string[] {
+  protected withContext(args: string[]): string[] {
     return this.context ? ['--context', this.context, ...args] : args;
   }
 }

@@ -98,6 +98,33 @@ export async function runChecked(
   return result;
 }
 
+/**
+ * A command-line tool bound to one environment and one kube context: the
+ * shared part of the helm and kubectl wrappers, which spell the context flag
+ * differently.
+ */
+export abstract class BoundTool {
+  constructor(
+    readonly binary: string,
+    protected readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
+  }
+
+  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
+  }
+
+  /** The command line as it runs, for error messages. */
+  commandLine(args: string[]): string {
+    return commandLine(this.binary, this.withContext(args));
+  }
+
+  protected abstract withContext(args: string[]): string[];
+}
+
 export function commandLine(binary: string, args: string[]): string {
   return [basename(binary), ...args.map(quoteForDisplay)].join(' ');
 }

@@ -41,19 +41,22 @@ export function renderDeploySummary(s: DeploySummary): string {
     '',
   ];
   if (s.interventions.length > 0) lines.push(...s.interventions.map((line) => `- ${line}`), '');
-  if (s.notes.trim() !== '') {
-    lines.push(
-      '<details><summary>Chart notes</summary>',
-      '',
-      '```text',
-      s.notes.trimEnd(),
-      '```',
-      '',
-      '</details>',
-      '',
-    );
-  }
+  if (s.notes.trim() !== '') lines.push(...collapsed('Chart notes', s.notes));
   return lines.join('\n');
+}
+
+/** A collapsed section of the summary holding preformatted text. */
+export function collapsed(title: string, text: string): string[] {
+  return [
+    `<details><summary>${title}</summary>`,
+    '',
+    '```text',
+    text.trimEnd(),
+    '```',
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 function code(text: string): string {

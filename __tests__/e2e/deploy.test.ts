@@ -1,28 +1,12 @@
 // The happy path on a real control plane: install, upgrade, pinning, and the
 // Secret and pod wiring, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { deploy, Kube, startE2E, uniqueName, type E2E } from '../../test/support/e2e.js';
+import { describe, it } from 'node:test';
+import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 
 const PASSWORD = 'e2e p@ss:w/rd?#%+';
 
-let e2e: E2E;
-let kube: Kube;
-
-before(async () => {
-  e2e = await startE2E();
-  kube = await Kube.connect(e2e);
-});
-after(() => e2e.close());
-
-interface StatefulSet {
-  status: { replicas: number; readyReplicas?: number };
-  spec: { template: { spec: { containers: Container[]; initContainers?: Container[] } } };
-}
-interface Container {
-  name: string;
-  env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-}
+const env = useE2E();
 
 for (const major of [3, 4] as const) {
   describe(`deploy with helm ${major}`, () => {
@@ -40,7 +24,7 @@ for (const major of [3, 4] as const) {
     };
 
     it('installs: revision 1, deployed, the Secret holds the exact URL, the pods read it', async () => {
-      const result = await deploy(e2e, major, base);
+      const result = await deploy(env.e2e, major, base);
       assert.equal(result.exitCode, 0, result.log);
       assert.equal(result.outputs.revision, '1');
       assert.equal(result.outputs.status, 'deployed');
@@ -49,7 +33,7 @@ for (const major of [3, 4] as const) {
       assert.equal(result.outputs['secret-name'], `${release}-lily-db`);
       assert.match(result.outputs['helm-version'] ?? '', new RegExp(`^v${major}\\.`));
 
-      const secret = await kube.json<{
+      const secret = await env.kube.json<{
         data: Record<string, string>;
         metadata: { labels: Record<string, string> };
       }>(['get', 'secret', `${release}-lily-db`, '-n', namespace]);
@@ -59,13 +43,7 @@ for (const major of [3, 4] as const) {
       );
       assert.equal(secret.metadata.labels['app.kubernetes.io/managed-by'], 'lily-deploy');
 
-      const sts = await kube.json<StatefulSet>([
-        'get',
-        'statefulset',
-        `lily-${release}-dev-mainnet-daemon`,
-        '-n',
-        namespace,
-      ]);
+      const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(sts.status.readyReplicas, sts.status.replicas);
       const containers = [
         ...sts.spec.template.spec.containers,
@@ -82,21 +60,19 @@ for (const major of [3, 4] as const) {
     });
 
     it('upgrades with changed values to revision 2, and an identical third run succeeds', async () => {
-      const second = await deploy(e2e, major, {
+      const second = await deploy(env.e2e, major, {
         ...base,
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(second.exitCode, 0, second.log);
       assert.equal(second.outputs.revision, '2');
-      const sts = await kube.json<{
-        spec: { template: { spec: { containers: { name: string; image: string }[] } } };
-      }>(['get', 'statefulset', `lily-${release}-dev-mainnet-daemon`, '-n', namespace]);
+      const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(
         sts.spec.template.spec.containers.find((c) => c.name === 'daemon')?.image,
         'filecoin/lily:v0.12.1',
       );
 
-      const third = await deploy(e2e, major, {
+      const third = await deploy(env.e2e, major, {
         ...base,
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
@@ -106,17 +82,17 @@ for (const major of [3, 4] as const) {
     });
 
     it('follows the chart-version pin: an older version, then a prerelease', async () => {
-      const older = await deploy(e2e, major, { ...base, 'chart-version': '0.1.3' });
+      const older = await deploy(env.e2e, major, { ...base, 'chart-version': '0.1.3' });
       assert.equal(older.exitCode, 0, older.log);
       assert.equal(older.outputs['chart-version'], '0.1.3');
-      const rc = await deploy(e2e, major, { ...base, 'chart-version': '0.1.5-rc1' });
+      const rc = await deploy(env.e2e, major, { ...base, 'chart-version': '0.1.5-rc1' });
       assert.equal(rc.exitCode, 0, rc.log);
       assert.equal(rc.outputs['chart-version'], '0.1.5-rc1');
-      assert.equal((await kube.releaseStatus(release, namespace))?.chartVersion, '0.1.5-rc1');
+      assert.equal((await env.kube.releaseStatus(release, namespace))?.chartVersion, '0.1.5-rc1');
     });
 
     it("reports the version 'latest' resolved to", async () => {
-      const result = await deploy(e2e, major, { ...base, 'chart-version': 'latest' });
+      const result = await deploy(env.e2e, major, { ...base, 'chart-version': 'latest' });
       assert.equal(result.exitCode, 0, result.log);
       assert.equal(result.outputs['chart-version'], '0.1.4', 'latest is the newest stable version');
       assert.ok(

@@ -3,25 +3,11 @@
 // why, remediate when asked, and never leave a release pending.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FIXTURE_LOG_LINES } from '../../test/cluster/cluster.js';
-import {
-  deploy,
-  Kube,
-  startDeploy,
-  startE2E,
-  uniqueName,
-  type E2E,
-} from '../../test/support/e2e.js';
+import { deploy, startDeploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 
-let e2e: E2E;
-let kube: Kube;
-
-before(async () => {
-  e2e = await startE2E();
-  kube = await Kube.connect(e2e);
-});
-after(() => e2e.close());
+const env = useE2E();
 
 const DAEMON = 'deploymentType: daemon\n';
 const behavior = (b: string) => `${DAEMON}test:\n  behavior: ${b}\n`;
@@ -30,7 +16,7 @@ const withDatastore = `${DAEMON}daemon:\n  volumes:\n    datastore:\n      enabl
 /** A PVC bound to a volume pinned to a node that is gone: what a destroyed release leaves behind. */
 async function leaveStaleClaim(namespace: string, claim: string): Promise<void> {
   const pv = `stale-${namespace}-${claim}`.slice(0, 253);
-  await kube.run(
+  await env.kube.run(
     ['apply', '-f', '-'],
     JSON.stringify({
       apiVersion: 'v1',
@@ -76,8 +62,9 @@ async function leaveStaleClaim(namespace: string, claim: string): Promise<void> 
 }
 
 async function uidOfPvc(namespace: string, claim: string): Promise<string | undefined> {
-  return (await kube.find<{ metadata: { uid: string } }>(['get', 'pvc', claim, '-n', namespace]))
-    ?.metadata.uid;
+  return (
+    await env.kube.find<{ metadata: { uid: string } }>(['get', 'pvc', claim, '-n', namespace])
+  )?.metadata.uid;
 }
 
 async function diagnosticsOf(
@@ -98,7 +85,7 @@ for (const major of [3, 4] as const) {
     it('a crash-looping pod ends a 10m wait early, with its logs, its waiting reason and the cause', async () => {
       const release = 'crash';
       const started = Date.now();
-      const result = await deploy(e2e, major, {
+      const result = await deploy(env.e2e, major, {
         ...common,
         release,
         values: behavior('crash-loop'),
@@ -126,7 +113,7 @@ for (const major of [3, 4] as const) {
       assert.match(result.summary, /^### Lily deploy failed: `crash` in `.*` \(crash-loop\)/);
       assert.match(result.summary, /Remedy: /);
       assert.ok(result.summary.includes(FIXTURE_LOG_LINES['daemon-crash'][2]));
-      const status = await kube.releaseStatus(release, namespace);
+      const status = await env.kube.releaseStatus(release, namespace);
       assert.equal(status?.status, 'failed', 'recorded as failed, not pending');
       assert.equal(result.outputs.status, 'failed');
       const diagnostics = await diagnosticsOf(result.outputs.diagnostics);
@@ -138,9 +125,9 @@ for (const major of [3, 4] as const) {
 
     it('with atomic, a failed upgrade is rolled back and the previous release keeps working', async () => {
       const release = 'atomic';
-      const good = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      const good = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(good.exitCode, 0, good.log);
-      const bad = await deploy(e2e, major, {
+      const bad = await deploy(env.e2e, major, {
         ...common,
         release,
         atomic: 'true',
@@ -148,19 +135,13 @@ for (const major of [3, 4] as const) {
       });
       assert.equal(bad.exitCode, 1);
       assert.equal(bad.outputs['failure-reason'], 'crash-loop');
-      const status = await kube.releaseStatus(release, namespace);
+      const status = await env.kube.releaseStatus(release, namespace);
       assert.ok(status);
       assert.equal(status.status, 'deployed', 'rolled back');
       assert.equal(bad.outputs.status, 'deployed');
       assert.equal(bad.outputs.revision, String(status.revision));
       // The crash-looping pod of the failed revision was replaced: the previous release runs again.
-      const sts = await kube.json<{ status: { readyReplicas?: number; replicas: number } }>([
-        'get',
-        'statefulset',
-        `lily-${release}-dev-mainnet-daemon`,
-        '-n',
-        namespace,
-      ]);
+      const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(sts.status.readyReplicas, sts.status.replicas);
       // ...and its logs, taken before it was deleted, are in the report.
       assert.match(bad.log, /\(deleted by lily-deploy to replace it; as it was just before\)/);
@@ -168,7 +149,7 @@ for (const major of [3, 4] as const) {
     });
 
     it('an image that cannot be pulled: image-pull, naming the image', async () => {
-      const result = await deploy(e2e, major, {
+      const result = await deploy(env.e2e, major, {
         ...common,
         release: 'pull',
         values: `${behavior('image-pull')}image:\n  tag: v0.0.0-missing\n`,
@@ -176,22 +157,22 @@ for (const major of [3, 4] as const) {
       assert.equal(result.outputs['failure-reason'], 'image-pull');
       assert.match(result.summary, /cannot pull image filecoin\/lily:v0\.0\.0-missing/);
       assert.match(result.summary, /Remedy: Check image\.repo and image\.tag/);
-      assert.equal((await kube.releaseStatus('pull', namespace))?.status, 'failed');
+      assert.equal((await env.kube.releaseStatus('pull', namespace))?.status, 'failed');
     });
 
     it('a storage entry naming a Secret that does not exist: missing-secret, naming it', async () => {
       const values = `${behavior('config-error')}daemon:\n  storage:\n    postgresql:\n      - {name: db, secretName: nowhere-db, secretKey: url, schema: lily}\n`;
-      const result = await deploy(e2e, major, { ...common, release: 'nosecret', values });
+      const result = await deploy(env.e2e, major, { ...common, release: 'nosecret', values });
       assert.equal(result.outputs['failure-reason'], 'missing-secret');
       assert.match(result.summary, /Secret nowhere-db does not exist in namespace/);
-      assert.equal((await kube.releaseStatus('nosecret', namespace))?.status, 'failed');
+      assert.equal((await env.kube.releaseStatus('nosecret', namespace))?.status, 'failed');
     });
 
     it('a PVC left by a destroyed release: volume-node-affinity, naming the PVC and the fix', async () => {
       const release = 'stale';
       const claim = `datastore-volume-lily-${release}-dev-mainnet-daemon-0`;
       await leaveStaleClaim(namespace, claim);
-      const result = await deploy(e2e, major, { ...common, release, values: withDatastore });
+      const result = await deploy(env.e2e, major, { ...common, release, values: withDatastore });
       assert.equal(result.outputs['failure-reason'], 'volume-node-affinity');
       assert.ok(result.summary.includes(`kubectl delete pvc ${claim} -n ${namespace}`));
       assert.ok(await uidOfPvc(namespace, claim), 'without remediate, nothing is deleted');
@@ -204,7 +185,7 @@ for (const major of [3, 4] as const) {
       const staleUid = await uidOfPvc(namespace, claim);
       const bystander = 'datastore-volume-someone-else-0';
       await leaveStaleClaim(namespace, bystander);
-      const result = await deploy(e2e, major, {
+      const result = await deploy(env.e2e, major, {
         ...common,
         release,
         remediate: 'true',
@@ -231,7 +212,7 @@ for (const major of [3, 4] as const) {
     it('a job cancelled mid-wait leaves the release failed, not pending, and the next run deploys', async () => {
       const release = 'cancelled';
       const run = await startDeploy(
-        e2e,
+        env.e2e,
         major,
         {
           ...common,
@@ -248,11 +229,11 @@ for (const major of [3, 4] as const) {
       assert.equal(cancelled.exitCode, 1);
       assert.equal(cancelled.outputs['failure-reason'], 'cancelled');
       assert.ok(
-        !(await kube.releaseStatus(release, namespace))?.status.startsWith('pending'),
+        !(await env.kube.releaseStatus(release, namespace))?.status.startsWith('pending'),
         'not pending',
       );
 
-      const next = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      const next = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(next.exitCode, 0, next.log);
       assert.equal(next.outputs.status, 'deployed');
       assert.equal(next.outputs.revision, '2');
@@ -260,13 +241,13 @@ for (const major of [3, 4] as const) {
 
     it('an upgrade away from a broken revision replaces its broken pods and succeeds', async () => {
       const release = 'mend';
-      const broken = await deploy(e2e, major, {
+      const broken = await deploy(env.e2e, major, {
         ...common,
         release,
         values: behavior('crash-loop'),
       });
       assert.equal(broken.exitCode, 1);
-      const fixed = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      const fixed = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(fixed.exitCode, 0, fixed.log);
       assert.equal(fixed.outputs.status, 'deployed');
       assert.ok(
@@ -282,10 +263,10 @@ for (const major of [3, 4] as const) {
 
     it('a release left pending by a killed deploy: refused while young, repaired on request, then deployed', async () => {
       const release = 'stuck';
-      const first = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      const first = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(first.exitCode, 0, first.log);
       // A runner that dies mid-wait: the action and helm are SIGKILLed, helm records nothing more.
-      const killed = await startDeploy(e2e, major, {
+      const killed = await startDeploy(env.e2e, major, {
         ...common,
         release,
         values: behavior('crash-loop'),
@@ -294,21 +275,21 @@ for (const major of [3, 4] as const) {
       await waitForPending(release, namespace);
       killed.kill('SIGKILL');
       await killed.result;
-      assert.equal((await kube.releaseStatus(release, namespace))?.status, 'pending-upgrade');
+      assert.equal((await env.kube.releaseStatus(release, namespace))?.status, 'pending-upgrade');
 
-      const refused = await deploy(e2e, major, { ...common, release, values: DAEMON });
+      const refused = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(refused.exitCode, 1);
       assert.match(
         refused.log,
         /is pending-upgrade since .*another deploy is probably running.*concurrency group/,
       );
       assert.equal(
-        (await kube.releaseStatus(release, namespace))?.status,
+        (await env.kube.releaseStatus(release, namespace))?.status,
         'pending-upgrade',
         'nothing was changed',
       );
 
-      const repaired = await deploy(e2e, major, {
+      const repaired = await deploy(env.e2e, major, {
         ...common,
         release,
         values: DAEMON,
@@ -329,7 +310,7 @@ for (const major of [3, 4] as const) {
 
 async function waitForPending(release: string, namespace: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
-    if ((await kube.releaseStatus(release, namespace))?.status.startsWith('pending')) return;
+    if ((await env.kube.releaseStatus(release, namespace))?.status.startsWith('pending')) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`release ${release} never became pending`);
@@ -342,7 +323,7 @@ describe('multi-attach', () => {
     { pod, uid }: { pod: string; uid: string },
   ): Promise<void> {
     const longAgo = new Date(Date.now() - 5 * 60_000).toISOString();
-    await kube.run(
+    await env.kube.run(
       ['create', '-f', '-'],
       JSON.stringify({
         apiVersion: 'v1',
@@ -373,7 +354,7 @@ describe('multi-attach', () => {
   it('is reported with the pod to delete', async () => {
     const namespace = uniqueName('attach');
     const pod = 'lily-attach-dev-mainnet-daemon-0';
-    const run = await startDeploy(e2e, 4, { ...stuck('attach', namespace), timeout: '10m' });
+    const run = await startDeploy(env.e2e, 4, { ...stuck('attach', namespace), timeout: '10m' });
     await postMultiAttach(namespace, await waitForPod(namespace, pod));
     const result = await run.result;
     assert.equal(result.outputs['failure-reason'], 'multi-attach');
@@ -384,7 +365,7 @@ describe('multi-attach', () => {
   it('remediate: true deletes that pod once, reports it, and keeps waiting within the timeout', async () => {
     const namespace = uniqueName('attach');
     const pod = 'lily-healing-dev-mainnet-daemon-0';
-    const run = await startDeploy(e2e, 4, {
+    const run = await startDeploy(env.e2e, 4, {
       ...stuck('healing', namespace),
       timeout: '20s',
       remediate: 'true',
@@ -398,7 +379,7 @@ describe('multi-attach', () => {
       deleted[0]!.message,
       new RegExp(`^remediate: deleted pod ${namespace}/${pod} \\(`),
     );
-    const now = await kube.json<{ metadata: { uid: string } }>([
+    const now = await env.kube.json<{ metadata: { uid: string } }>([
       'get',
       'pod',
       pod,
@@ -415,7 +396,7 @@ describe('multi-attach', () => {
 /** Waits for the pod to exist; returns its name and uid. */
 async function waitForPod(namespace: string, pod: string): Promise<{ pod: string; uid: string }> {
   for (let i = 0; i < 100; i++) {
-    const found = await kube.find<{ metadata: { uid: string } }>([
+    const found = await env.kube.find<{ metadata: { uid: string } }>([
       'get',
       'pod',
       pod,

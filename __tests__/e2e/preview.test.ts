@@ -5,20 +5,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deploy, Kube, startE2E, type E2E } from '../../test/support/e2e.js';
+import { deploy, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
 
-let e2e: E2E;
-let kube: Kube;
+const env = useE2E();
 let api: GithubApi;
 
 before(async () => {
-  [e2e, api] = await Promise.all([startE2E(), GithubApi.start()]);
-  kube = await Kube.connect(e2e);
+  api = await GithubApi.start();
 });
-after(async () => {
-  await Promise.all([e2e.close(), api.close()]);
-});
+after(() => api.close());
 
 const VALUES = 'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n';
 const HEAD = 'b'.repeat(40);
@@ -34,7 +30,7 @@ async function pullRequestEvent(number: number, action: string): Promise<Record<
 }
 
 async function exists(args: string[]): Promise<boolean> {
-  return (await kube.find(args)) !== undefined;
+  return (await env.kube.find(args)) !== undefined;
 }
 
 for (const major of [3, 4] as const) {
@@ -51,7 +47,7 @@ for (const major of [3, 4] as const) {
 
     it('opened: a release and a namespace of its own, Ready, and a successful GitHub deployment', async () => {
       const result = await deploy(
-        e2e,
+        env.e2e,
         major,
         { ...preview, values: VALUES },
         { env: await pullRequestEvent(number, 'opened') },
@@ -60,13 +56,13 @@ for (const major of [3, 4] as const) {
       assert.equal(result.outputs['preview-release'], release);
       assert.equal(result.outputs['preview-namespace'], release);
       assert.equal(result.outputs.revision, '1');
-      const ns = await kube.json<{ metadata: { labels: Record<string, string> } }>([
+      const ns = await env.kube.json<{ metadata: { labels: Record<string, string> } }>([
         'get',
         'namespace',
         release,
       ]);
       assert.equal(ns.metadata.labels['lily-deploy/release'], release);
-      const sts = await kube.json<{ status: { readyReplicas?: number } }>([
+      const sts = await env.kube.json<{ status: { readyReplicas?: number } }>([
         'get',
         'statefulset',
         `lily-${release}-dev-mainnet-daemon`,
@@ -98,7 +94,7 @@ for (const major of [3, 4] as const) {
 
     it('synchronize with new values: revision 2', async () => {
       const result = await deploy(
-        e2e,
+        env.e2e,
         major,
         { ...preview, values: `${VALUES}image:\n  tag: v0.12.1\n` },
         {
@@ -112,7 +108,7 @@ for (const major of [3, 4] as const) {
     it('closed: the release, its PVCs, our Secret and our namespace are gone; the deployments are inactive', async () => {
       const claim = `datastore-volume-lily-${release}-dev-mainnet-daemon-0`;
       assert.ok(await exists(['get', 'pvc', claim, '-n', release]), 'the PVC exists before');
-      const result = await deploy(e2e, major, preview, {
+      const result = await deploy(env.e2e, major, preview, {
         env: await pullRequestEvent(number, 'closed'),
       });
       assert.equal(result.exitCode, 0, result.log);
@@ -122,7 +118,7 @@ for (const major of [3, 4] as const) {
         { kind: 'Secret', namespace: release, name: `${release}-lily-db` },
         { kind: 'Namespace', name: release },
       ]);
-      assert.equal(await kube.releaseStatus(release, release), undefined);
+      assert.equal(await env.kube.releaseStatus(release, release), undefined);
       assert.ok(!(await exists(['get', 'namespace', release])), 'the namespace is gone');
       assert.match(result.summary, /Deleted:[\s\S]*PersistentVolumeClaim/);
       const mine = api.deployments.filter((d) => d.environment === `preview/pr-${number}`);
@@ -131,7 +127,7 @@ for (const major of [3, 4] as const) {
     });
 
     it('closed again: succeeds with a notice, deleting nothing', async () => {
-      const result = await deploy(e2e, major, preview, {
+      const result = await deploy(env.e2e, major, preview, {
         env: await pullRequestEvent(number, 'closed'),
       });
       assert.equal(result.exitCode, 0, result.log);
@@ -146,8 +142,8 @@ for (const major of [3, 4] as const) {
 describe('uninstall keeps what lily-deploy did not create', () => {
   it('a namespace given by the workflow and a Secret of someone else survive; ours go', async () => {
     const namespace = 'shared-previews';
-    await kube.run(['create', 'namespace', namespace]);
-    await kube.run([
+    await env.kube.run(['create', 'namespace', namespace]);
+    await env.kube.run([
       'create',
       'secret',
       'generic',
@@ -163,10 +159,10 @@ describe('uninstall keeps what lily-deploy did not create', () => {
       'database-url': 'postgres://lily:pw@db:5432/chain',
       values: VALUES,
     };
-    const opened = await deploy(e2e, 4, inputs, { env: await pullRequestEvent(7, 'opened') });
+    const opened = await deploy(env.e2e, 4, inputs, { env: await pullRequestEvent(7, 'opened') });
     assert.equal(opened.exitCode, 0, opened.log);
     assert.equal(opened.outputs['preview-namespace'], namespace);
-    const closed = await deploy(e2e, 4, inputs, { env: await pullRequestEvent(7, 'closed') });
+    const closed = await deploy(env.e2e, 4, inputs, { env: await pullRequestEvent(7, 'closed') });
     assert.equal(closed.exitCode, 0, closed.log);
     const deleted = JSON.parse(closed.outputs.deleted ?? '[]') as { kind: string }[];
     assert.deepEqual(
@@ -193,33 +189,33 @@ describe('uninstall keeps what lily-deploy did not create', () => {
 
   it('a namespace lily-deploy created stays while another release lives in it', async () => {
     const namespace = 'shared-by-two';
-    const first = await deploy(e2e, 4, {
+    const first = await deploy(env.e2e, 4, {
       release: 'first',
       namespace,
       'create-namespace': 'true',
       values: VALUES,
     });
     assert.equal(first.exitCode, 0, first.log);
-    const second = await deploy(e2e, 4, { release: 'second', namespace, values: VALUES });
+    const second = await deploy(env.e2e, 4, { release: 'second', namespace, values: VALUES });
     assert.equal(second.exitCode, 0, second.log);
-    const gone = await deploy(e2e, 4, { command: 'uninstall', release: 'first', namespace });
+    const gone = await deploy(env.e2e, 4, { command: 'uninstall', release: 'first', namespace });
     assert.equal(gone.exitCode, 0, gone.log);
     assert.ok(await exists(['get', 'namespace', namespace]), 'the namespace stays');
-    assert.equal((await kube.releaseStatus('second', namespace))?.status, 'deployed');
+    assert.equal((await env.kube.releaseStatus('second', namespace))?.status, 'deployed');
     assert.match(gone.summary, /namespace shared-by-two \(it holds other releases: second\)/);
   });
 
   it('makes no GitHub call without a token', async () => {
     const before = api.requests.length;
     const result = await deploy(
-      e2e,
+      env.e2e,
       4,
       { release: 'lily', preview: 'true', values: VALUES },
       { env: await pullRequestEvent(8, 'opened') },
     );
     assert.equal(result.exitCode, 0, result.log);
     const closed = await deploy(
-      e2e,
+      env.e2e,
       4,
       { release: 'lily', preview: 'true' },
       { env: await pullRequestEvent(8, 'closed') },

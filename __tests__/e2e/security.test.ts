@@ -13,12 +13,11 @@ import {
   CHART_VERSIONS,
   deploy,
   FIXTURE_CHART,
-  Kube,
   startDeploy,
-  startE2E,
   uniqueName,
-  type E2E,
+  useE2E,
 } from '../../test/support/e2e.js';
+import { unreachableKubeconfig } from '../../test/support/kubeconfigs.js';
 import { pathWith, scanForLeaks } from '../../test/support/runner.js';
 import { helmTool } from '../../test/support/tools.js';
 
@@ -29,35 +28,22 @@ const REPO_PASSWORD = 'Cnry-repo-pw-7f3a9';
 const KUBE_TOKEN = 'cnry-kube-token-7f3a9';
 const CANARIES = [DB_PASSWORD, URL_PASSWORD, DB_URL, REPO_PASSWORD, KUBE_TOKEN];
 
-let e2e: E2E;
-let kube: Kube;
+const env = useE2E();
 let privateRepo: ChartRepo;
 /** The cluster's kubeconfig with a bearer token added (the client certificate still authenticates). */
 let kubeconfigWithToken: string;
 
 before(async () => {
-  e2e = await startE2E();
-  kube = await Kube.connect(e2e);
   privateRepo = await startChartRepo({
     chartDir: FIXTURE_CHART,
     versions: CHART_VERSIONS,
     auth: { username: 'ci', password: REPO_PASSWORD },
   });
-  const doc = yaml.load(e2e.kubeconfig) as { users: { user: Record<string, string> }[] };
+  const doc = yaml.load(env.e2e.kubeconfig) as { users: { user: Record<string, string> }[] };
   for (const user of doc.users) user.user.token = KUBE_TOKEN;
   kubeconfigWithToken = yaml.dump(doc);
 });
-after(async () => {
-  await Promise.all([e2e.close(), privateRepo.close()]);
-});
-
-const UNREACHABLE = `apiVersion: v1
-kind: Config
-clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
-contexts: [{name: gone, context: {cluster: gone, user: ci}}]
-current-context: gone
-users: [{name: ci, user: {token: ${KUBE_TOKEN}}}]
-`;
+after(() => privateRepo.close());
 
 const daemon = (behavior = 'ready') => `deploymentType: daemon\ntest:\n  behavior: ${behavior}\n`;
 
@@ -100,7 +86,10 @@ for (const major of [3, 4] as const) {
           timeout: '6s',
         },
       },
-      { name: 'unreachable cluster', inputs: { ...parts, kubeconfig: UNREACHABLE } },
+      {
+        name: 'unreachable cluster',
+        inputs: { ...parts, kubeconfig: unreachableKubeconfig(KUBE_TOKEN) },
+      },
       {
         name: 'bad input',
         inputs: { ...parts, 'database-url': `${DB_URL}&pool=9`, 'database-port': '99999' },
@@ -116,7 +105,7 @@ for (const major of [3, 4] as const) {
           const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-leak-tools-'));
           const argv = await recordArgv(tool, toolCache);
           const result = await deploy(
-            e2e,
+            env.e2e,
             major,
             {
               ...base,
@@ -157,7 +146,7 @@ describe('bad input changes nothing', () => {
   it(`${BAD_INPUTS.length} cases: each names its input, downloads nothing and changes no object`, async () => {
     const fingerprint = async () =>
       (
-        await kube.run([
+        await env.kube.run([
           'get',
           'namespaces,secrets,configmaps,statefulsets,services,pvc',
           '-A',
@@ -170,8 +159,8 @@ describe('bad input changes nothing', () => {
     const valid = { release: 'lily', namespace, 'create-namespace': 'true' };
     for (const bad of BAD_INPUTS) {
       const before = await fingerprint();
-      const requests = e2e.mirror.requests.length + e2e.repo.requests.length;
-      const result = await deploy(e2e, 4, { ...valid, ...bad.given });
+      const requests = env.e2e.mirror.requests.length + env.e2e.repo.requests.length;
+      const result = await deploy(env.e2e, 4, { ...valid, ...bad.given });
       assert.equal(result.exitCode, 1, `${bad.name}: failed`);
       const error = result.annotations.find((a) => a.kind === 'error')?.message ?? '';
       assert.match(
@@ -181,7 +170,7 @@ describe('bad input changes nothing', () => {
       );
       if (bad.says) assert.match(error, bad.says, bad.name);
       assert.equal(
-        e2e.mirror.requests.length + e2e.repo.requests.length,
+        env.e2e.mirror.requests.length + env.e2e.repo.requests.length,
         requests,
         `${bad.name}: no download`,
       );
@@ -196,7 +185,7 @@ describe('files', () => {
     const runnerTemp = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-temp-'));
     const namespace = uniqueName('files');
     const run = await startDeploy(
-      e2e,
+      env.e2e,
       4,
       {
         release: 'files',
@@ -232,7 +221,7 @@ describe('files', () => {
   it('a successful run leaves nothing of ours in RUNNER_TEMP', async () => {
     const runnerTemp = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-temp-'));
     const result = await deploy(
-      e2e,
+      env.e2e,
       3,
       {
         release: 'tidy',
@@ -256,9 +245,12 @@ for (const major of [3, 4] as const) {
       const namespace = uniqueName(`both-h${major}`);
       const inputs = { release: 'twin', namespace, 'create-namespace': 'true', values: daemon() };
       // Two jobs of one runner pool: helm is already in the tool cache they share.
-      const warm = await deploy(e2e, major, { ...inputs, release: 'warm-up' });
+      const warm = await deploy(env.e2e, major, { ...inputs, release: 'warm-up' });
       assert.equal(warm.exitCode, 0, warm.log);
-      const [a, b] = await Promise.all([deploy(e2e, major, inputs), deploy(e2e, major, inputs)]);
+      const [a, b] = await Promise.all([
+        deploy(env.e2e, major, inputs),
+        deploy(env.e2e, major, inputs),
+      ]);
       const results = [a, b];
       assert.ok(
         results.some((r) => r.exitCode === 0),
@@ -274,9 +266,9 @@ for (const major of [3, 4] as const) {
           /Another deploy of this release is running\. Give the workflow a concurrency group/,
         );
       }
-      const status = await kube.releaseStatus('twin', namespace);
+      const status = await env.kube.releaseStatus('twin', namespace);
       assert.equal(status?.status, 'deployed');
-      const again = await deploy(e2e, major, inputs);
+      const again = await deploy(env.e2e, major, inputs);
       assert.equal(again.exitCode, 0, again.log);
     });
   });

@@ -9,19 +9,13 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHelmMirror, type HelmMirror } from '../../test/support/helm-mirror.js';
 import { leaks, pathWith, runAction, type RunActionOptions } from '../../test/support/runner.js';
+import { unreachableKubeconfig } from '../../test/support/kubeconfigs.js';
 import { helmTool, type HelmMajor } from '../../test/support/tools.js';
 
 const TOKEN = 'canary-kube-token-7f3a9';
 const PASSWORD = 'canary-db-p@ss:w/rd+7f3a9';
 
-// A cluster nobody listens on: port 1 on loopback refuses at once.
-const KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
-contexts: [{name: gone, context: {cluster: gone, user: ci}}]
-current-context: gone
-users: [{name: ci, user: {token: ${TOKEN}}}]
-`;
+const KUBECONFIG = unreachableKubeconfig(TOKEN);
 
 let mirror: HelmMirror;
 

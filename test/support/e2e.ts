@@ -4,6 +4,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after, before } from 'node:test';
 import { removeAtExit, REPO_ROOT } from './cache.js';
 import { type ChartRepo, startChartRepo } from './chart-repo.js';
 import { exec, type ExecResult } from './exec.js';
@@ -28,6 +29,36 @@ export interface E2E {
   mirror: HelmMirror;
   repo: ChartRepo;
   close(): Promise<void>;
+}
+
+export interface E2EHandle {
+  readonly e2e: E2E;
+  readonly kube: Kube;
+}
+
+/**
+ * A test file's e2e setup: started before its tests, closed (namespaces
+ * deleted, servers stopped) after them.
+ */
+export function useE2E(): E2EHandle {
+  let ready: { e2e: E2E; kube: Kube } | undefined;
+  before(async () => {
+    const e2e = await startE2E();
+    ready = { e2e, kube: await Kube.connect(e2e) };
+  });
+  after(() => ready?.e2e.close());
+  const get = () => {
+    if (!ready) throw new Error('useE2E(): used outside a test');
+    return ready;
+  };
+  return {
+    get e2e() {
+      return get().e2e;
+    },
+    get kube() {
+      return get().kube;
+    },
+  };
 }
 
 export async function startE2E(): Promise<E2E> {
@@ -127,6 +158,19 @@ export async function startDeploy(
   return startAction({ ...options, ...extra, env: { ...options.env, ...extra.env } });
 }
 
+export interface FixtureContainer {
+  name: string;
+  image: string;
+  env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+}
+
+export interface FixtureStatefulSet {
+  status: { replicas: number; readyReplicas?: number };
+  spec: {
+    template: { spec: { containers: FixtureContainer[]; initContainers?: FixtureContainer[] } };
+  };
+}
+
 /** A kubectl bound to the e2e cluster. */
 export class Kube {
   private constructor(
@@ -164,6 +208,17 @@ export class Kube {
     if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
     if (/NotFound|not found/.test(result.stderr)) return undefined;
     throw new Error(result.stderr);
+  }
+
+  /** The fixture chart's daemon StatefulSet of a release (daemon mode). */
+  daemonStatefulSet(release: string, namespace: string): Promise<FixtureStatefulSet> {
+    return this.json<FixtureStatefulSet>([
+      'get',
+      'statefulset',
+      `lily-${release}-dev-mainnet-daemon`,
+      '-n',
+      namespace,
+    ]);
   }
 
   /** The release's latest revision as helm records it, or undefined when there is none. */

@@ -108,7 +108,7 @@ export interface StepResult {
   durationMs: number;
 }
 
-export interface ActionResult extends StepResult {
+export interface ActionResult extends StepResult, RunDirs {
   post?: StepResult;
   /** Why the post step did not run, when it did not. */
   postSkipped?: string;
@@ -116,15 +116,6 @@ export interface ActionResult extends StepResult {
   unexpectedInputs: string[];
   /** Every value registered with ::add-mask:: over both steps. */
   masks: string[];
-  /** The run's directory, holding all of the below unless given in options. */
-  root: string;
-  runnerTemp: string;
-  toolCache: string;
-  workspace: string;
-  /** HOME of the action (fresh, so helm/kubectl defaults land here). */
-  home: string;
-  /** TMPDIR of the action. */
-  tmp: string;
 }
 
 export interface ActionRun {
@@ -379,11 +370,14 @@ function inputsEnv(
 }
 
 interface RunDirs {
+  /** The run's directory, holding all of the below unless given in options. */
   root: string;
   runnerTemp: string;
   toolCache: string;
   workspace: string;
+  /** HOME of the action (fresh, so helm/kubectl defaults land here). */
   home: string;
+  /** TMPDIR of the action. */
   tmp: string;
 }
 
