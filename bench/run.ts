@@ -63,7 +63,8 @@ process.env.E2E_KUBECONFIG = cluster.kubeconfig;
 const e2e = await startE2E();
 const kube = await Kube.connect(e2e);
 const tool = await helmTool(4);
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cluster.description}`;
+// Without the cluster's address: it changes with every run.
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cluster.description.replace(/ at \S+$/, '')}`;
 console.log(`Benchmark on ${machine}; ${RUNS} runs per figure unless said\n`);
 
 try {
