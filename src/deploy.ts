@@ -33,21 +33,22 @@ export async function deploy(ctx: DeployContext): Promise<void> {
       "chart-version is 'latest': the newest stable chart at run time is deployed, so two runs may differ. Pin a version for production.",
     );
   }
-  // The chart repository is helm's local files and the network: it need not
-  // wait for the cluster, nor the cluster for it.
+  // The chart repository is helm's local files and the network: it is
+  // prepared while the cluster is checked, and ready before anything in the
+  // cluster changes (a repository that is down changes nothing).
   const chartReady = prepareChartAndDefaults(ctx);
   chartReady.catch(() => undefined); // Reported where it is awaited.
   const kubernetesVersion = await cluster.ready();
-  // Reads through the API proxy: a few milliseconds, before anything changes.
+  // Reads through the API proxy: a few milliseconds.
   const [previous, existing] = await core.group('Release state', () =>
     Promise.all([checkReleaseState(ctx), readExisting(ctx)]),
   );
+  const { chart, chartDefaults } = await core.group('Chart repository', () => chartReady);
   if (settings.createNamespace || settings.database) {
     await core.group('Namespace and database Secret', () =>
       createNamespaceAndSecret(ctx, existing),
     );
   }
-  const { chart, chartDefaults } = await core.group('Chart repository', () => chartReady);
   const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chartDefaults));
   const revision = (previous?.revision ?? 0) + 1;
   const outcome = await core.group(

@@ -29,26 +29,26 @@ const KUBE_TOKEN = 'cnry-kube-token-7f3a9';
 const CANARIES = [DB_PASSWORD, URL_PASSWORD, DB_URL, REPO_PASSWORD, KUBE_TOKEN];
 
 const env = useE2E();
-let privateRepo: ChartRepo;
-/** The cluster's kubeconfig with a bearer token added (the client certificate still authenticates). */
-let kubeconfigWithToken: string;
-
-before(async () => {
-  privateRepo = await startChartRepo({
-    chartDir: FIXTURE_CHART,
-    versions: CHART_VERSIONS,
-    auth: { username: 'ci', password: REPO_PASSWORD },
-  });
-  const doc = yaml.load(env.e2e.kubeconfig) as { users: { user: Record<string, string> }[] };
-  for (const user of doc.users) user.user.token = KUBE_TOKEN;
-  kubeconfigWithToken = yaml.dump(doc);
-});
-after(() => privateRepo.close());
 
 const daemon = (behavior = 'ready') => `deploymentType: daemon\ntest:\n  behavior: ${behavior}\n`;
 
 for (const major of [3, 4] as const) {
   describe(`no secret leaks, helm ${major}`, () => {
+    let privateRepo: ChartRepo;
+    /** The cluster's kubeconfig with a bearer token added (the client certificate still authenticates). */
+    let kubeconfigWithToken: string;
+    before(async () => {
+      privateRepo = await startChartRepo({
+        chartDir: FIXTURE_CHART,
+        versions: CHART_VERSIONS,
+        auth: { username: 'ci', password: REPO_PASSWORD },
+      });
+      const doc = yaml.load(env.e2e.kubeconfig) as { users: { user: Record<string, string> }[] };
+      for (const user of doc.users) user.user.token = KUBE_TOKEN;
+      kubeconfigWithToken = yaml.dump(doc);
+    });
+    after(() => privateRepo.close());
+
     const namespace = uniqueName(`leak-h${major}`);
     const base = {
       release: 'leaky',
@@ -270,6 +270,39 @@ for (const major of [3, 4] as const) {
       assert.equal(status?.status, 'deployed');
       const again = await deploy(env.e2e, major, inputs);
       assert.equal(again.exitCode, 0, again.log);
+    });
+  });
+}
+
+for (const major of [3, 4] as const) {
+  describe(`a chart repository that is down, helm ${major}`, () => {
+    it('fails naming the repository, before anything in the cluster changes', async () => {
+      const repo = await startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS });
+      repo.down(503);
+      try {
+        const namespace = uniqueName(`repo-down-h${major}`);
+        const result = await deploy(env.e2e, major, {
+          release: 'unreachable-chart',
+          namespace,
+          'create-namespace': 'true',
+          'repo-url': repo.repoUrl,
+          'database-url': DB_URL,
+        });
+        assert.equal(result.exitCode, 1);
+        const error = result.annotations.find((a) => a.kind === 'error')?.message ?? '';
+        assert.match(
+          error,
+          /helm repo add filecoin http:\/\/127\.0\.0\.1:\d+ .*exited with code 1/,
+        );
+        assert.match(error, /503|Service Unavailable/);
+        assert.equal(
+          await env.kube.find(['get', 'namespace', namespace]),
+          undefined,
+          'no namespace was created',
+        );
+      } finally {
+        await repo.close();
+      }
     });
   });
 }

@@ -48,7 +48,10 @@ export function useE2E(): E2EHandle {
   });
   after(() => ready?.e2e.close());
   const get = () => {
-    if (!ready) throw new Error('useE2E(): used outside a test');
+    if (!ready)
+      throw new Error(
+        'useE2E(): not started yet. Use it in tests or describe-level hooks: root-level before() hooks run concurrently with its own.',
+      );
     return ready;
   };
   return {
