@@ -103,3 +103,37 @@ for (const major of [3, 4] as const) {
     });
   });
 }
+
+describe('with HELM_DRIVER=configmap', () => {
+  it('asks helm itself for the release records, and deploys and upgrades the same', async () => {
+    const namespace = uniqueName('driver');
+    const inputs = {
+      release: 'cm',
+      namespace,
+      'create-namespace': 'true',
+      values: 'deploymentType: daemon\n',
+    };
+    const extra = { env: { HELM_DRIVER: 'configmap' } };
+    const first = await deploy(env.e2e, 4, inputs, extra);
+    assert.equal(first.exitCode, 0, first.log);
+    const second = await deploy(
+      env.e2e,
+      4,
+      { ...inputs, values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n' },
+      extra,
+    );
+    assert.equal(second.exitCode, 0, second.log);
+    assert.equal(second.outputs.revision, '2');
+    assert.equal(second.outputs['chart-version'], '0.1.4');
+    assert.match(second.summary, /Chart notes/);
+    const records = await env.kube.json<{ items: unknown[] }>([
+      'get',
+      'configmaps',
+      '-n',
+      namespace,
+      '-l',
+      'owner=helm,name=cm',
+    ]);
+    assert.equal(records.items.length, 2, 'helm kept its records in ConfigMaps');
+  });
+});
