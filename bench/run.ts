@@ -11,6 +11,7 @@ import { startCluster } from '../test/cluster/cluster.js';
 import { REPO_ROOT } from '../test/support/cache.js';
 import { deploy, FIXTURE_CHART, Kube, startE2E, uniqueName } from '../test/support/e2e.js';
 import { exec } from '../test/support/exec.js';
+import { useScratchTmpdir } from '../test/support/scratch.js';
 import { pathWith } from '../test/support/runner.js';
 import { recordTimings } from '../test/support/tool-shims.js';
 import { collectDiagnostics } from '../src/diagnostics.js';
@@ -54,6 +55,7 @@ const median = (values: number[]) => {
 };
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 
+const scratch = useScratchTmpdir('lily-deploy-bench-');
 const cluster = await startCluster({
   log: (line) => {
     console.log(`[cluster] ${line}`);
@@ -77,6 +79,7 @@ try {
 } finally {
   await e2e.close();
   await cluster.stop();
+  scratch.remove();
 }
 const results = { machine, runs: RUNS, date: new Date().toISOString(), figures };
 await writeFile(join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

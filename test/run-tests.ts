@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { REPO_ROOT } from './support/cache.js';
+import { useScratchTmpdir } from './support/scratch.js';
 
 const SUITES = ['unit', 'integration', 'e2e'] as const;
 type Suite = (typeof SUITES)[number];
@@ -29,6 +30,7 @@ const files = suites.flatMap((suite) => {
     .map((f) => join(dir, f));
 });
 
+const scratch = useScratchTmpdir('lily-deploy-test-');
 let cluster: Cluster | undefined;
 let exitCode: number;
 try {
@@ -45,6 +47,7 @@ try {
   exitCode = await runNodeTests(files, env);
 } finally {
   await cluster?.stop();
+  scratch.remove();
 }
 process.exit(exitCode);
 
