@@ -106,12 +106,14 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
         'it is left untouched. Choose another database-secret-name, or delete that Secret if it is stale.',
     );
   }
+  const api = await cluster.api();
   if (settings.createNamespace) {
     const created =
       !existing.namespace &&
-      (await (
-        await cluster.api()
-      ).create('/api/v1/namespaces', namespaceManifest(settings.namespace, settings.release)));
+      (await api.create(
+        '/api/v1/namespaces',
+        namespaceManifest(settings.namespace, settings.release),
+      ));
     core.info(
       created
         ? `Created namespace ${settings.namespace}`
@@ -126,8 +128,10 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
       value: db.url,
       release: settings.release,
     });
-    const result = await cluster.kubectl.apply(manifest);
-    core.info(`${result} (key '${db.secretKey}'; the URL went to kubectl on stdin)`);
+    await api.apply(`/api/v1/namespaces/${settings.namespace}/secrets/${db.secretName}`, manifest);
+    core.info(
+      `Secret ${settings.namespace}/${db.secretName} applied (key '${db.secretKey}'; the URL went to the API server in the request body, over the private proxy socket)`,
+    );
   }
 }
 
