@@ -1,6 +1,6 @@
 // `npm run bench`: what the action costs on top of helm, on the local cluster
 // (or E2E_KUBECONFIG's). Prints a table and writes bench/results.json.
-//   BENCH_RUNS=5 (runs per alternating pair)
+//   BENCH_RUNS=9 (runs per alternating pair)
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import { ReleaseStore } from '../src/release-store.js';
 import { workloadsInManifest } from '../src/release-workloads.js';
 import { helmTool, type HelmTool } from '../test/support/tools.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DATABASE_URL = 'postgres://lily:bench-password@db:5432/chain?sslmode=require';
 const VALUES = 'deploymentType: daemon\n';
 
