@@ -87,14 +87,12 @@ export class KubeApi {
   /**
    * Server-side apply of `object` at `path` (the object's own URL), taking
    * over fields another manager set, as `kubectl apply --server-side
-   * --force-conflicts` does. Returns the object as stored.
+   * --force-conflicts` does.
    */
-  async apply<T>(path: string, object: object): Promise<T> {
+  async apply(path: string, object: object): Promise<void> {
     const query = `?fieldManager=${FIELD_MANAGER}&force=true`;
     const body = JSON.stringify(object);
-    return JSON.parse(
-      await this.text(`${path}${query}`, 'PATCH', body, 'application/apply-patch+yaml'),
-    ) as T;
+    await this.text(`${path}${query}`, 'PATCH', body, 'application/apply-patch+yaml');
   }
 
   text(
