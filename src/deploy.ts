@@ -106,14 +106,12 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
         'it is left untouched. Choose another database-secret-name, or delete that Secret if it is stale.',
     );
   }
-  const api = await cluster.api();
   if (settings.createNamespace) {
     const created =
       !existing.namespace &&
-      (await api.create(
-        '/api/v1/namespaces',
-        namespaceManifest(settings.namespace, settings.release),
-      ));
+      (await (
+        await cluster.api()
+      ).create('/api/v1/namespaces', namespaceManifest(settings.namespace, settings.release)));
     core.info(
       created
         ? `Created namespace ${settings.namespace}`
@@ -128,10 +126,8 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
       value: db.url,
       release: settings.release,
     });
-    await api.apply(`/api/v1/namespaces/${settings.namespace}/secrets/${db.secretName}`, manifest);
-    core.info(
-      `Secret ${settings.namespace}/${db.secretName} applied (key '${db.secretKey}'; the URL went to the API server in the request body, over the private proxy socket)`,
-    );
+    const result = await cluster.kubectl.apply(manifest);
+    core.info(`${result} (key '${db.secretKey}'; the URL went to kubectl on stdin)`);
   }
 }
 

@@ -12,15 +12,11 @@ export class ApiError extends Error {
   }
 }
 
-/** The field manager of everything the action applies. */
-const FIELD_MANAGER = 'lily-deploy';
-
 /**
- * The API server through one `kubectl proxy` on a private unix socket.
- * Watching pods and collecting logs of many pods takes dozens of reads; as
- * HTTP requests they run in parallel for the price of one kubectl start, with
- * kubectl still doing all authentication. Request bodies (the database Secret
- * among them) never touch a command line or the disk.
+ * The API server through one `kubectl proxy` on a private unix socket, for
+ * reads (and creating the namespace). Watching pods and collecting logs of
+ * many pods takes dozens of reads; as HTTP requests they run in parallel for
+ * the price of one kubectl start, with kubectl still doing all authentication.
  */
 export class KubeApi {
   private constructor(
@@ -84,26 +80,13 @@ export class KubeApi {
     }
   }
 
-  /**
-   * Server-side apply of `object` at `path` (the object's own URL), taking
-   * over fields another manager set, as `kubectl apply --server-side
-   * --force-conflicts` does.
-   */
-  async apply(path: string, object: object): Promise<void> {
-    const query = `?fieldManager=${FIELD_MANAGER}&force=true`;
-    const body = JSON.stringify(object);
-    await this.text(`${path}${query}`, 'PATCH', body, 'application/apply-patch+yaml');
-  }
-
-  text(
-    path: string,
-    method = 'GET',
-    body?: string,
-    contentType = 'application/json',
-  ): Promise<string> {
+  text(path: string, method = 'GET', body?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
-      const headers = { host: 'localhost', ...(body ? { 'content-type': contentType } : {}) };
+      const headers = {
+        host: 'localhost',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      };
       const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,6 +1,8 @@
 import { BoundTool, CommandError } from './process.js';
 import type { KubeList, KubeObject } from './kube-types.js';
 
+const FIELD_MANAGER = 'lily-deploy';
+
 /** A thin wrapper over kubectl, bound to one kubeconfig and context. */
 export class Kubectl extends BoundTool {
   constructor(
@@ -67,6 +69,23 @@ export class Kubectl extends BoundTool {
       '--wait',
       `--timeout=${timeout}`,
     ]);
+  }
+
+  /** Server-side apply of a manifest passed on stdin (it may hold a secret). */
+  async apply(manifest: object): Promise<string> {
+    // --validate=false: the API server validates the object anyway; kubectl's
+    // own check first downloads the OpenAPI schema, which doubles the time.
+    const args = [
+      'apply',
+      '--server-side',
+      `--field-manager=${FIELD_MANAGER}`,
+      '--force-conflicts',
+      '--validate=false',
+      '-f',
+      '-',
+    ];
+    const { stdout } = await this.checked(args, { input: JSON.stringify(manifest) });
+    return stdout.trim();
   }
 
   protected withContext(args: string[]): string[] {
