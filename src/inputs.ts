@@ -58,7 +58,8 @@ class InputReader {
     const value = this.text(name);
     if (value === '') return fallback;
     if (BOOLEAN_TRUE.includes(value)) return true;
-    if (!BOOLEAN_FALSE.includes(value)) this.fail(name, `is '${value}'; allowed: true, false`);
+    if (BOOLEAN_FALSE.includes(value)) return false;
+    this.fail(name, `is '${value}'; allowed: true, false`);
     return fallback;
   }
 

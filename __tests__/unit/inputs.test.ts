@@ -45,6 +45,24 @@ describe('parseInputs', () => {
     assert.equal(settings.database, undefined);
   });
 
+  it('takes false for false: a boolean input given false is off, whatever its default', () => {
+    const { settings } = parse({
+      wait: 'false',
+      'fail-fast': 'False',
+      'delete-pvcs': 'FALSE',
+      'delete-namespace': 'false',
+      'create-namespace': 'true',
+      atomic: 'true',
+    });
+    assert.ok(settings);
+    assert.equal(settings.wait, false);
+    assert.equal(settings.failure.failFast, false);
+    assert.equal(settings.cleanup.deletePvcs, false);
+    assert.equal(settings.cleanup.deleteNamespace, false);
+    assert.equal(settings.createNamespace, true);
+    assert.equal(settings.atomic, true);
+  });
+
   it('gives the same settings whether action.yml supplies the defaults or not', () => {
     const withDefaults = parseInputs(source(MINIMAL), PUSH).settings;
     const bare = parseInputs(
