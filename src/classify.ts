@@ -1,12 +1,22 @@
-import { type ContainerStatus, eventFirstSeen, type KubeEvent, type Pod } from './kube-types.js';
+import {
+  type ContainerStatus,
+  eventFirstSeen,
+  eventLastSeen,
+  type KubeEvent,
+  type Pod,
+} from './kube-types.js';
+import type { PreflightReason } from './preflight.js';
 
 // Known ways a Lily deploy fails, recognised from pod and event JSON, each with
 // the remedy in plain words. Pure: the caller fetches, this decides.
 
 export type FailureReason =
+  | PreflightReason
   | 'crash-loop'
   | 'image-pull'
   | 'missing-secret'
+  | 'provisioning-failed'
+  | 'unschedulable'
   | 'volume-node-affinity'
   | 'unbound-pvc'
   | 'multi-attach'
@@ -30,8 +40,10 @@ export interface ClassifyOptions {
   namespace: string;
   /** A crash-looping container is fatal from this many restarts on. */
   restartThreshold: number;
-  /** Multi-Attach and unbound-PVC events are fatal only after lasting this long. */
+  /** Multi-Attach, unbound-PVC and provisioning failures are fatal only after lasting this long. */
   graceMs: number;
+  /** A pod the scheduler cannot place is fatal after this long without a scale-up. */
+  unschedulableGraceMs: number;
   now: number;
 }
 
@@ -46,23 +58,36 @@ const IMAGE_PULL = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'Err
 const PRIORITY: FailureReason[] = [
   'missing-secret',
   'image-pull',
+  'missing-storage-class',
+  'provisioning-failed',
   'volume-node-affinity',
   'multi-attach',
   'unbound-pvc',
+  'unschedulable',
   'crash-loop',
 ];
+
+// The scheduler's words for a pod that waits on its volumes: reported from the
+// volume's side (above), not as a pod too big for the nodes.
+const VOLUME_SCHEDULING =
+  /unbound immediate PersistentVolumeClaims|PersistentVolume|volume node affinity/;
+
+// Events of a cluster autoscaler (TriggeredScaleUp) or Karpenter (Nominated)
+// that a node for the pod is on its way.
+const SCALE_UP = ['TriggeredScaleUp', 'Nominated'];
 
 export function classify(pods: Pod[], events: KubeEvent[], options: ClassifyOptions): Finding[] {
   // A terminating pod is on its way out; its replacement is what counts.
   const live = pods.filter((pod) => !pod.metadata.deletionTimestamp);
-  const findings = live.flatMap((pod) => [
-    ...containerFindings(pod, options),
-    ...eventFindings(
-      pod,
-      events.filter((e) => isAbout(e, pod)),
-      options,
-    ),
-  ]);
+  const findings = live.flatMap((pod) => {
+    const own = events.filter((e) => isAbout(e, pod));
+    return [
+      ...containerFindings(pod, options),
+      ...eventFindings(pod, own, options),
+      ...claimFindings(pod, events, options),
+      ...schedulingFindings(pod, own, options),
+    ];
+  });
   return findings.sort((a, b) => Number(b.fatal) - Number(a.fatal) || rank(a) - rank(b));
 }
 
@@ -231,6 +256,100 @@ function eventFindings(pod: Pod, events: KubeEvent[], o: ClassifyOptions): Findi
     });
   }
   return findings;
+}
+
+/** The pod's PVCs, as its volumes name them. */
+function claimsOf(pod: Pod): string[] {
+  return (pod.spec?.volumes ?? [])
+    .map((v) => v.persistentVolumeClaim?.claimName)
+    .filter((claim): claim is string => claim !== undefined);
+}
+
+/** A PVC of the pod whose provisioning failed, in the PVC's own words. */
+function claimFindings(pod: Pod, events: KubeEvent[], o: ClassifyOptions): Finding[] {
+  if (pod.status?.phase !== 'Pending') return [];
+  const claims = claimsOf(pod);
+  const failed = events.filter(
+    (e) =>
+      e.reason === 'ProvisioningFailed' &&
+      e.involvedObject?.kind === 'PersistentVolumeClaim' &&
+      claims.includes(e.involvedObject.name ?? ''),
+  );
+  const latest = failed.sort((a, b) => eventLastSeen(b) - eventLastSeen(a))[0];
+  if (!latest) return [];
+  const claim = latest.involvedObject?.name ?? '';
+  const message = latest.message ?? '';
+  const missingClass = /storageclass\.storage\.k8s\.io "([^"]+)" not found/.exec(message)?.[1];
+  const earliest = Math.min(...failed.map(eventFirstSeen));
+  return [
+    {
+      reason: missingClass ? 'missing-storage-class' : 'provisioning-failed',
+      pod: pod.metadata.name,
+      // A missing class never appears by itself; a provisioner's error may be passing.
+      fatal: missingClass !== undefined || o.now - earliest >= o.graceMs,
+      summary: `PVC ${claim} of pod ${pod.metadata.name} cannot be provisioned: ${message}`,
+      remedy: missingClass
+        ? `StorageClass ${missingClass} does not exist in this cluster: set the volume's storageClassName in your values to one that does (kubectl get storageclass; empty = the default class). ` +
+          'For the Lily chart: daemon.volumes.datastore.storageClassName (cluster.notifier / cluster.worker in cluster mode); its default, gp2, exists on AWS only.'
+        : `The provisioner of the PVC's StorageClass failed: kubectl describe pvc ${claim} -n ${o.namespace} shows its events; check the class's parameters, quotas and the provisioner's logs.`,
+      claims: [claim],
+    },
+  ];
+}
+
+/** A pod the scheduler cannot place on any node (resources, selectors, affinity, taints). */
+function schedulingFindings(pod: Pod, events: KubeEvent[], o: ClassifyOptions): Finding[] {
+  const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  const message = condition?.message ?? '';
+  if (
+    pod.status?.phase !== 'Pending' ||
+    condition?.status !== 'False' ||
+    condition.reason !== 'Unschedulable' ||
+    VOLUME_SCHEDULING.test(message)
+  )
+    return [];
+  const lastOf = (reasons: string[]) =>
+    Math.max(0, ...events.filter((e) => reasons.includes(e.reason ?? '')).map(eventLastSeen));
+  const scaleUp = lastOf(SCALE_UP);
+  const noScaleUp = lastOf(['NotTriggerScaleUp']);
+  const autoscalerGaveUp = noScaleUp > scaleUp;
+  // A node on its way takes minutes to join: the autoscaler's NotTriggerScaleUp
+  // (or helm's timeout) ends that wait, not the grace.
+  const scaling = scaleUp > 0 && !autoscalerGaveUp;
+  const waitingSince = Date.parse(condition.lastTransitionTime ?? '') || o.now;
+  return [
+    {
+      reason: 'unschedulable',
+      pod: pod.metadata.name,
+      fatal:
+        autoscalerGaveUp || (!scaling && o.now - waitingSince >= o.unschedulableGraceMs),
+      summary:
+        `pod ${pod.metadata.name} cannot be scheduled: ${message}` +
+        (autoscalerGaveUp
+          ? ' (the cluster autoscaler reported NotTriggerScaleUp: no node group can fit it)'
+          : scaling
+            ? ` (a node is on its way: scale-up last triggered ${Math.round((o.now - scaleUp) / 1000)} s ago)`
+            : ''),
+      remedy: schedulingRemedy(message),
+    },
+  ];
+}
+
+function schedulingRemedy(message: string): string {
+  if (/Insufficient (cpu|memory)/.test(message)) {
+    return (
+      'The pod requests more CPU or memory than any node has free. Lower its requests and limits in your values ' +
+      '(Lily chart: daemon.resources, or cluster.worker.resources / cluster.notifier.resources; its defaults are 31 CPU / 254Gi per daemon pod), ' +
+      'or add nodes that big (a node group the cluster autoscaler can scale up).'
+    );
+  }
+  if (/node affinity|node selector|didn't match Pod's node/i.test(message)) {
+    return "No node matches the pod's nodeSelector or affinity: compare nodeSelector and affinity in your values with the nodes' labels (kubectl get nodes --show-labels).";
+  }
+  if (/taint/i.test(message)) {
+    return 'The nodes have taints the pod does not tolerate: add tolerations in your values, or schedule on nodes without those taints.';
+  }
+  return 'The scheduler found no node for the pod; its message above says why (kubectl describe pod shows it too).';
 }
 
 function imageOf(pod: Pod, container: string): string | undefined {

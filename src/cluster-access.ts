@@ -7,6 +7,7 @@ import { KubeApi } from './kube-api.js';
 import { Kubectl } from './kubectl.js';
 import { ReleaseStore } from './release-store.js';
 import { CommandError } from './process.js';
+import { DeployError } from './run-failure.js';
 import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
 
@@ -104,9 +105,11 @@ export async function describeClusterErrors<T>(call: () => Promise<T>): Promise<
     const message = err instanceof CommandError ? err.result.stderr : (err as Error).message;
     const reason = explainClusterError(message);
     if (reason)
-      throw new Error(`Cannot use the Kubernetes cluster: ${reason}.\n${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new DeployError(
+        'cluster-unreachable',
+        `Cannot use the Kubernetes cluster: ${reason}.\n${(err as Error).message}`,
+        { cause: err },
+      );
     throw err;
   }
 }

@@ -2,7 +2,14 @@ import * as core from '@actions/core';
 import * as yaml from 'js-yaml';
 import { type ChartSource, prepareChart } from './chart-source.js';
 import type { ClusterAccess } from './cluster-access.js';
-import { translateExtraArgs, upgradeArgs } from './helm-flags.js';
+import { checkAgainstCluster, logPreflight, type PreflightResult } from './cluster-preflight.js';
+import {
+  choosesServerSide,
+  serverSideArgs,
+  translateExtraArgs,
+  upgradeArgs,
+  valueArgs,
+} from './helm-flags.js';
 import type { InstalledHelm } from './helm-installer.js';
 import { isManagedFor, namespaceManifest, secretManifest } from './kube-objects.js';
 import type { KubeObject } from './kube-types.js';
@@ -11,7 +18,9 @@ import type { ReleaseStatus } from './helm.js';
 import type { Settings } from './settings.js';
 import { recoverPendingRelease, reportRecovery, stuckDecision } from './stuck-release.js';
 import { runMonitored, type UpgradeOutcome } from './upgrade.js';
-import { renderDeploySummary } from './summary.js';
+import { undeclaredFieldsWarning } from './preflight.js';
+import { DeployError } from './run-failure.js';
+import { renderDeploySummary, renderPreflightFailure } from './summary.js';
 import { databaseValues, needsChartDefaults, type Values } from './values.js';
 import type { Workspace } from './workspace.js';
 
@@ -44,19 +53,35 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     Promise.all([checkReleaseState(ctx), readExisting(ctx)]),
   );
   const { chart, chartDefaults } = await core.group('Chart repository', () => chartReady);
-  if (settings.createNamespace || settings.database) {
-    await core.group('Namespace and database Secret', () =>
-      createNamespaceAndSecret(ctx, existing),
-    );
-  }
   const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chartDefaults));
-  const revision = (previous?.revision ?? 0) + 1;
-  const outcome = await core.group(
-    `helm upgrade --install ${settings.release} (revision ${revision})`,
-    () => upgrade(ctx, chart, valuesFiles, revision),
-  );
-  if (outcome.result.exitCode !== 0) {
-    await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome);
+  const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
+  for (const note of extra.notes) core.notice(note);
+  // The preflight renders and reads while the namespace and Secret are made;
+  // when it fails, what this run made is removed again.
+  const checked = preflightChecks(ctx, chart, valuesFiles, extra.args);
+  checked.catch(() => undefined); // Reported where it is awaited.
+  const made: Made = { namespace: false, secret: false };
+  let outcome: UpgradeOutcome;
+  try {
+    if (settings.createNamespace || settings.database) {
+      await core.group('Namespace and database Secret', () =>
+        createNamespaceAndSecret(ctx, existing, made),
+      );
+    }
+    const applyArgs = await core.group('Preflight', async () =>
+      settleOnPreflight(ctx, await checked),
+    );
+    const revision = (previous?.revision ?? 0) + 1;
+    outcome = await core.group(
+      `helm upgrade --install ${settings.release} (revision ${revision})`,
+      () => upgrade(ctx, chart, valuesFiles, [...extra.args, ...applyArgs], revision),
+    );
+    if (outcome.result.exitCode !== 0) {
+      await reportFailedUpgrade(cluster, settings, ctx.secrets, outcome);
+    }
+  } catch (err) {
+    await removeWhatThisRunMade(ctx, made);
+    throw err;
   }
   await report(ctx, chart, kubernetesVersion, outcome.interventions);
 }
@@ -72,6 +97,101 @@ async function prepareChartAndDefaults(
       ? await cluster.helm.showValues(chart.ref, versionFlag(settings, chart))
       : undefined;
   return { chart, chartDefaults };
+}
+
+/** What this run created, so that a failed first install can take it back. */
+interface Made {
+  namespace: boolean;
+  secret: boolean;
+}
+
+/**
+ * Renders the release as the upgrade will apply it and checks it against the
+ * cluster. The Helm 4 schema check runs only when it decides something: with
+ * server-side auto and no --server-side in extra-args.
+ */
+async function preflightChecks(
+  ctx: DeployContext,
+  chart: ChartSource,
+  valuesFiles: string[],
+  extraArgs: string[],
+): Promise<PreflightResult> {
+  const { settings, cluster } = ctx;
+  const [manifest] = await Promise.all([
+    cluster.helm.template(settings.release, chart.ref, {
+      version: versionFlag(settings, chart),
+      namespace: settings.namespace,
+      valuesFiles,
+      valueArgs: valueArgs(extraArgs),
+    }),
+    cluster.ready(),
+  ]);
+  return checkAgainstCluster(cluster, {
+    manifest,
+    checkSchemas:
+      cluster.helm.major === 4 && settings.serverSide === 'auto' && !choosesServerSide(extraArgs),
+  });
+}
+
+/**
+ * Reports the preflight: fails the run on what helm would fail on or wait on
+ * in vain, warns about the rest. Returns the apply flags it decided.
+ */
+async function settleOnPreflight(ctx: DeployContext, result: PreflightResult): Promise<string[]> {
+  const { settings, cluster } = ctx;
+  logPreflight(result);
+  for (const warning of result.warnings)
+    core.warning(warning, { title: 'lily-deploy: pod larger than any node' });
+  for (const { object, fields } of result.undeclared)
+    core.warning(undeclaredFieldsWarning(object, fields), {
+      title: 'lily-deploy: applied client-side',
+    });
+  const first = result.problems[0];
+  if (first) {
+    for (const p of result.problems)
+      core.error(`${p.summary}\nRemedy: ${p.remedy}`, { title: `lily-deploy: ${p.reason}` });
+    await core.summary
+      .addRaw(renderPreflightFailure(settings.release, settings.namespace, result.problems))
+      .write();
+    throw new DeployError(
+      first.reason,
+      `Deploy of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
+    );
+  }
+  return serverSideArgs(cluster.helm.major, settings.serverSide, result.undeclared.length > 0);
+}
+
+/**
+ * After a failed first install that left no release record, removes the
+ * Secret and the namespace this run created (only those): nothing of ours
+ * stays behind holding a secret without a release to use it.
+ */
+async function removeWhatThisRunMade(ctx: DeployContext, made: Made): Promise<void> {
+  const { settings, cluster } = ctx;
+  if (!made.secret && !made.namespace) return;
+  const left = await cluster.releases
+    .latest(settings.release, settings.namespace)
+    .catch(() => 'unknown' as const);
+  if (left !== undefined) return; // A release (or what may be one) still uses them.
+  const what = made.namespace
+    ? `namespace ${settings.namespace} (with the database Secret)`
+    : `Secret ${settings.namespace}/${settings.database?.secretName ?? ''}`;
+  try {
+    if (made.namespace) {
+      await cluster.kubectl.delete('namespace', [settings.namespace], undefined, '60s');
+    } else if (settings.database) {
+      await cluster.kubectl.delete(
+        'secret',
+        [settings.database.secretName],
+        settings.namespace,
+        '60s',
+      );
+    }
+    core.info(`No release was made: removed ${what}, which this run created`);
+  } catch (err) {
+    // The run's own error is what the user needs first; this one comes beside it.
+    core.warning(`No release was made, but removing ${what} failed: ${(err as Error).message}`);
+  }
 }
 
 interface Existing {
@@ -97,7 +217,11 @@ async function readExisting({ settings, cluster }: DeployContext): Promise<Exist
  * because the Secret must exist in it before helm runs, and labelled so that
  * uninstall knows it may delete it), then the database Secret.
  */
-async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing): Promise<void> {
+async function createNamespaceAndSecret(
+  ctx: DeployContext,
+  existing: Existing,
+  made: Made,
+): Promise<void> {
   const { settings, cluster } = ctx;
   const db = settings.database;
   if (db && existing.secret && !isManagedFor(existing.secret.metadata.labels, settings.release)) {
@@ -112,6 +236,7 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
       (await (
         await cluster.api()
       ).create('/api/v1/namespaces', namespaceManifest(settings.namespace, settings.release)));
+    made.namespace = created;
     core.info(
       created
         ? `Created namespace ${settings.namespace}`
@@ -126,6 +251,7 @@ async function createNamespaceAndSecret(ctx: DeployContext, existing: Existing):
       value: db.url,
       release: settings.release,
     });
+    made.secret = !existing.secret;
     const result = await cluster.kubectl.apply(manifest);
     core.info(`${result} (key '${db.secretKey}'; the URL went to kubectl on stdin)`);
   }
@@ -196,11 +322,10 @@ async function upgrade(
   ctx: DeployContext,
   chart: ChartSource,
   valuesFiles: string[],
+  extraArgs: string[],
   revision: number,
 ): Promise<UpgradeOutcome> {
   const { settings, cluster } = ctx;
-  const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
-  for (const note of extra.notes) core.notice(note);
   const args = upgradeArgs(cluster.helm.major, {
     release: settings.release,
     chartRef: chart.ref,
@@ -211,7 +336,7 @@ async function upgrade(
     wait: settings.wait,
     timeout: settings.timeout,
     atomic: settings.atomic,
-    extraArgs: extra.args,
+    extraArgs,
   });
   return runMonitored(cluster, settings, args, {
     revision,

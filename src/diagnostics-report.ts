@@ -34,6 +34,10 @@ export interface Diagnostics {
   release: string;
   namespace: string;
   failureReason: string;
+  /** helm's error, when helm failed by itself (not stopped for a pod, not timed out). */
+  helmError?: string;
+  /** What to do about that error, when it is a known one. */
+  helmErrorHint?: string;
   collectedAt: string;
   /** How long collecting took. */
   collectionMs: number;
@@ -137,8 +141,14 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
     `### Lily deploy failed: \`${d.release}\` in \`${d.namespace}\` (${d.failureReason})`,
     '',
   ];
-  if (d.findings.length === 0)
+  if (d.helmError !== undefined) {
+    lines.push('helm said:', '', '```', d.helmError || '(nothing on stderr)', '```', '');
+    if (d.helmErrorHint) lines.push(`Remedy: ${d.helmErrorHint}`, '');
+    if (d.findings.length > 0)
+      lines.push('Also seen in the pods (evidence, not the cause helm gave):', '');
+  } else if (d.findings.length === 0) {
     lines.push('No known cause was recognised in the pods and events; see the logs below.', '');
+  }
   for (const f of d.findings)
     lines.push(`- **${f.reason}**: ${f.summary}`, `  - Remedy: ${f.remedy}`);
   for (const line of d.interventions) lines.push(`- ${line}`);

@@ -27,6 +27,8 @@ export interface CollectOptions {
   findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
   /** The failure-reason, given the findings. */
   failureReason: (findings: Finding[]) => string;
+  /** helm's own error (redacted), when it is the cause. */
+  helmError?: { text: string; hint?: string };
   interventions: string[];
   /** Reports of the pods lily-deploy deleted during the deploy, taken just before. */
   deletedPods: PodReport[];
@@ -62,6 +64,7 @@ export async function collectDiagnostics(
     release: o.release,
     namespace: o.namespace,
     failureReason: o.failureReason(findings),
+    ...(o.helmError ? { helmError: o.helmError.text, helmErrorHint: o.helmError.hint } : {}),
     collectedAt: new Date().toISOString(),
     collectionMs: Date.now() - started,
     findings,

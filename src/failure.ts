@@ -7,6 +7,7 @@ import { waitFlags } from './helm-flags.js';
 import { type Workload, workloadsInManifest } from './release-workloads.js';
 import type { Settings } from './settings.js';
 import { isPending, recoverPendingRelease, recoveryPlan, reportRecovery } from './stuck-release.js';
+import { DeployError, helmErrorHint, helmErrorText, type RunFailureReason } from './run-failure.js';
 import { runMonitored, type UpgradeOutcome } from './upgrade.js';
 
 // Pods collected at once: each is a few requests through the one API proxy.
@@ -24,12 +25,14 @@ export async function reportFailedUpgrade(
   secrets: string[],
   outcome: UpgradeOutcome,
 ): Promise<never> {
-  const reason = failureReason(outcome);
+  const reason = helmOutcomeReason(outcome);
+  const redact = redactor(secrets);
+  const helmError = redact(helmErrorText(outcome.result.stderr));
+  const hint = helmErrorHint(helmError);
   const settled = await settleRelease(cluster, settings, outcome);
   let headline = outcome.stoppedFor?.find((f) => f.fatal)?.summary;
-  if (outcome.cancelled) {
-    core.setOutput('failure-reason', reason);
-  } else {
+  let failureReason: RunFailureReason = reason;
+  if (!outcome.cancelled) {
     const workloads =
       outcome.workloads.length > 0
         ? outcome.workloads
@@ -39,7 +42,7 @@ export async function reportFailedUpgrade(
       namespace: settings.namespace,
       logLines: settings.failure.logLines,
       parallelism: DIAGNOSTICS_PARALLELISM,
-      redact: redactor(secrets),
+      redact,
       // The findings that stopped helm stand; otherwise every pod is judged now.
       findings: (pods, events) =>
         outcome.stoppedFor ??
@@ -47,22 +50,29 @@ export async function reportFailedUpgrade(
           namespace: settings.namespace,
           restartThreshold: settings.failure.failFastRestarts,
           graceMs: 0,
+          unschedulableGraceMs: 0,
           now: Date.now(),
         }),
       failureReason: (findings) =>
         reason === 'timeout' ? likeliestReason(findings, 'timeout') : reason,
+      // helm's error leads unless helm failed because of a pod (fail-fast, timeout).
+      helmError: reason === 'helm-error' ? { text: helmError, hint } : undefined,
       interventions: [...outcome.interventions, ...settled.interventions],
       deletedPods: [...outcome.deletedPods, ...settled.deletedPods],
     });
     const path = await writeDiagnosticsFile(diagnostics);
     printDiagnostics(diagnostics);
     for (const f of diagnostics.findings) {
-      core.error(`${f.summary}\nRemedy: ${f.remedy}`, { title: `lily-deploy: ${f.reason}` });
+      const text = `${f.summary}\nRemedy: ${f.remedy}`;
+      // Beside helm's own error, a pod's state is evidence, not the cause.
+      if (reason === 'helm-error')
+        core.warning(text, { title: `lily-deploy: also seen: ${f.reason}` });
+      else core.error(text, { title: `lily-deploy: ${f.reason}` });
     }
     await core.summary.addRaw(renderFailureSummary(diagnostics, path)).write();
-    core.setOutput('failure-reason', diagnostics.failureReason);
     core.setOutput('diagnostics', path);
-    headline ??= diagnostics.findings[0]?.summary;
+    failureReason = diagnostics.failureReason as RunFailureReason;
+    if (reason !== 'helm-error') headline ??= diagnostics.findings[0]?.summary;
   }
   if (
     /another operation \(install\/upgrade\/rollback\) is in progress|release: already exists|cannot re-use a name/.test(
@@ -76,11 +86,14 @@ export async function reportFailedUpgrade(
     );
   }
   const helmSaid =
-    lastLine(outcome.result.stderr) || `helm exited with code ${outcome.result.exitCode}`;
-  throw new Error(`Deploy of ${settings.release} failed (${reason}): ${headline ?? helmSaid}`);
+    (helmError || `helm exited with code ${outcome.result.exitCode}`) + (hint ? `\n${hint}` : '');
+  throw new DeployError(
+    failureReason,
+    `Deploy of ${settings.release} failed (${failureReason}): ${headline ?? helmSaid}`,
+  );
 }
 
-function failureReason(outcome: UpgradeOutcome): FailureReason {
+function helmOutcomeReason(outcome: UpgradeOutcome): FailureReason {
   if (outcome.stoppedFor) return primaryReason(outcome.stoppedFor, 'helm-error');
   if (outcome.cancelled) return 'cancelled';
   const output = `${outcome.result.stderr}\n${outcome.result.stdout}`;
@@ -154,7 +167,7 @@ async function settleRelease(
       release = await releases.latest(name, namespace);
     }
   }
-  core.setOutput('status', release?.status ?? 'uninstalled');
+  core.setOutput('status', release?.status ?? '');
   core.setOutput('revision', release ? String(release.revision) : '');
   return done;
 }

@@ -94,3 +94,45 @@ export function translateExtraArgs(major: HelmMajor, args: string[]): Translated
   });
   return { args: translated, notes };
 }
+
+// The flags of extra-args that change the rendered values, with or without '='.
+const VALUE_FLAGS = [
+  '--set',
+  '--set-string',
+  '--set-file',
+  '--set-json',
+  '--set-literal',
+  '--values',
+  '-f',
+];
+
+/** The value flags of extra-args, for rendering the release the way the upgrade will. */
+export function valueArgs(args: string[]): string[] {
+  return args.flatMap((arg, i) => {
+    if (VALUE_FLAGS.includes(arg)) return [arg, ...(i + 1 < args.length ? [args[i + 1]!] : [])];
+    return VALUE_FLAGS.some((flag) => arg.startsWith(`${flag}=`)) ? [arg] : [];
+  });
+}
+
+export type ServerSideSetting = 'auto' | 'true' | 'false';
+
+/** Does extra-args already choose how Helm 4 applies (--server-side[=…])? */
+export function choosesServerSide(args: string[]): boolean {
+  return args.some((arg) => arg === '--server-side' || arg.startsWith('--server-side='));
+}
+
+/**
+ * Helm 4's --server-side for the `server-side` input. `auto` leaves it to
+ * helm (server-side on install, the release's previous way on upgrade)
+ * unless the chart has objects server-side apply refuses: then client-side,
+ * as Helm 3 applies. Helm 3 only applies client-side and takes no flag.
+ */
+export function serverSideArgs(
+  major: HelmMajor,
+  setting: ServerSideSetting,
+  chartHasUndeclaredFields: boolean,
+): string[] {
+  if (major === 3) return [];
+  if (setting === 'auto') return chartHasUndeclaredFields ? ['--server-side=false'] : [];
+  return [`--server-side=${setting}`];
+}

@@ -24,6 +24,14 @@ export interface HistoryEntry {
   description?: string;
 }
 
+export interface TemplateOptions {
+  version?: string;
+  namespace: string;
+  valuesFiles: string[];
+  /** Value flags of extra-args (--set and the like), as given. */
+  valueArgs: string[];
+}
+
 /** A thin wrapper over one helm binary, bound to one kube context. */
 export class Helm extends BoundTool {
   constructor(
@@ -51,6 +59,24 @@ export class Helm extends BoundTool {
     const args = ['show', 'values', chartRef, ...(version ? ['--version', version] : [])];
     const doc = yaml.load((await this.checked(args)).stdout);
     return isRecord(doc) ? doc : {};
+  }
+
+  /**
+   * The release's manifest as `helm upgrade --install` would apply it, rendered
+   * locally (no cluster access: a kind the cluster lacks renders all the same).
+   */
+  async template(release: string, chartRef: string, options: TemplateOptions): Promise<string> {
+    const args = [
+      'template',
+      release,
+      chartRef,
+      ...(options.version ? ['--version', options.version] : []),
+      '--namespace',
+      options.namespace,
+      ...options.valuesFiles.flatMap((file) => ['--values', file]),
+      ...options.valueArgs,
+    ];
+    return (await this.checked(args, { quiet: true })).stdout;
   }
 
   /** The release's latest revision, or undefined when there is no such release. */

@@ -7,6 +7,7 @@ import {
   SSL_MODES,
 } from './database-url.js';
 import { parseGoDuration } from './duration.js';
+import type { ServerSideSetting } from './helm-flags.js';
 import { decodeKubeconfig } from './kubeconfig.js';
 import type { ChartRef, Command, DatabaseSettings, Settings } from './settings.js';
 import {
@@ -205,10 +206,12 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const createNamespace = input.bool('create-namespace', false) || derivedNamespace;
   const wait = input.bool('wait', true);
   const atomic = input.bool('atomic', false);
+  const serverSide = parseServerSide(input, helmVersion);
   const timeout = input.duration('timeout', '10m');
   const failure = {
     failFast: input.bool('fail-fast', true),
     failFastRestarts: input.count('fail-fast-restarts', 3, 1000),
+    unschedulableGraceMs: input.duration('unschedulable-grace', '45s').ms,
     logLines: input.count('log-lines', 200, 100_000),
     remediate: input.bool('remediate', false),
     stuckReleaseTimeoutMs: input.duration('stuck-release-timeout', '15m').ms,
@@ -252,12 +255,29 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
       timeout: timeout.text,
       timeoutMs: timeout.ms,
       atomic,
+      serverSide,
       extraArgs,
       failure,
       cleanup,
       github,
     },
   };
+}
+
+const SERVER_SIDE = ['auto', 'true', 'false'] as const;
+
+/** The server-side input; true needs Helm 4 (Helm 3 applies client-side only). */
+function parseServerSide(input: InputReader, helmVersion: string): ServerSideSetting {
+  const text = input.text('server-side') || 'auto';
+  const valid = (SERVER_SIDE as readonly string[]).includes(text);
+  input.check('server-side', text, valid, SERVER_SIDE.join(', '));
+  if (text === 'true' && helmVersion.startsWith('3.')) {
+    input.fail(
+      'server-side',
+      `is 'true', but helm-version is v${helmVersion} and Helm 3 applies client-side only; allowed with Helm 3: auto, false`,
+    );
+  }
+  return valid ? (text as ServerSideSetting) : 'auto';
 }
 
 const COMMANDS = ['deploy', 'uninstall'] as const;

@@ -5,6 +5,7 @@ import { deploymentRequest, GithubDeployments, runContext } from './deployments.
 import { helmMajor } from './helm-flags.js';
 import { installHelm } from './helm-installer.js';
 import { readInputs } from './input-helper.js';
+import { DeployError, failureReasonOf } from './run-failure.js';
 import type { Settings } from './settings.js';
 import { saveWorkspace } from './state.js';
 import { uninstall } from './uninstall.js';
@@ -12,9 +13,19 @@ import { Workspace } from './workspace.js';
 
 /** The main step: the deployment guide, one log group per step. */
 export async function main(): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    core.setOutput('failure-reason', failureReasonOf(err));
+    throw err;
+  }
+}
+
+async function run(): Promise<void> {
   const startedAt = Date.now();
   const { settings, userValues, secrets } = await readInputs();
   announcePreview(settings);
+  setKnownOutputs(settings);
   const github = settings.github.token
     ? new GithubDeployments(runContext(process.env), settings.github.token)
     : undefined;
@@ -31,7 +42,12 @@ export async function main(): Promise<void> {
       : undefined;
 
   try {
-    const installedHelm = await core.group('Install helm', () => installHelm(settings.helm));
+    const installedHelm = await core.group('Install helm', () =>
+      installHelm(settings.helm).catch((err: unknown) => {
+        throw new DeployError('helm-install', (err as Error).message, { cause: err });
+      }),
+    );
+    core.setOutput('helm-version', `v${installedHelm.version}`);
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
     const cluster = await core.group('Connect to the cluster', () =>
@@ -62,6 +78,15 @@ export async function main(): Promise<void> {
   }
   if (deployment !== undefined)
     await github?.finish(deployment, 'success', settings.github.environmentUrl);
+}
+
+/** What is known before anything runs: set whatever the outcome (success overwrites with what was deployed). */
+function setKnownOutputs(settings: Settings): void {
+  core.setOutput('release', settings.release);
+  core.setOutput('namespace', settings.namespace);
+  if (settings.command !== 'deploy') return;
+  if (settings.chartVersion !== 'latest') core.setOutput('chart-version', settings.chartVersion);
+  core.setOutput('secret-name', settings.database?.secretName ?? '');
 }
 
 function announcePreview(settings: Settings): void {

@@ -38,8 +38,10 @@ export interface MonitorOptions {
   restartThreshold: number;
   /** Log lines kept per container of a pod reported before it is deleted. */
   logLines: number;
-  /** Multi-Attach and unbound-PVC events count as fatal only after lasting this long. */
+  /** Multi-Attach, unbound-PVC and provisioning failures count as fatal only after lasting this long. */
   graceMs: number;
+  /** An unschedulable pod counts as fatal after this long without a scale-up. */
+  unschedulableGraceMs: number;
   pollMs: number;
   progressMs: number;
 }
@@ -153,6 +155,7 @@ export class ReleaseMonitor {
       namespace: o.namespace,
       restartThreshold: o.restartThreshold,
       graceMs: o.graceMs,
+      unschedulableGraceMs: o.unschedulableGraceMs,
       now,
     };
   }

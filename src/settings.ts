@@ -1,3 +1,4 @@
+import type { ServerSideSetting } from './helm-flags.js';
 import type { PullRequestEvent } from './preview.js';
 
 // The action's inputs, parsed and validated into one typed object.
@@ -58,6 +59,8 @@ export interface Settings {
   timeout: string;
   timeoutMs: number;
   atomic: boolean;
+  /** How Helm 4 applies the release (the server-side input). */
+  serverSide: ServerSideSetting;
   extraArgs: string[];
   failure: FailureSettings;
   cleanup: CleanupSettings;
@@ -86,6 +89,8 @@ export interface FailureSettings {
   failFastRestarts: number;
   /** Log lines kept per container in the diagnostics. */
   logLines: number;
+  /** A pod the scheduler cannot place is fatal after this long (a scale-up restarts it). */
+  unschedulableGraceMs: number;
   /** Delete a stale PVC / a Multi-Attach-stuck pod of the release, once. */
   remediate: boolean;
   /** A pending release older than this is repaired before deploying. */

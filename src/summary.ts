@@ -84,3 +84,19 @@ export function renderUninstallSummary(s: UninstallSummary): string {
   lines.push(`Duration: ${formatDuration(s.durationMs)}`, '');
   return lines.join('\n');
 }
+
+/** The job summary of a deploy the preflight stopped before any change by helm. */
+export function renderPreflightFailure(
+  release: string,
+  namespace: string,
+  problems: { reason: string; summary: string; remedy: string }[],
+): string {
+  return [
+    `### Lily deploy failed: ${code(release)} in ${code(namespace)} (${problems[0]?.reason ?? 'preflight'})`,
+    '',
+    'Found before helm ran (the release was not changed):',
+    '',
+    ...problems.flatMap((p) => [`- **${p.reason}**: ${p.summary}`, `  - Remedy: ${p.remedy}`]),
+    '',
+  ].join('\n');
+}

@@ -108,6 +108,7 @@ async function runMonitoredOnce(
       restartThreshold: settings.failure.failFastRestarts,
       logLines: settings.failure.logLines,
       graceMs: MULTI_ATTACH_GRACE_MS,
+      unschedulableGraceMs: settings.failure.unschedulableGraceMs,
       pollMs: POLL_MS,
       progressMs: PROGRESS_MS,
     },

@@ -23,7 +23,13 @@ const failingEvents = (fixture('events-failing-pods.json') as KubeList<KubeEvent
 const schedulingEvents = (fixture('events-failed-scheduling.json') as KubeList<KubeEvent>).items;
 
 const NOW = Date.parse('2026-11-21T14:00:00Z');
-const options = { namespace: 'scratch', restartThreshold: 3, graceMs: 60_000, now: NOW };
+const options = {
+  namespace: 'scratch',
+  restartThreshold: 3,
+  graceMs: 60_000,
+  unschedulableGraceMs: 45_000,
+  now: NOW,
+};
 
 function multiAttach(pod: Pod, firstSeen: string): KubeEvent {
   return {
@@ -190,5 +196,181 @@ describe('classify', () => {
       likeliestReason(classify([inBackOff(crashLoop, 1)], [], options), 'timeout'),
       'crash-loop',
     );
+  });
+});
+
+/** A pod the scheduler could not place since `since`, with the scheduler's message. */
+function unschedulable(since: string, message: string): Pod {
+  return {
+    metadata: { name: 'lily-big-dev-mainnet-daemon-0', uid: 'u-big' },
+    spec: { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'datastore-0' } }] },
+    status: {
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message,
+          lastTransitionTime: since,
+        },
+      ],
+    },
+  };
+}
+
+function eventOn(kind: string, name: string, reason: string, at: string, message = ''): KubeEvent {
+  return {
+    metadata: { name: `${name}.${reason}`, namespace: 'scratch' },
+    involvedObject: { kind, name },
+    reason,
+    type: reason === 'TriggeredScaleUp' || reason === 'Nominated' ? 'Normal' : 'Warning',
+    message,
+    firstTimestamp: at,
+    lastTimestamp: at,
+  };
+}
+
+const TOO_BIG =
+  '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
+const POD = 'lily-big-dev-mainnet-daemon-0';
+
+describe('classify: pods the scheduler cannot place', () => {
+  it('is fatal once the grace has passed with no autoscaler, naming the cause and the values to lower', () => {
+    const [finding] = classify([unschedulable('2026-11-21T13:59:00Z', TOO_BIG)], [], options);
+    assert.ok(finding);
+    assert.ok(finding);
+    assert.equal(finding.reason, 'unschedulable');
+    assert.equal(finding.fatal, true);
+    assert.match(
+      finding.summary,
+      /cannot be scheduled: 0\/1 nodes are available: 1 Insufficient memory/,
+    );
+    assert.match(finding.remedy, /daemon\.resources/);
+  });
+
+  it('waits within the grace', () => {
+    const [finding] = classify([unschedulable('2026-11-21T13:59:30Z', TOO_BIG)], [], options);
+    assert.ok(finding);
+    assert.equal(finding.fatal, false);
+  });
+
+  it('a TriggeredScaleUp (or Karpenter Nominated) event holds the verdict while the node joins', () => {
+    for (const reason of ['TriggeredScaleUp', 'Nominated']) {
+      const [finding] = classify(
+        [unschedulable('2026-11-21T13:50:00Z', TOO_BIG)],
+        [eventOn('Pod', POD, reason, '2026-11-21T13:51:00Z')],
+        options,
+      );
+      assert.ok(finding);
+      assert.equal(finding.fatal, false, reason);
+      assert.match(finding.summary, /a node is on its way: scale-up last triggered 540 s ago/);
+    }
+  });
+
+  it('NotTriggerScaleUp after the last scale-up ends the wait at once', () => {
+    const [finding] = classify(
+      [unschedulable('2026-11-21T13:59:55Z', TOO_BIG)],
+      [
+        eventOn('Pod', POD, 'TriggeredScaleUp', '2026-11-21T13:59:56Z'),
+        eventOn('Pod', POD, 'NotTriggerScaleUp', '2026-11-21T13:59:58Z'),
+      ],
+      options,
+    );
+    assert.ok(finding);
+    assert.equal(finding.fatal, true);
+    assert.match(finding.summary, /NotTriggerScaleUp/);
+  });
+
+  it('names selectors and taints in the remedy', () => {
+    const selector = classify(
+      [
+        unschedulable(
+          '2026-11-21T13:00:00Z',
+          "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+        ),
+      ],
+      [],
+      options,
+    );
+    assert.match(selector[0]?.remedy ?? '', /nodeSelector or affinity/);
+    const taint = classify(
+      [
+        unschedulable(
+          '2026-11-21T13:00:00Z',
+          '0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}.',
+        ),
+      ],
+      [],
+      options,
+    );
+    assert.match(taint[0]?.remedy ?? '', /tolerations/);
+  });
+
+  it('leaves a pod waiting on its volume to the volume findings', () => {
+    const findings = classify(
+      [
+        unschedulable(
+          '2026-11-21T13:00:00Z',
+          '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+        ),
+      ],
+      [],
+      options,
+    );
+    assert.deepEqual(
+      findings.filter((f) => f.reason === 'unschedulable'),
+      [],
+    );
+  });
+});
+
+describe('classify: PVCs that cannot be provisioned', () => {
+  it("a missing StorageClass is fatal at once, in the PVC's own words", () => {
+    const pod = unschedulable(
+      '2026-11-21T13:59:59Z',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+    );
+    const [finding] = classify(
+      [pod],
+      [
+        eventOn(
+          'PersistentVolumeClaim',
+          'datastore-0',
+          'ProvisioningFailed',
+          '2026-11-21T13:59:59Z',
+          'storageclass.storage.k8s.io "gp2" not found',
+        ),
+      ],
+      options,
+    );
+    assert.ok(finding);
+    assert.equal(finding.reason, 'missing-storage-class');
+    assert.equal(finding.fatal, true);
+    assert.match(
+      finding.summary,
+      /PVC datastore-0 of pod .* cannot be provisioned: storageclass\.storage\.k8s\.io "gp2" not found/,
+    );
+    assert.match(finding.remedy, /daemon\.volumes\.datastore\.storageClassName/);
+  });
+
+  it('another provisioner error is fatal after the grace: it may pass', () => {
+    const event = (at: string) =>
+      eventOn(
+        'PersistentVolumeClaim',
+        'datastore-0',
+        'ProvisioningFailed',
+        at,
+        'rpc error: quota exceeded',
+      );
+    const pod = unschedulable(
+      '2026-11-21T13:00:00Z',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+    );
+    assert.equal(classify([pod], [event('2026-11-21T13:59:30Z')], options)[0]?.fatal, false);
+    const [late] = classify([pod], [event('2026-11-21T13:58:00Z')], options);
+    assert.ok(late);
+    assert.equal(late.reason, 'provisioning-failed');
+    assert.equal(late.fatal, true);
   });
 });

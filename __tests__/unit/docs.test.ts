@@ -42,4 +42,10 @@ describe('README and action.yml', () => {
       assert.ok(blocks.includes(body), `${file} is one of README's workflows`);
     }
   });
+
+  it('holds the values file for the published chart verbatim (the e2e tests deploy with it)', () => {
+    const values = readFileSync(new URL('examples/lily-daemon-values.yaml', root), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.ok(blocks.includes(values));
+  });
 });

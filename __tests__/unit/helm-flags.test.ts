@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  choosesServerSide,
   helmMajor,
+  serverSideArgs,
   translateExtraArgs,
+  valueArgs,
   upgradeArgs,
   type UpgradeOptions,
 } from '../../src/helm-flags.js';
@@ -124,5 +127,46 @@ describe('helmMajor', () => {
     assert.equal(helmMajor('3.17.2'), 3);
     assert.equal(helmMajor('v4.1.4'), 4);
     assert.throws(() => helmMajor('2.17.0'), /Helm 3 or 4/);
+  });
+});
+
+describe('serverSideArgs', () => {
+  it('auto leaves Helm 4 its own default unless the chart has undeclared fields', () => {
+    assert.deepEqual(serverSideArgs(4, 'auto', false), []);
+    assert.deepEqual(serverSideArgs(4, 'auto', true), ['--server-side=false']);
+  });
+
+  it('true and false are passed to Helm 4 as they are', () => {
+    assert.deepEqual(serverSideArgs(4, 'true', true), ['--server-side=true']);
+    assert.deepEqual(serverSideArgs(4, 'false', false), ['--server-side=false']);
+  });
+
+  it('Helm 3 applies client-side and takes no flag', () => {
+    assert.deepEqual(serverSideArgs(3, 'auto', true), []);
+    assert.deepEqual(serverSideArgs(3, 'false', false), []);
+  });
+
+  it('knows when extra-args already choose', () => {
+    assert.equal(choosesServerSide(['--server-side=false']), true);
+    assert.equal(choosesServerSide(['--server-side', 'true']), true);
+    assert.equal(choosesServerSide(['--server-side-apply']), false);
+  });
+});
+
+describe('valueArgs', () => {
+  it('keeps the flags that change the rendered values, in both spellings', () => {
+    assert.deepEqual(
+      valueArgs([
+        '--set',
+        'a=1',
+        '--description',
+        'x',
+        '--set-string=b=2',
+        '-f',
+        'v.yaml',
+        '--force',
+      ]),
+      ['--set', 'a=1', '--set-string=b=2', '-f', 'v.yaml'],
+    );
   });
 });

@@ -184,6 +184,23 @@ export const BAD_INPUTS: {
   },
   { name: 'remediate yes', given: { remediate: 'yes' }, input: 'remediate' },
   {
+    name: 'server-side maybe',
+    given: { 'server-side': 'maybe' },
+    input: 'server-side',
+    says: /'maybe'; allowed: auto, true, false/,
+  },
+  {
+    name: 'server-side true on Helm 3',
+    given: { 'server-side': 'true', 'helm-version': 'v3.17.2' },
+    input: 'server-side',
+    says: /Helm 3 applies client-side only/,
+  },
+  {
+    name: 'unschedulable-grace without unit',
+    given: { 'unschedulable-grace': '30' },
+    input: 'unschedulable-grace',
+  },
+  {
     name: 'stuck-release-timeout without unit',
     given: { 'stuck-release-timeout': '15' },
     input: 'stuck-release-timeout',

@@ -1,0 +1,88 @@
+// Undeclared fields against an OpenAPI v3 document shaped like the API
+// server's (policy/v1, trimmed to what a PodDisruptionBudget uses).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { kindSchema, type OpenApiDocument, undeclaredFields } from '../../src/schema-fields.js';
+
+const ref = (name: string) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] });
+const DOC: OpenApiDocument = {
+  components: {
+    schemas: {
+      'io.k8s.api.policy.v1.PodDisruptionBudget': {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'),
+          spec: ref('io.k8s.api.policy.v1.PodDisruptionBudgetSpec'),
+        },
+        'x-kubernetes-group-version-kind': [
+          { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
+        ],
+      },
+      'io.k8s.api.policy.v1.PodDisruptionBudgetSpec': {
+        type: 'object',
+        properties: {
+          maxUnavailable: { 'x-kubernetes-int-or-string': true },
+          selector: ref('io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector'),
+        },
+      },
+      'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector': {
+        type: 'object',
+        properties: {
+          matchExpressions: { type: 'array', items: { type: 'object', properties: { key: {} } } },
+          matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+      'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
+const schema = kindSchema(DOC, 'policy', 'v1', 'PodDisruptionBudget');
+
+describe('undeclaredFields', () => {
+  it('finds the selector labels written beside matchLabels, and says they belong under it', () => {
+    assert.ok(schema);
+    const pdb = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'x-daemon-pdb', labels: { 'any/label': 'is fine' } },
+      spec: {
+        maxUnavailable: 1,
+        selector: { matchLabels: null, 'app.kubernetes.io/name': 'lily' },
+      },
+    };
+    assert.deepEqual(undeclaredFields(pdb, schema, DOC), [
+      { path: '.spec.selector.app.kubernetes.io/name', belongsUnder: '.spec.selector.matchLabels' },
+    ]);
+  });
+
+  it('accepts a well-formed object, list items included', () => {
+    assert.ok(schema);
+    const pdb = {
+      spec: {
+        selector: { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'k' }] },
+      },
+    };
+    assert.deepEqual(undeclaredFields(pdb, schema, DOC), []);
+  });
+
+  it('reports a field inside a list item by its index', () => {
+    assert.ok(schema);
+    const pdb = { spec: { selector: { matchExpressions: [{ key: 'k', operater: 'In' }] } } };
+    assert.deepEqual(undeclaredFields(pdb, schema, DOC), [
+      { path: '.spec.selector.matchExpressions[0].operater' },
+    ]);
+  });
+
+  it('finds no schema for a kind the document does not hold', () => {
+    assert.equal(kindSchema(DOC, 'apps', 'v1', 'StatefulSet'), undefined);
+  });
+});

@@ -1,0 +1,63 @@
+import type { FailureReason } from './classify.js';
+import { InputError } from './input-helper.js';
+import { CommandError } from './process.js';
+
+// Every failed run says why in the failure-reason output: a deploy failure
+// carries its reason; anything else is named by where it happened.
+
+export type RunFailureReason =
+  FailureReason | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
+
+/** A failure whose reason is known where it is thrown. */
+export class DeployError extends Error {
+  constructor(
+    readonly reason: RunFailureReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The failure-reason output for an error that ended the run. */
+export function failureReasonOf(err: unknown): RunFailureReason {
+  if (err instanceof DeployError) return err.reason;
+  if (err instanceof InputError) return 'bad-input';
+  if (err instanceof CommandError && /^helm\b/.test(err.commandLine)) return 'helm-error';
+  return 'error';
+}
+
+// Lines of helm's output that are not its error: warnings about the chart or
+// the kubeconfig, and Helm 4's structured log lines at warning level.
+const NOT_THE_ERROR = /^(WARNING:|W\d{4} |level=WARN|time=\S+ level=WARN|coalesce\.go)/;
+
+/**
+ * helm's own error, whole: from its first `Error:` line to the end (Helm 4
+ * wraps long causes over several lines), else the output without its
+ * warnings. Never a guess: these are helm's words.
+ */
+export function helmErrorText(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trimEnd());
+  const start = lines.findIndex((l) => /^Error:/.test(l));
+  const kept = (start === -1 ? lines : lines.slice(start)).filter(
+    (l) => l !== '' && !NOT_THE_ERROR.test(l),
+  );
+  return kept.join('\n');
+}
+
+/** What to do about errors helm reports in a known way; undefined for the rest. */
+export function helmErrorHint(error: string): string | undefined {
+  const crd = /no matches for kind "([^"]+)" in version "([^"]+)"/.exec(error);
+  if (crd) {
+    return crd[2]?.startsWith('monitoring.coreos.com/')
+      ? `The cluster has no CRD for ${crd[1]} (${crd[2]}). Set \`prometheusOperatorServiceMonitor: false\` in your values, or install the Prometheus Operator first.`
+      : `The cluster has no CRD for ${crd[1]} (${crd[2]}): install it first, or turn that part of the chart off in your values.`;
+  }
+  if (/failed to create typed patch object|field not declared in schema/.test(error)) {
+    return (
+      "The chart has an object with fields the API server's schema does not declare, which Helm 4's server-side apply refuses. " +
+      'Use server-side: auto (the default: it applies such a chart client-side, as Helm 3 does) or server-side: false, and report the bug to the chart.'
+    );
+  }
+  return undefined;
+}
