@@ -357,6 +357,11 @@ function nodeManifests(count: number): string {
         '    kubernetes.io/os: linux',
         `    kubernetes.io/hostname: ${name}`,
         '    type: kwok',
+        // A big node of a real cluster, yet smaller than the Lily chart's
+        // default requests (31 CPU / 254Gi), as most nodes are.
+        'status:',
+        '  capacity: &size {cpu: "32", memory: 128Gi, pods: "110"}',
+        '  allocatable: *size',
       ].join('\n'),
     );
   }

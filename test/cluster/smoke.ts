@@ -13,6 +13,13 @@ import { helmEnv, helmTool, removeHelmHome, tempHelmHome } from '../support/tool
 import { startCluster } from './cluster.js';
 
 const CHART = fileURLToPath(new URL('../fixtures/charts/lily', import.meta.url));
+// The chart's biting defaults off (README's file), and requests that fit the fake node.
+const BASE_VALUES = [
+  '--values',
+  fileURLToPath(new URL('../../examples/lily-daemon-values.yaml', import.meta.url)),
+  '--values',
+  fileURLToPath(new URL('../fixtures/values/kwok-small.yaml', import.meta.url)),
+];
 const NAMESPACE = 'lily-smoke';
 const t0 = Date.now();
 const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
@@ -88,6 +95,7 @@ try {
       'install',
       'ready',
       CHART,
+      ...BASE_VALUES,
       '--set',
       'deploymentType=daemon',
       ...storage,
@@ -158,7 +166,15 @@ try {
   ];
   const installedAt = Date.now();
   for (const v of variants) {
-    const r = await helm('install', v.release, CHART, '--set', 'deploymentType=daemon', ...v.args);
+    const r = await helm(
+      'install',
+      v.release,
+      CHART,
+      ...BASE_VALUES,
+      '--set',
+      'deploymentType=daemon',
+      ...v.args,
+    );
     say(`helm install ${v.release}: exit ${r.code}`);
   }
   const wanted: Record<string, (s: string) => boolean> = {

@@ -20,6 +20,15 @@ import {
 import { type HelmMajor, helmTool, type HelmTool } from './tools.js';
 
 export const FIXTURE_CHART = join(REPO_ROOT, 'test', 'fixtures', 'charts', 'lily');
+/** README's values file for a first daemon-mode deploy of the published chart. */
+export const README_VALUES = join(REPO_ROOT, 'examples', 'lily-daemon-values.yaml');
+/** Small requests, so that the pods of a whole test file fit the fake node. */
+export const KWOK_SMALL_VALUES = join(REPO_ROOT, 'test', 'fixtures', 'values', 'kwok-small.yaml');
+/**
+ * The values files of a deploy that wants a healthy release: the README's
+ * file turns the chart's biting defaults off, as a user would.
+ */
+export const HEALTHY_VALUES_FILES = `${README_VALUES}\n${KWOK_SMALL_VALUES}`;
 /** The fixture chart is published in these versions; 0.1.4 is the newest stable one. */
 export const CHART_VERSIONS = ['0.1.3', '0.1.4', '0.1.5-rc1'];
 
@@ -132,6 +141,7 @@ export async function deployInputs(
       'helm-download-base-url': e2e.mirror.url,
       kubeconfig: e2e.kubeconfig,
       timeout: '2m',
+      'values-files': HEALTHY_VALUES_FILES,
       ...inputs,
     },
     toolCache: await toolCache(major),
