@@ -5,7 +5,7 @@ import type { HelmMajor } from './helm-flags.js';
 import { explainClusterError } from './kube-objects.js';
 import { KubeApi } from './kube-api.js';
 import { Kubectl } from './kubectl.js';
-import { ReleaseStore } from './release-store.js';
+import { ReleaseStore, releaseStorage } from './release-store.js';
 import { CommandError } from './process.js';
 import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
@@ -85,11 +85,10 @@ export async function connectToCluster(
   });
   version.catch(() => undefined); // Reported by whoever awaits ready().
   const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
-  const driver = process.env.HELM_DRIVER ?? 'secret';
   return {
     helm,
     kubectl,
-    releases: new ReleaseStore(helm, () => api, driver === 'secret' || driver === 'secrets'),
+    releases: new ReleaseStore(helm, () => api, releaseStorage(process.env.HELM_DRIVER)),
     ready: () => version,
     api: () => api,
     close,
