@@ -44,8 +44,6 @@ export async function connectToCluster(
     core.info(
       `Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`,
     );
-  } else {
-    core.info(`Using the runner's kubeconfig (${process.env.KUBECONFIG || '~/.kube/config'})`);
   }
   // A private repository file: the action's `helm repo add` neither reads nor
   // changes the runner's own helm setup, and it goes away with the workspace.

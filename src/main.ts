@@ -4,6 +4,7 @@ import { deploy } from './deploy.js';
 import { deploymentRequest, GithubDeployments, runContext } from './deployments.js';
 import { helmMajor } from './helm-flags.js';
 import { installHelm } from './helm-installer.js';
+import { checkKubeconfig } from './kubeconfig-source.js';
 import { readInputs } from './input-helper.js';
 import type { Settings } from './settings.js';
 import { saveWorkspace } from './state.js';
@@ -14,6 +15,7 @@ import { Workspace } from './workspace.js';
 export async function main(): Promise<void> {
   const startedAt = Date.now();
   const { settings, userValues, secrets } = await readInputs();
+  core.info(`Kubeconfig: ${await checkKubeconfig(settings)}`);
   announcePreview(settings);
   const github = settings.github.token
     ? new GithubDeployments(runContext(process.env), settings.github.token)
