@@ -47,7 +47,7 @@ export function missingExecPluginMessage(
   return (
     `${name.subject}: context '${context}' gets its credentials from the exec plugin '${command}', which is not on PATH. ` +
     'Install it in an earlier step (EKS: the AWS CLI; GKE: gke-gcloud-auth-plugin; AKS: kubelogin), ' +
-    `or set kube-context to another of its contexts: ${contents.contexts.join(', ')}`
+    `or choose another context with kube-context (the kubeconfig has: ${contents.contexts.join(', ')})`
   );
 }
 

@@ -136,7 +136,7 @@ describe('the runner kubeconfig', () => {
       missingExecPluginMessage(KUBECONFIG_INPUT, kc, 'two', 'aws'),
       "Input 'kubeconfig': context 'two' gets its credentials from the exec plugin 'aws', which is not on PATH. " +
         'Install it in an earlier step (EKS: the AWS CLI; GKE: gke-gcloud-auth-plugin; AKS: kubelogin), ' +
-        'or set kube-context to another of its contexts: one, two',
+        'or choose another context with kube-context (the kubeconfig has: one, two)',
     );
   });
 });
