@@ -61,13 +61,17 @@ for (const major of [3, 4] as const) {
       assert.ok(!result.log.includes(PASSWORD));
     });
 
-    it('upgrades with changed values to revision 2, and an identical third run succeeds', async () => {
+    it('upgrades with changed values to the next revision, and an identical third run succeeds', async () => {
+      // Its own starting point, so that it passes alone as after the install test.
+      const first = await deploy(env.e2e, major, base);
+      assert.equal(first.exitCode, 0, first.log);
+      const revision = Number(first.outputs.revision);
       const second = await deploy(env.e2e, major, {
         ...base,
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(second.exitCode, 0, second.log);
-      assert.equal(second.outputs.revision, '2');
+      assert.equal(second.outputs.revision, String(revision + 1));
       const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(
         sts.spec.template.spec.containers.find((c) => c.name === 'daemon')?.image,
@@ -79,7 +83,7 @@ for (const major of [3, 4] as const) {
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(third.exitCode, 0, third.log);
-      assert.equal(third.outputs.revision, '3');
+      assert.equal(third.outputs.revision, String(revision + 2));
       assert.equal(third.outputs.status, 'deployed');
     });
 
