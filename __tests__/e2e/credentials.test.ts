@@ -156,6 +156,13 @@ for (const major of [3, 4] as const) {
           'its database Secret is gone',
         );
         assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+        // Reading the namespace is forbidden to these credentials: kept, and said so.
+        assert.match(gone.summary, /namespace \S+ \(not readable with these credentials\)/);
+        assert.ok(
+          gone.annotations.some(
+            (a) => a.kind === 'notice' && /may not read namespace/.test(a.message),
+          ),
+        );
         assert.equal(
           (await env.kube.releaseStatus('sa-crash', namespace))?.status,
           'failed',
