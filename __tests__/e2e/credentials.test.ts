@@ -33,15 +33,48 @@ function kubeconfigFor(e2e: E2E, namespace: string, user: object): string {
   });
 }
 
-/** A namespace with a ServiceAccount bound to the `admin` ClusterRole there alone; its token. */
-async function namespacedServiceAccount(namespace: string): Promise<string> {
+/**
+ * A Role with what a deploy and an uninstall of the fixture chart need in the
+ * namespace, and no more: unlike `admin`, it does not let its holder read the
+ * namespace object itself.
+ */
+const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
+  {
+    apiGroup: '',
+    resources:
+      'secrets,configmaps,services,pods,pods/log,events,persistentvolumeclaims,serviceaccounts',
+  },
+  { apiGroup: 'apps', resources: 'statefulsets,controllerrevisions' },
+  { apiGroup: 'policy', resources: 'poddisruptionbudgets' },
+];
+
+/** A namespace with a ServiceAccount bound there alone (to `admin`, or to FIXTURE_ROLE_RULES); its token. */
+async function namespacedServiceAccount(
+  namespace: string,
+  role: 'admin' | 'fixture-role',
+): Promise<string> {
   await env.kube.run(['create', 'namespace', namespace]);
   await env.kube.run(['create', 'serviceaccount', 'deployer', '-n', namespace]);
+  if (role === 'fixture-role') {
+    await env.kube.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'deployer', namespace },
+        rules: FIXTURE_ROLE_RULES.map((r) => ({
+          apiGroups: [r.apiGroup],
+          resources: r.resources.split(','),
+          verbs: ['*'],
+        })),
+      }),
+    );
+  }
   await env.kube.run([
     'create',
     'rolebinding',
-    'deployer-admin',
-    '--clusterrole=admin',
+    'deployer',
+    role === 'admin' ? '--clusterrole=admin' : '--role=deployer',
     `--serviceaccount=${namespace}:deployer`,
     '-n',
     namespace,
@@ -109,7 +142,7 @@ for (const major of [3, 4] as const) {
     describe(`a ServiceAccount with admin in one namespace only (${kind}), helm ${major}`, () => {
       it('deploys, upgrades, diagnoses a crash loop and uninstalls; the token appears nowhere', async () => {
         const namespace = uniqueName(`sa-${kind === 'token' ? 'token' : 'exec'}-h${major}`);
-        const token = await namespacedServiceAccount(namespace);
+        const token = await namespacedServiceAccount(namespace, 'admin');
         const pluginDirs = kind === 'token' ? [] : [await execPluginDir()];
         const kubeconfig = kubeconfigFor(
           env.e2e,
@@ -156,13 +189,8 @@ for (const major of [3, 4] as const) {
           'its database Secret is gone',
         );
         assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
-        // Reading the namespace is forbidden to these credentials: kept, and said so.
-        assert.match(gone.summary, /namespace \S+ \(not readable with these credentials\)/);
-        assert.ok(
-          gone.annotations.some(
-            (a) => a.kind === 'notice' && /may not read namespace/.test(a.message),
-          ),
-        );
+        // A RoleBinding of admin lets it read its own namespace: kept as one we did not create.
+        assert.match(gone.summary, /namespace \S+ \(not created by lily-deploy for sa\)/);
         assert.equal(
           (await env.kube.releaseStatus('sa-crash', namespace))?.status,
           'failed',
@@ -171,6 +199,43 @@ for (const major of [3, 4] as const) {
       });
     });
   }
+}
+
+for (const major of [3, 4] as const) {
+  describe(`a ServiceAccount that may not read its namespace, helm ${major}`, () => {
+    it('deploys, and uninstall cleans up inside the namespace and keeps it, with a notice', async () => {
+      const namespace = uniqueName(`sa-role-h${major}`);
+      const token = await namespacedServiceAccount(namespace, 'fixture-role');
+      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const installed = await scannedDeploy(
+        major,
+        { namespace, kubeconfig, release: 'sa', values: DAEMON, 'database-url': DB_URL },
+        token,
+      );
+      assert.equal(installed.exitCode, 0, installed.log);
+      assert.equal(installed.outputs.status, 'deployed');
+
+      const gone = await scannedDeploy(
+        major,
+        { namespace, kubeconfig, command: 'uninstall', release: 'sa' },
+        token,
+      );
+      assert.equal(gone.exitCode, 0, gone.log);
+      assert.equal(await env.kube.releaseStatus('sa', namespace), undefined, 'release gone');
+      assert.equal(
+        await env.kube.find(['get', 'secret', 'sa-lily-db', '-n', namespace]),
+        undefined,
+        'its database Secret is gone',
+      );
+      assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+      assert.match(gone.summary, /namespace \S+ \(not readable with these credentials\)/);
+      assert.ok(
+        gone.annotations.some(
+          (a) => a.kind === 'notice' && /may not read namespace/.test(a.message),
+        ),
+      );
+    });
+  });
 }
 
 for (const major of [3, 4] as const) {
