@@ -137,6 +137,21 @@ async function scannedDeploy(
   return result;
 }
 
+/** Release `sa` and its database Secret are gone; the namespace (made by the test) stays. */
+async function assertUninstalledKeepingNamespace(
+  gone: ActionResult,
+  namespace: string,
+): Promise<void> {
+  assert.equal(gone.exitCode, 0, gone.log);
+  assert.equal(await env.kube.releaseStatus('sa', namespace), undefined, 'release gone');
+  assert.equal(
+    await env.kube.find(['get', 'secret', 'sa-lily-db', '-n', namespace]),
+    undefined,
+    'its database Secret is gone',
+  );
+  assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+}
+
 for (const major of [3, 4] as const) {
   for (const kind of ['token', 'exec plugin'] as const) {
     describe(`a ServiceAccount with admin in one namespace only (${kind}), helm ${major}`, () => {
@@ -181,14 +196,7 @@ for (const major of [3, 4] as const) {
         assert.match(crashed.log, /FATAL: could not connect to database \(fixture\)/);
 
         const gone = await run({ command: 'uninstall', release: 'sa' });
-        assert.equal(gone.exitCode, 0, gone.log);
-        assert.equal(await env.kube.releaseStatus('sa', namespace), undefined, 'release gone');
-        assert.equal(
-          await env.kube.find(['get', 'secret', 'sa-lily-db', '-n', namespace]),
-          undefined,
-          'its database Secret is gone',
-        );
-        assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+        await assertUninstalledKeepingNamespace(gone, namespace);
         // A RoleBinding of admin lets it read its own namespace: kept as one we did not create.
         assert.match(gone.summary, /namespace \S+ \(not created by lily-deploy for sa\)/);
         assert.equal(
@@ -220,14 +228,7 @@ for (const major of [3, 4] as const) {
         { namespace, kubeconfig, command: 'uninstall', release: 'sa' },
         token,
       );
-      assert.equal(gone.exitCode, 0, gone.log);
-      assert.equal(await env.kube.releaseStatus('sa', namespace), undefined, 'release gone');
-      assert.equal(
-        await env.kube.find(['get', 'secret', 'sa-lily-db', '-n', namespace]),
-        undefined,
-        'its database Secret is gone',
-      );
-      assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+      await assertUninstalledKeepingNamespace(gone, namespace);
       assert.match(gone.summary, /namespace \S+ \(not readable with these credentials\)/);
       assert.ok(
         gone.annotations.some(
