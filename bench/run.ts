@@ -516,7 +516,11 @@ async function diagnostics(): Promise<void> {
     KUBECONFIG: e2e.kubeconfigPath,
   };
   const api = await KubeApi.start(tool.kubectl, env, join(env.HOME, 'api.sock'));
-  const store = new ReleaseStore(new Helm(tool.helm, 4, env), () => Promise.resolve(api), true);
+  const store = new ReleaseStore(
+    new Helm(tool.helm, 4, env),
+    () => Promise.resolve(api),
+    'secrets',
+  );
   const workloads = workloadsInManifest((await store.latest('many', namespace))?.manifest ?? '');
   const collections: number[] = [];
   const logs: number[] = [];

@@ -321,8 +321,7 @@ function schedulingFindings(pod: Pod, events: KubeEvent[], o: ClassifyOptions): 
     {
       reason: 'unschedulable',
       pod: pod.metadata.name,
-      fatal:
-        autoscalerGaveUp || (!scaling && o.now - waitingSince >= o.unschedulableGraceMs),
+      fatal: autoscalerGaveUp || (!scaling && o.now - waitingSince >= o.unschedulableGraceMs),
       summary:
         `pod ${pod.metadata.name} cannot be scheduled: ${message}` +
         (autoscalerGaveUp

@@ -5,7 +5,7 @@ import type { HelmMajor } from './helm-flags.js';
 import { explainClusterError } from './kube-objects.js';
 import { KubeApi } from './kube-api.js';
 import { Kubectl } from './kubectl.js';
-import { ReleaseStore } from './release-store.js';
+import { ReleaseStore, releaseStorage } from './release-store.js';
 import { CommandError } from './process.js';
 import { DeployError } from './run-failure.js';
 import type { Settings } from './settings.js';
@@ -45,8 +45,6 @@ export async function connectToCluster(
     core.info(
       `Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`,
     );
-  } else {
-    core.info(`Using the runner's kubeconfig (${process.env.KUBECONFIG || '~/.kube/config'})`);
   }
   // A private repository file: the action's `helm repo add` neither reads nor
   // changes the runner's own helm setup, and it goes away with the workspace.
@@ -86,11 +84,10 @@ export async function connectToCluster(
   });
   version.catch(() => undefined); // Reported by whoever awaits ready().
   const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
-  const driver = process.env.HELM_DRIVER ?? 'secret';
   return {
     helm,
     kubectl,
-    releases: new ReleaseStore(helm, () => api, driver === 'secret' || driver === 'secrets'),
+    releases: new ReleaseStore(helm, () => api, releaseStorage(process.env.HELM_DRIVER)),
     ready: () => version,
     api: () => api,
     close,

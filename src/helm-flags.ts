@@ -31,6 +31,11 @@ export function waitFlags(major: HelmMajor, wait: boolean): string[] {
   return major === 3 ? ['--wait'] : ['--wait=watcher'];
 }
 
+/** `helm list` of releases in every status (Helm 3 lists only deployed and failed ones unless asked). */
+export function listAllFlags(major: HelmMajor): string[] {
+  return major === 3 ? ['--all'] : [];
+}
+
 export function rollbackOnFailureFlag(major: HelmMajor): string {
   return major === 3 ? '--atomic' : '--rollback-on-failure';
 }

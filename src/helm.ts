@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import { type HelmMajor, waitFlags } from './helm-flags.js';
+import { type HelmMajor, listAllFlags, waitFlags } from './helm-flags.js';
 import { BoundTool, CommandError } from './process.js';
 import { isRecord } from './yaml-doc.js';
 
@@ -98,6 +98,13 @@ export class Helm extends BoundTool {
     ]);
     if (stdout === undefined) return '';
     return (JSON.parse(stdout) as { info?: { notes?: string } }).info?.notes ?? '';
+  }
+
+  /** The names of the releases in the namespace, whatever their status. */
+  async list(namespace: string): Promise<string[]> {
+    const args = ['list', '--namespace', namespace, ...listAllFlags(this.major), '-o', 'json'];
+    const { stdout } = await this.checked(args, { quiet: true });
+    return (JSON.parse(stdout) as { name: string }[]).map((r) => r.name);
   }
 
   async history(release: string, namespace: string): Promise<HistoryEntry[]> {

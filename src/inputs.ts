@@ -8,7 +8,7 @@ import {
 } from './database-url.js';
 import { parseGoDuration } from './duration.js';
 import type { ServerSideSetting } from './helm-flags.js';
-import { decodeKubeconfig } from './kubeconfig.js';
+import { chooseContext, decodeKubeconfig, KUBECONFIG_INPUT } from './kubeconfig.js';
 import type { ChartRef, Command, DatabaseSettings, Settings } from './settings.js';
 import {
   MAX_NAMESPACE_NAME,
@@ -97,7 +97,12 @@ class InputReader {
   }
 
   fail(name: string, message: string): void {
-    this.errors.push(`Input '${name}' ${message}`);
+    this.problem(`Input '${name}' ${message}`);
+  }
+
+  /** A problem already worded with the input it is about. */
+  problem(message: string): void {
+    this.errors.push(message);
   }
 }
 
@@ -115,25 +120,19 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const { command, release, namespace, preview, derivedNamespace } = parseTarget(input, event);
 
   const kubeconfigInput = input.text('kubeconfig');
+  const kubeContext = input.text('kube-context') || undefined;
   let kubeconfig: string | undefined;
-  let contexts: string[] | undefined;
   if (kubeconfigInput !== '') {
     secrets.push(kubeconfigInput);
     const decoded = decodeKubeconfig(kubeconfigInput);
     if (decoded) {
       secrets.push(decoded.text, ...decoded.secrets);
       kubeconfig = decoded.text;
-      contexts = decoded.contexts;
+      const choice = chooseContext(decoded, kubeContext, KUBECONFIG_INPUT);
+      if ('problem' in choice) input.problem(choice.problem);
     } else {
       input.fail('kubeconfig', 'is neither kubeconfig YAML nor base64 of kubeconfig YAML');
     }
-  }
-  const kubeContext = input.text('kube-context') || undefined;
-  if (kubeContext && contexts && !contexts.includes(kubeContext)) {
-    input.fail(
-      'kube-context',
-      `is '${kubeContext}', which the kubeconfig input does not define; it defines: ${contexts.join(', ') || 'no contexts'}`,
-    );
   }
 
   const chart = parseChartRef(input);

@@ -1,4 +1,4 @@
-import { BoundTool, CommandError } from './process.js';
+import { BoundTool } from './process.js';
 import type { KubeList, KubeObject } from './kube-types.js';
 
 const FIELD_MANAGER = 'lily-deploy';
@@ -11,26 +11,6 @@ export class Kubectl extends BoundTool {
     private readonly context?: string,
   ) {
     super(binary, env);
-  }
-
-  /** One object as JSON, or undefined when it does not exist. */
-  async get<T extends KubeObject>(
-    kind: string,
-    name: string,
-    namespace?: string,
-  ): Promise<T | undefined> {
-    const args = [
-      'get',
-      kind,
-      name,
-      '-o',
-      'json',
-      ...(namespace ? ['--namespace', namespace] : []),
-    ];
-    const result = await this.run(args, { quiet: true });
-    if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
-    if (/NotFound|not found/.test(result.stderr)) return undefined;
-    throw new CommandError(this.commandLine(args), result);
   }
 
   /** The objects of a kind in a namespace, optionally by label selector. */

@@ -4,6 +4,7 @@ import { deploy } from './deploy.js';
 import { deploymentRequest, GithubDeployments, runContext } from './deployments.js';
 import { helmMajor } from './helm-flags.js';
 import { installHelm } from './helm-installer.js';
+import { checkKubeconfig } from './kubeconfig-source.js';
 import { readInputs } from './input-helper.js';
 import { DeployError, failureReasonOf } from './run-failure.js';
 import type { Settings } from './settings.js';
@@ -24,8 +25,12 @@ export async function main(): Promise<void> {
 async function run(): Promise<void> {
   const startedAt = Date.now();
   const { settings, userValues, secrets } = await readInputs();
-  announcePreview(settings);
   setKnownOutputs(settings);
+  const kubeconfig = await checkKubeconfig(settings).catch((err: unknown) => {
+    throw new DeployError('cluster-unreachable', (err as Error).message, { cause: err });
+  });
+  core.info(`Kubeconfig: ${kubeconfig}`);
+  announcePreview(settings);
   const github = settings.github.token
     ? new GithubDeployments(runContext(process.env), settings.github.token)
     : undefined;

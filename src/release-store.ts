@@ -4,12 +4,15 @@ import type { KubeApi } from './kube-api.js';
 import type { KubeList } from './kube-types.js';
 import { isRecord } from './yaml-doc.js';
 
-// What helm knows about a release, read where helm keeps it: one Secret per
-// revision (type helm.sh/release.v1, labels owner=helm, name, version, status;
-// data.release = base64 of gzip of the release JSON), the storage both Helm 3
-// and Helm 4 use by default. One read through the API proxy replaces a helm
-// process (about 80 ms each) several times per deploy. With another
-// HELM_DRIVER, or when the Secrets cannot be read, helm itself is asked.
+// What helm knows about releases, read where helm keeps it: one Secret
+// (HELM_DRIVER unset or secret, the default of Helm 3 and Helm 4) or one
+// ConfigMap (HELM_DRIVER=configmap) per revision, labels owner=helm, name,
+// version, status; data.release = base64 of gzip of the release JSON (a
+// Secret's data is base64 once more). One read through the API proxy replaces
+// a helm process (about 80 ms each) several times per deploy. With another
+// driver (sql, memory), or when the records cannot be read, helm itself is
+// asked. Everything that asks about releases asks this store, so that every
+// question gets its answer from the storage helm actually uses.
 
 export interface ReleaseRecord extends ReleaseStatus {
   notes: string;
@@ -17,14 +20,32 @@ export interface ReleaseRecord extends ReleaseStatus {
   manifest: string;
 }
 
-interface ReleaseSecret {
+/** Where the release records are read: Kubernetes objects of one kind, or helm's CLI. */
+export type ReleaseStorage = 'secrets' | 'configmaps' | 'helm';
+
+/** The storage of a HELM_DRIVER value, as helm chooses it ('' and 'secret' are its default). */
+export function releaseStorage(driver: string | undefined): ReleaseStorage {
+  switch (driver ?? '') {
+    case '':
+    case 'secret':
+    case 'secrets':
+      return 'secrets';
+    case 'configmap':
+    case 'configmaps':
+      return 'configmaps';
+    default:
+      return 'helm';
+  }
+}
+
+interface StoredRecord {
   metadata: { labels?: Record<string, string> };
   data?: { release?: string };
 }
 
-/** The release JSON in a helm.sh/release.v1 Secret's data.release. */
-export function decodeReleaseSecret(data: string): ReleaseRecord {
-  const packed = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
+/** The release JSON in a record's data.release, as helm encoded it (base64 of gzip). */
+export function decodeRelease(encoded: string): ReleaseRecord {
+  const packed = Buffer.from(encoded, 'base64');
   const json =
     packed[0] === 0x1f && packed[1] === 0x8b
       ? gunzipSync(packed).toString('utf8')
@@ -49,31 +70,49 @@ export function decodeReleaseSecret(data: string): ReleaseRecord {
   };
 }
 
+/** The release JSON of a record object of the storage (a Secret's data is base64 once more). */
+function decodeStored(storage: ReleaseStorage, data: string): ReleaseRecord {
+  return decodeRelease(storage === 'secrets' ? Buffer.from(data, 'base64').toString('utf8') : data);
+}
+
 export class ReleaseStore {
   constructor(
     private readonly helm: Helm,
     private readonly api: () => Promise<KubeApi>,
-    /** False with a HELM_DRIVER other than the secret one: only helm can read the records then. */
-    private readonly direct: boolean,
+    private readonly storage: ReleaseStorage,
   ) {}
 
-  /** Every revision of the release, oldest first; [] when there is none. */
-  async records(release: string, namespace: string): Promise<ReleaseRecord[] | undefined> {
-    if (!this.direct) return undefined;
+  /** The record objects matching `selector` in the namespace; undefined when only helm can read them. */
+  private async stored(namespace: string, selector: string): Promise<StoredRecord[] | undefined> {
+    if (this.storage === 'helm') return undefined;
     try {
-      const selector = encodeURIComponent(`owner=helm,name=${release}`);
       const list = await (
         await this.api()
-      ).json<KubeList<ReleaseSecret>>(
-        `/api/v1/namespaces/${namespace}/secrets?labelSelector=${selector}`,
+      ).json<KubeList<StoredRecord>>(
+        `/api/v1/namespaces/${namespace}/${this.storage}?labelSelector=${encodeURIComponent(selector)}`,
       );
-      return list.items
-        .filter((s) => s.data?.release)
-        .map((s) => decodeReleaseSecret(s.data?.release ?? ''))
-        .sort((a, b) => a.revision - b.revision);
+      return list.items;
     } catch {
       return undefined;
     }
+  }
+
+  /** Every revision of the release, oldest first; [] when there is none. */
+  async records(release: string, namespace: string): Promise<ReleaseRecord[] | undefined> {
+    const stored = await this.stored(namespace, `owner=helm,name=${release}`);
+    return stored
+      ?.filter((s) => s.data?.release)
+      .map((s) => decodeStored(this.storage, s.data?.release ?? ''))
+      .sort((a, b) => a.revision - b.revision);
+  }
+
+  /** The names of the releases with any record in the namespace (whatever their status). */
+  async names(namespace: string): Promise<string[]> {
+    const stored = await this.stored(namespace, 'owner=helm');
+    const names = stored
+      ? stored.map((s) => s.metadata.labels?.name ?? '').filter((name) => name !== '')
+      : await this.helm.list(namespace);
+    return [...new Set(names)];
   }
 
   /** The release's latest revision, or undefined when there is no such release. */

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { ClusterAccess } from './cluster-access.js';
+import { ApiError } from './kube-api.js';
 import { isManagedFor, MANAGED_BY, MANAGED_BY_LABEL, RELEASE_LABEL } from './kube-objects.js';
 import type { KubeObject } from './kube-types.js';
 import { isReleaseClaim, type Workload, workloadsInManifest } from './release-workloads.js';
@@ -41,7 +42,7 @@ export async function uninstall(
     return workloadsInManifest(installed.manifest);
   });
 
-  const namespaceObject = await cluster.kubectl.get<KubeObject>('namespace', namespace);
+  const namespaceObject = await readNamespace(cluster, namespace);
   await core.group('What the release left behind', async () => {
     if (namespaceObject) {
       if (cleanup.deletePvcs) {
@@ -60,9 +61,14 @@ export async function uninstall(
       if (secrets.length > 0) await cluster.kubectl.delete('secret', secrets, namespace, timeout);
       deleted.push(...secrets.map((name) => ({ kind: 'Secret', namespace, name })));
     }
-    if (namespaceObject && isManagedFor(namespaceObject.metadata.labels, release)) {
+    if (namespaceObject === FORBIDDEN) {
+      core.notice(
+        `These credentials may not read namespace ${namespace} (a ServiceAccount bound in it alone cannot): it is kept`,
+      );
+      kept.push(`namespace ${namespace} (not readable with these credentials)`);
+    } else if (namespaceObject && isManagedFor(namespaceObject.metadata.labels, release)) {
       // Other releases may have been installed into the namespace since: it stays with them.
-      const others = await otherReleases(cluster, namespace, release);
+      const others = (await cluster.releases.names(namespace)).filter((name) => name !== release);
       if (!cleanup.deleteNamespace) {
         kept.push(`namespace ${namespace} (delete-namespace: false)`);
       } else if (others.length > 0) {
@@ -94,17 +100,22 @@ export async function uninstall(
     .write();
 }
 
-/** The names of the Helm releases in the namespace other than `release`. */
-async function otherReleases(
+const FORBIDDEN = 'forbidden';
+
+/**
+ * The namespace, undefined when it does not exist, or FORBIDDEN when these
+ * credentials may only use what is in it (what is in it is cleaned up then).
+ */
+async function readNamespace(
   cluster: ClusterAccess,
   namespace: string,
-  release: string,
-): Promise<string[]> {
-  const records = await cluster.kubectl.list<KubeObject>('secret', namespace, 'owner=helm');
-  const names = records
-    .map((r) => r.metadata.labels?.name ?? '')
-    .filter((name) => name !== '' && name !== release);
-  return [...new Set(names)];
+): Promise<KubeObject | undefined | typeof FORBIDDEN> {
+  try {
+    return await (await cluster.api()).find<KubeObject>(`/api/v1/namespaces/${namespace}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) return FORBIDDEN;
+    throw err;
+  }
 }
 
 function describe(object: DeletedObject): string {

@@ -2,7 +2,9 @@
 // Secret and pod wiring, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { Helm } from '../../src/helm.js';
+import { deploy, FIXTURE_CHART, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { helmEnv, helmTool, runHelm, tempHelmHome } from '../../test/support/tools.js';
 
 const PASSWORD = 'e2e p@ss:w/rd?#%+';
 
@@ -59,13 +61,17 @@ for (const major of [3, 4] as const) {
       assert.ok(!result.log.includes(PASSWORD));
     });
 
-    it('upgrades with changed values to revision 2, and an identical third run succeeds', async () => {
+    it('upgrades with changed values to the next revision, and an identical third run succeeds', async () => {
+      // Its own starting point, so that it passes alone as after the install test.
+      const first = await deploy(env.e2e, major, base);
+      assert.equal(first.exitCode, 0, first.log);
+      const revision = Number(first.outputs.revision);
       const second = await deploy(env.e2e, major, {
         ...base,
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(second.exitCode, 0, second.log);
-      assert.equal(second.outputs.revision, '2');
+      assert.equal(second.outputs.revision, String(revision + 1));
       const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(
         sts.spec.template.spec.containers.find((c) => c.name === 'daemon')?.image,
@@ -77,7 +83,7 @@ for (const major of [3, 4] as const) {
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(third.exitCode, 0, third.log);
-      assert.equal(third.outputs.revision, '3');
+      assert.equal(third.outputs.revision, String(revision + 2));
       assert.equal(third.outputs.status, 'deployed');
     });
 
@@ -104,36 +110,102 @@ for (const major of [3, 4] as const) {
   });
 }
 
-describe('with HELM_DRIVER=configmap', () => {
-  it('asks helm itself for the release records, and deploys and upgrades the same', async () => {
-    const namespace = uniqueName('driver');
-    const inputs = {
-      release: 'cm',
-      namespace,
-      'create-namespace': 'true',
-      values: 'deploymentType: daemon\n',
-    };
+for (const major of [3, 4] as const) {
+  describe(`with HELM_DRIVER=configmap, helm ${major}`, () => {
     const extra = { env: { HELM_DRIVER: 'configmap' } };
-    const first = await deploy(env.e2e, 4, inputs, extra);
-    assert.equal(first.exitCode, 0, first.log);
-    const second = await deploy(
-      env.e2e,
-      4,
-      { ...inputs, values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n' },
-      extra,
-    );
-    assert.equal(second.exitCode, 0, second.log);
-    assert.equal(second.outputs.revision, '2');
-    assert.equal(second.outputs['chart-version'], '0.1.4');
-    assert.match(second.summary, /Chart notes/);
-    const records = await env.kube.json<{ items: unknown[] }>([
-      'get',
-      'configmaps',
-      '-n',
-      namespace,
-      '-l',
-      'owner=helm,name=cm',
-    ]);
-    assert.equal(records.items.length, 2, 'helm kept its records in ConfigMaps');
+    const daemon = 'deploymentType: daemon\n';
+    /** Plain helm in one namespace with HELM_DRIVER=configmap, as a workflow's own helm step. */
+    const plainHelm = async (namespace: string) => {
+      const tool = await helmTool(major);
+      const home = await tempHelmHome();
+      const driverEnv = { KUBECONFIG: env.e2e.kubeconfigPath, HELM_DRIVER: 'configmap' };
+      return {
+        run: (args: string[]) =>
+          runHelm(tool, [...args, '--namespace', namespace], { home, env: driverEnv }),
+        wrapper: new Helm(tool.helm, major, helmEnv(home, driverEnv)),
+      };
+    };
+
+    it('reads the release records from the ConfigMaps, and deploys and upgrades the same', async () => {
+      const namespace = uniqueName(`driver-h${major}`);
+      const inputs = { release: 'cm', namespace, 'create-namespace': 'true', values: daemon };
+      const first = await deploy(env.e2e, major, inputs, extra);
+      assert.equal(first.exitCode, 0, first.log);
+      const second = await deploy(
+        env.e2e,
+        major,
+        { ...inputs, values: `${daemon}image:\n  tag: v0.12.1\n` },
+        extra,
+      );
+      assert.equal(second.exitCode, 0, second.log);
+      assert.equal(second.outputs.revision, '2');
+      assert.equal(second.outputs['chart-version'], '0.1.4');
+      assert.match(second.summary, /Chart notes/);
+      const records = await env.kube.json<{ items: unknown[] }>([
+        'get',
+        'configmaps',
+        '-n',
+        namespace,
+        '-l',
+        'owner=helm,name=cm',
+      ]);
+      assert.equal(records.items.length, 2, 'helm kept its records in ConfigMaps');
+    });
+
+    it('uninstall keeps the namespace it created while a release installed by plain helm lives in it', async () => {
+      const namespace = uniqueName(`driver-shared-h${major}`);
+      const ours = await deploy(
+        env.e2e,
+        major,
+        { release: 'a', namespace, 'create-namespace': 'true', values: daemon },
+        extra,
+      );
+      assert.equal(ours.exitCode, 0, ours.log);
+      const helm = await plainHelm(namespace);
+      await helm.run(['install', 'b', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+
+      const gone = await deploy(
+        env.e2e,
+        major,
+        { command: 'uninstall', release: 'a', namespace },
+        extra,
+      );
+      assert.equal(gone.exitCode, 0, gone.log);
+      const kept = await env.kube.find<{ status: { phase: string } }>([
+        'get',
+        'namespace',
+        namespace,
+      ]);
+      assert.equal(kept?.status.phase, 'Active', 'the namespace stays with release b');
+      const b = JSON.parse((await helm.run(['status', 'b', '-o', 'json'])).stdout) as {
+        info: { status: string };
+      };
+      assert.equal(b.info.status, 'deployed', 'release b is still deployed');
+      assert.equal(
+        await env.kube
+          .find(['get', 'statefulset', 'lily-b-dev-mainnet-daemon', '-n', namespace])
+          .then((sts) => sts !== undefined),
+        true,
+        "release b's StatefulSet is still there",
+      );
+      assert.match(
+        gone.summary,
+        new RegExp(`namespace ${namespace} \\(it holds other releases: b\\)`),
+      );
+      const deleted = JSON.parse(gone.outputs.deleted ?? '[]') as { kind: string }[];
+      assert.ok(!deleted.some((d) => d.kind === 'Namespace'), 'no namespace in deleted');
+    });
+
+    it('the helm wrapper lists the releases of every status (what other drivers rely on)', async () => {
+      const namespace = uniqueName(`driver-list-h${major}`);
+      await env.kube.run(['create', 'namespace', namespace]);
+      const helm = await plainHelm(namespace);
+      await helm.run(['install', 'healthy', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+      // Helm 3 lists an uninstalled release whose history is kept only when asked for all.
+      await helm.run(['install', 'kept', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+      await helm.run(['uninstall', 'kept', '--keep-history']);
+      const names = await helm.wrapper.list(namespace);
+      assert.deepEqual(names.sort(), ['healthy', 'kept']);
+    });
   });
-});
+}

@@ -92,7 +92,20 @@ for (const major of [3, 4] as const) {
       assert.ok(!result.log.includes('ghs_canaryToken123'));
     });
 
-    it('synchronize with new values: revision 2', async () => {
+    // Each test brings the pull request to the state it starts from, so that it passes alone.
+    const bringTo = async (action: 'opened' | 'closed') => {
+      const result = await deploy(
+        env.e2e,
+        major,
+        { ...preview, values: VALUES },
+        { env: await pullRequestEvent(number, action) },
+      );
+      assert.equal(result.exitCode, 0, result.log);
+      return result;
+    };
+
+    it('synchronize with new values: the next revision', async () => {
+      const opened = await bringTo('opened');
       const result = await deploy(
         env.e2e,
         major,
@@ -102,10 +115,11 @@ for (const major of [3, 4] as const) {
         },
       );
       assert.equal(result.exitCode, 0, result.log);
-      assert.equal(result.outputs.revision, '2');
+      assert.equal(result.outputs.revision, String(Number(opened.outputs.revision) + 1));
     });
 
     it('closed: the release, its PVCs, our Secret and our namespace are gone; the deployments are inactive', async () => {
+      await bringTo('opened');
       const claim = `datastore-volume-lily-${release}-dev-mainnet-daemon-0`;
       assert.ok(await exists(['get', 'pvc', claim, '-n', release]), 'the PVC exists before');
       const result = await deploy(env.e2e, major, preview, {
@@ -127,6 +141,7 @@ for (const major of [3, 4] as const) {
     });
 
     it('closed again: succeeds with a notice, deleting nothing', async () => {
+      await bringTo('closed');
       const result = await deploy(env.e2e, major, preview, {
         env: await pullRequestEvent(number, 'closed'),
       });

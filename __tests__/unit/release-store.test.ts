@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decodeReleaseSecret } from '../../src/release-store.js';
+import { decodeRelease, releaseStorage } from '../../src/release-store.js';
 
 // A helm.sh/release.v1 Secret written by helm 3.17.2 on the e2e cluster (a failed upgrade).
 const recorded = JSON.parse(
   readFileSync(new URL('fixtures/helm-release-secret.json', import.meta.url), 'utf8'),
 ) as { data: { release: string }; metadata: { labels: Record<string, string> } };
 
-describe('decodeReleaseSecret', () => {
+describe('decodeRelease', () => {
   it('reads what helm stored: status, revision, chart, notes and manifest', () => {
-    const record = decodeReleaseSecret(recorded.data.release);
+    // A Secret's data is base64 once more than helm's encoding.
+    const record = decodeRelease(Buffer.from(recorded.data.release, 'base64').toString('utf8'));
     assert.equal(record.name, 'atomic');
     assert.equal(record.revision, 2);
     assert.equal(record.revision, Number(recorded.metadata.labels.version));
@@ -32,8 +33,18 @@ describe('decodeReleaseSecret', () => {
       info: { status: 'deployed' },
       chart: { metadata: { name: 'lily', version: '0.1.4' } },
     });
-    const asStored = (bytes: Buffer) => Buffer.from(bytes.toString('base64')).toString('base64');
-    assert.equal(decodeReleaseSecret(asStored(Buffer.from(json))).revision, 3);
-    assert.equal(decodeReleaseSecret(asStored(gzipSync(json))).status, 'deployed');
+    assert.equal(decodeRelease(Buffer.from(json).toString('base64')).revision, 3);
+    assert.equal(decodeRelease(gzipSync(json).toString('base64')).status, 'deployed');
+  });
+});
+
+describe('releaseStorage', () => {
+  it('reads records where helm writes them for each HELM_DRIVER', () => {
+    for (const driver of [undefined, '', 'secret', 'secrets'])
+      assert.equal(releaseStorage(driver), 'secrets', String(driver));
+    for (const driver of ['configmap', 'configmaps'])
+      assert.equal(releaseStorage(driver), 'configmaps', driver);
+    // Only helm reads a database or its own memory.
+    for (const driver of ['sql', 'memory']) assert.equal(releaseStorage(driver), 'helm', driver);
   });
 });

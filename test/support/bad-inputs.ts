@@ -135,6 +135,18 @@ export const BAD_INPUTS: {
     input: 'kube-context',
     says: /defines: a/,
   },
+  {
+    name: 'kubeconfig current-context not in it',
+    given: { kubeconfig: 'current-context: gone\ncontexts: [{name: a}, {name: b}]' },
+    input: 'kubeconfig',
+    says: /current-context 'gone', which it does not define; it defines: a, b/,
+  },
+  {
+    name: 'kubeconfig without a current-context',
+    given: { kubeconfig: 'contexts: [{name: a}]' },
+    input: 'kubeconfig',
+    says: /names no current-context .*: a$/,
+  },
   { name: 'wait yes', given: { wait: 'yes' }, input: 'wait', says: /'yes'/ },
   { name: 'atomic 1', given: { atomic: '1' }, input: 'atomic' },
   { name: 'create-namespace on', given: { 'create-namespace': 'on' }, input: 'create-namespace' },

@@ -234,22 +234,42 @@ export class Kube {
     ]);
   }
 
+  /** Every revision of the release as helm records it, oldest first; [] when there is none. */
+  async releaseHistory(
+    release: string,
+    namespace: string,
+  ): Promise<{ revision: number; status: string }[]> {
+    const stdout = await this.helmOutput(['history', release, '-n', namespace, '-o', 'json']);
+    if (stdout === undefined) return [];
+    return (JSON.parse(stdout) as { revision: number; status: string }[]).map((h) => ({
+      revision: h.revision,
+      status: h.status,
+    }));
+  }
+
   /** The release's latest revision as helm records it, or undefined when there is none. */
   async releaseStatus(
     release: string,
     namespace: string,
   ): Promise<{ status: string; revision: number; chartVersion: string } | undefined> {
-    const result = await exec(
-      this.tool.helm,
-      ['get', 'metadata', release, '-n', namespace, '-o', 'json'],
-      {
-        env: this.env,
-        allowFailure: true,
-      },
-    );
-    if (result.exitCode !== 0) return undefined;
-    const doc = JSON.parse(result.stdout) as { status: string; revision: number; version: string };
+    const stdout = await this.helmOutput([
+      'get',
+      'metadata',
+      release,
+      '-n',
+      namespace,
+      '-o',
+      'json',
+    ]);
+    if (stdout === undefined) return undefined;
+    const doc = JSON.parse(stdout) as { status: string; revision: number; version: string };
     return { status: doc.status, revision: doc.revision, chartVersion: doc.version };
+  }
+
+  /** stdout of a helm read, or undefined when it fails (the release does not exist). */
+  private async helmOutput(args: string[]): Promise<string | undefined> {
+    const result = await exec(this.tool.helm, args, { env: this.env, allowFailure: true });
+    return result.exitCode === 0 ? result.stdout : undefined;
   }
 }
 

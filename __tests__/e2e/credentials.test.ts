@@ -1,0 +1,314 @@
+// The credentials production runs use: a ServiceAccount bound to `admin` in
+// one namespace only, as a token and through an exec credential plugin; and
+// kubeconfigs that cannot work, refused before anything is downloaded or the
+// cluster is called. Real cluster (RBAC on), helm 3 and helm 4.
+import assert from 'node:assert/strict';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as yaml from 'js-yaml';
+import { removeAtExit } from '../../test/support/cache.js';
+import { deploy, type E2E, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { type ActionResult, pathWith, scanForLeaks } from '../../test/support/runner.js';
+import { recordArgv } from '../../test/support/tool-shims.js';
+import { type HelmMajor, helmTool } from '../../test/support/tools.js';
+
+const env = useE2E();
+
+const DAEMON = 'deploymentType: daemon\n';
+const DB_URL = 'postgres://lily:Cnry-cred-pw-5e1d@postgres.db.svc:5432/chain';
+const PLUGIN = 'lily-deploy-test-credential';
+
+/** The e2e cluster's entry (server and CA) in a kubeconfig whose user is `user`. */
+function kubeconfigFor(e2e: E2E, namespace: string, user: object): string {
+  const admin = yaml.load(e2e.kubeconfig) as { clusters: { cluster: object }[] };
+  return yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'e2e', cluster: admin.clusters[0]?.cluster }],
+    contexts: [{ name: 'deployer', context: { cluster: 'e2e', user: 'deployer', namespace } }],
+    'current-context': 'deployer',
+    users: [{ name: 'deployer', user }],
+  });
+}
+
+/**
+ * A Role with what a deploy and an uninstall of the fixture chart need in the
+ * namespace, and no more: unlike `admin`, it does not let its holder read the
+ * namespace object itself.
+ */
+const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
+  {
+    apiGroup: '',
+    resources:
+      'secrets,configmaps,services,pods,pods/log,events,persistentvolumeclaims,serviceaccounts',
+  },
+  { apiGroup: 'apps', resources: 'statefulsets,controllerrevisions' },
+  { apiGroup: 'policy', resources: 'poddisruptionbudgets' },
+];
+
+/** A namespace with a ServiceAccount bound there alone (to `admin`, or to FIXTURE_ROLE_RULES); its token. */
+async function namespacedServiceAccount(
+  namespace: string,
+  role: 'admin' | 'fixture-role',
+): Promise<string> {
+  await env.kube.run(['create', 'namespace', namespace]);
+  await env.kube.run(['create', 'serviceaccount', 'deployer', '-n', namespace]);
+  if (role === 'fixture-role') {
+    await env.kube.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'deployer', namespace },
+        rules: FIXTURE_ROLE_RULES.map((r) => ({
+          apiGroups: [r.apiGroup],
+          resources: r.resources.split(','),
+          verbs: ['*'],
+        })),
+      }),
+    );
+  }
+  await env.kube.run([
+    'create',
+    'rolebinding',
+    'deployer',
+    role === 'admin' ? '--clusterrole=admin' : '--role=deployer',
+    `--serviceaccount=${namespace}:deployer`,
+    '-n',
+    namespace,
+  ]);
+  return (
+    await env.kube.run(['create', 'token', 'deployer', '-n', namespace, '--duration=1h'])
+  ).stdout.trim();
+}
+
+/** A directory holding the exec plugin: it prints an ExecCredential with the token it is given in its env. */
+async function execPluginDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-exec-plugin-'));
+  removeAtExit(dir);
+  await writeFile(
+    join(dir, PLUGIN),
+    `#!/bin/sh
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$DEPLOYER_TOKEN"
+`,
+  );
+  await chmod(join(dir, PLUGIN), 0o755);
+  return dir;
+}
+
+function execUser(token: string): object {
+  return {
+    exec: {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: PLUGIN,
+      env: [{ name: 'DEPLOYER_TOKEN', value: token }],
+      interactiveMode: 'Never',
+    },
+  };
+}
+
+function errorsOf(result: ActionResult): string {
+  return result.annotations
+    .filter((a) => a.kind === 'error')
+    .map((a) => a.message)
+    .join('\n');
+}
+
+/** Runs the action with helm and kubectl recording their argv; fails the test on any leak of `token`. */
+async function scannedDeploy(
+  major: HelmMajor,
+  inputs: Record<string, string>,
+  token: string,
+  pathDirs: string[] = [],
+): Promise<ActionResult> {
+  const tool = await helmTool(major);
+  const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-cred-tools-'));
+  removeAtExit(toolCache);
+  const argv = await recordArgv(tool, toolCache);
+  const result = await deploy(env.e2e, major, inputs, {
+    toolCache,
+    env: { PATH: pathWith(argv.binDir, ...pathDirs) },
+  });
+  const scan = await scanForLeaks(result, [token], { extra: { argv: await argv.read() } });
+  assert.deepEqual(scan.leaks, [], 'the token appears nowhere');
+  assert.ok(scan.places.length > 10, `scanned ${scan.places.length} places`);
+  return result;
+}
+
+/** Release `sa` and its database Secret are gone; the namespace (made by the test) stays. */
+async function assertUninstalledKeepingNamespace(
+  gone: ActionResult,
+  namespace: string,
+): Promise<void> {
+  assert.equal(gone.exitCode, 0, gone.log);
+  assert.equal(await env.kube.releaseStatus('sa', namespace), undefined, 'release gone');
+  assert.equal(
+    await env.kube.find(['get', 'secret', 'sa-lily-db', '-n', namespace]),
+    undefined,
+    'its database Secret is gone',
+  );
+  assert.ok(await env.kube.find(['get', 'namespace', namespace]), 'the namespace stays');
+}
+
+for (const major of [3, 4] as const) {
+  for (const kind of ['token', 'exec plugin'] as const) {
+    describe(`a ServiceAccount with admin in one namespace only (${kind}), helm ${major}`, () => {
+      it('deploys, upgrades, diagnoses a crash loop and uninstalls; the token appears nowhere', async () => {
+        const namespace = uniqueName(`sa-${kind === 'token' ? 'token' : 'exec'}-h${major}`);
+        const token = await namespacedServiceAccount(namespace, 'admin');
+        const pluginDirs = kind === 'token' ? [] : [await execPluginDir()];
+        const kubeconfig = kubeconfigFor(
+          env.e2e,
+          namespace,
+          kind === 'token' ? { token } : execUser(token),
+        );
+        const run = (inputs: Record<string, string>) =>
+          scannedDeploy(major, { namespace, kubeconfig, ...inputs }, token, pluginDirs);
+
+        const installed = await run({ release: 'sa', values: DAEMON, 'database-url': DB_URL });
+        assert.equal(installed.exitCode, 0, installed.log);
+        assert.equal(installed.outputs.revision, '1');
+        assert.equal(installed.outputs.status, 'deployed');
+
+        const upgraded = await run({
+          release: 'sa',
+          values: `${DAEMON}image:\n  tag: v0.12.1\n`,
+          'database-url': DB_URL,
+        });
+        assert.equal(upgraded.exitCode, 0, upgraded.log);
+        assert.equal(upgraded.outputs.revision, '2');
+        assert.equal(
+          (await env.kube.daemonStatefulSet('sa', namespace)).spec.template.spec.containers.find(
+            (c) => c.name === 'daemon',
+          )?.image,
+          'filecoin/lily:v0.12.1',
+        );
+
+        const crashed = await run({
+          release: 'sa-crash',
+          values: `${DAEMON}test:\n  behavior: crash-loop\n`,
+        });
+        assert.equal(crashed.exitCode, 1);
+        assert.equal(crashed.outputs['failure-reason'], 'crash-loop');
+        assert.match(errorsOf(crashed), /lily-sa-crash-dev-mainnet-daemon-0 is crash-looping/);
+        assert.match(crashed.log, /FATAL: could not connect to database \(fixture\)/);
+
+        const gone = await run({ command: 'uninstall', release: 'sa' });
+        await assertUninstalledKeepingNamespace(gone, namespace);
+        // A RoleBinding of admin lets it read its own namespace: kept as one we did not create.
+        assert.match(gone.summary, /namespace \S+ \(not created by lily-deploy for sa\)/);
+        assert.equal(
+          (await env.kube.releaseStatus('sa-crash', namespace))?.status,
+          'failed',
+          'the other release is untouched',
+        );
+      });
+    });
+  }
+}
+
+for (const major of [3, 4] as const) {
+  describe(`a ServiceAccount that may not read its namespace, helm ${major}`, () => {
+    it('deploys, and uninstall cleans up inside the namespace and keeps it, with a notice', async () => {
+      const namespace = uniqueName(`sa-role-h${major}`);
+      const token = await namespacedServiceAccount(namespace, 'fixture-role');
+      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const installed = await scannedDeploy(
+        major,
+        { namespace, kubeconfig, release: 'sa', values: DAEMON, 'database-url': DB_URL },
+        token,
+      );
+      assert.equal(installed.exitCode, 0, installed.log);
+      assert.equal(installed.outputs.status, 'deployed');
+
+      const gone = await scannedDeploy(
+        major,
+        { namespace, kubeconfig, command: 'uninstall', release: 'sa' },
+        token,
+      );
+      await assertUninstalledKeepingNamespace(gone, namespace);
+      assert.match(gone.summary, /namespace \S+ \(not readable with these credentials\)/);
+      assert.ok(
+        gone.annotations.some(
+          (a) => a.kind === 'notice' && /may not read namespace/.test(a.message),
+        ),
+      );
+    });
+  });
+}
+
+for (const major of [3, 4] as const) {
+  describe(`a kubeconfig that cannot work, helm ${major}`, () => {
+    /** Runs the action; asserts it failed before downloading helm, reading the chart repository or running kubectl. */
+    async function refused(
+      inputs: Record<string, string>,
+      extraEnv: Record<string, string> = {},
+    ): Promise<string> {
+      const requests = env.e2e.mirror.requests.length + env.e2e.repo.requests.length;
+      const tool = await helmTool(major);
+      const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-cred-tools-'));
+      removeAtExit(toolCache);
+      const argv = await recordArgv(tool, toolCache);
+      const result = await deploy(
+        env.e2e,
+        major,
+        { release: 'nowhere', namespace: 'nowhere', ...inputs },
+        { toolCache, env: { PATH: pathWith(argv.binDir, dirname(tool.kubectl)), ...extraEnv } },
+      );
+      assert.equal(result.exitCode, 1, result.log);
+      assert.equal(
+        env.e2e.mirror.requests.length + env.e2e.repo.requests.length,
+        requests,
+        'nothing was downloaded',
+      );
+      assert.equal(await argv.read(), '', 'neither helm nor kubectl ran');
+      return errorsOf(result);
+    }
+
+    it('none anywhere: the error names the three places looked at', async () => {
+      const error = await refused({ kubeconfig: '' });
+      assert.match(
+        error,
+        /^No kubeconfig: the kubeconfig input is empty, KUBECONFIG is not set, and \/.*\/\.kube\/config does not exist\. Pass the cluster’s kubeconfig in the kubeconfig input/,
+      );
+    });
+
+    it('KUBECONFIG naming a file that does not exist: the error says so', async () => {
+      const error = await refused({ kubeconfig: '' }, { KUBECONFIG: '/nonexistent/kubeconfig' });
+      assert.match(error, /KUBECONFIG is set to \/nonexistent\/kubeconfig, which does not exist/);
+    });
+
+    it("the runner's kubeconfig without the current-context: named, with the contexts it has", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-kubeconfig-'));
+      removeAtExit(dir);
+      const path = join(dir, 'config');
+      const doc = yaml.load(env.e2e.kubeconfig) as Record<string, unknown>;
+      await writeFile(path, yaml.dump({ ...doc, 'current-context': 'production' }), {
+        mode: 0o600,
+      });
+      const error = await refused({ kubeconfig: '' }, { KUBECONFIG: path });
+      const contexts = (doc.contexts as { name: string }[]).map((c) => c.name).join(', ');
+      assert.equal(
+        error,
+        `The runner's kubeconfig (${path}) has current-context 'production', which it does not define; it defines: ${contexts}. Set kube-context to one of them`,
+      );
+    });
+
+    it('an exec plugin that is not on PATH: named, with the contexts there are; its token appears nowhere', async () => {
+      const token = 'cnry-exec-token-5e1d';
+      const kubeconfig = kubeconfigFor(env.e2e, 'nowhere', execUser(token));
+      const requests = env.e2e.mirror.requests.length;
+      const result = await scannedDeploy(major, { release: 'nowhere', kubeconfig }, token);
+      assert.equal(result.exitCode, 1);
+      assert.equal(env.e2e.mirror.requests.length, requests, 'nothing was downloaded');
+      assert.equal(
+        errorsOf(result),
+        `Input 'kubeconfig': context 'deployer' gets its credentials from the exec plugin '${PLUGIN}', which is not on PATH. ` +
+          'Install it in an earlier step (EKS: the AWS CLI; GKE: gke-gcloud-auth-plugin; AKS: kubelogin), ' +
+          'or choose another context with kube-context (the kubeconfig has: deployer)',
+      );
+    });
+  });
+}
