@@ -57,18 +57,26 @@ export interface WorkflowStep {
 /** The id of the action's step in a workflow made by workflowUnderTest(). */
 export const ACTION_STEP_ID = 'lily';
 
+/** Files the steps workflowUnderTest() adds after the action write or read. */
+export interface LaterSteps {
+  /** Written with the action's outputs, as the next step sees them (JSON). */
+  outputsFile: string;
+  /** Printed by the last step, `Main cat '<printFile>'` in stepLog() (what the job's masker hides of it). */
+  printFile: string;
+}
+
 /**
  * One of the README's example workflows, changed only where it must be to run
  * here: the action is `uses: ./` with `inputs` added to (or replacing) its
  * `with:`; a checkout that always runs comes first (the README's own checkout
  * may be skipped, e.g. on a closed pull request, but `./` needs the workspace);
- * and a last step, run whatever happened, writes the action's outputs (as the
- * next step sees them) to `outputsFile`.
+ * and two last steps, run whatever happened, write the action's outputs and
+ * print a file (see LaterSteps).
  */
 export function workflowUnderTest(
   exampleYaml: string,
   inputs: Record<string, string>,
-  outputsFile: string,
+  later: LaterSteps,
 ): Workflow {
   const workflow = yaml.load(exampleYaml) as Workflow;
   const [job, ...more] = Object.values(workflow.jobs);
@@ -84,8 +92,9 @@ export function workflowUnderTest(
     {
       if: 'always()',
       env: { OUTPUTS: `\${{ toJSON(steps.${action.id}.outputs) }}` },
-      run: `printf '%s' "$OUTPUTS" > '${outputsFile}'`,
+      run: `printf '%s' "$OUTPUTS" > '${later.outputsFile}'`,
     },
+    { if: 'always()', run: `cat '${later.printFile}'` },
   ];
   return workflow;
 }
@@ -163,6 +172,8 @@ export async function runWorkflow(options: ActRunOptions): Promise<ActResult> {
   const act = await actBinary();
   const work = await mkdtemp(join(tmpdir(), 'lily-deploy-act-'));
   removeAtExit(work);
+  const home = join(work, 'home');
+  await mkdir(home);
   const eventPath = join(work, 'event.json');
   await writeFile(eventPath, JSON.stringify(options.payload));
   const pairs = (flag: string, values: Record<string, string> = {}) =>
@@ -191,7 +202,7 @@ export async function runWorkflow(options: ActRunOptions): Promise<ActResult> {
     // The jobs inherit act's environment (host mode): only what a runner has.
     env: {
       PATH: [NODE24_BIN, ...(options.path ?? []), process.env.PATH ?? ''].join(':'),
-      HOME: join(work, 'home'),
+      HOME: home,
       TMPDIR: tmpdir(),
       ACT_DISABLE_VERSION_CHECK: '1',
     },
@@ -221,15 +232,28 @@ const STEP_RESULT = /^\[[^\]]+\] +\S+ +(Success|Failure) - (Main|Post|Pre) (.*) 
  */
 export function stepLog(log: string, step: string): string[] {
   const lines = log.split('\n');
-  const start = lines.findIndex((l) => l.endsWith(`⭐ Run ${step}`));
-  if (start < 0) return [];
-  const end = lines.findIndex((l, i) => i > start && STEP_DONE.test(l));
-  return lines.slice(start + 1, end < 0 ? undefined : end).flatMap((line) => {
+  const [start, end] = stepLines(lines, step);
+  return lines.slice(start, end).flatMap((line) => {
     const output = /^\[[^\]]+\] {3}\| (.*)$/.exec(line);
     if (output) return [output[1] ?? ''];
     const cmd = parseCommand(line.replace(/^\[[^\]]+\] +\S+ +/u, ''));
     return cmd && cmd.command !== 'add-mask' ? cmd.data.split('\n') : [];
   });
+}
+
+/** act's log without the lines of one step. */
+export function logWithout(log: string, step: string): string {
+  const lines = log.split('\n');
+  const [start, end] = stepLines(lines, step);
+  return [...lines.slice(0, start), ...lines.slice(end)].join('\n');
+}
+
+/** The range of a step's lines in act's log (empty when it did not run). */
+function stepLines(lines: string[], step: string): [number, number] {
+  const start = lines.findIndex((l) => l.endsWith(`⭐ Run ${step}`)) + 1;
+  if (start === 0) return [0, 0];
+  const end = lines.findIndex((l, i) => i >= start && STEP_DONE.test(l));
+  return [start, end < 0 ? lines.length : end];
 }
 
 const STEP_DONE = /^\[[^\]]+\] +\S+ +(Success|Failure) - /u;

@@ -85,6 +85,8 @@ export interface StepResult {
 
 export interface ActionResult extends StepResult, RunDirs {
   post?: StepResult;
+  /** The job's secret masker after both steps: what a later step's output would show is mask(text). */
+  masker: SecretMasker;
 }
 
 export interface ActionRun {
@@ -186,7 +188,7 @@ export function startAction(options: RunActionOptions = {}): ActionRun {
     step = 'done';
     current = undefined;
 
-    const actionResult: ActionResult = { ...main, ...dirs };
+    const actionResult: ActionResult = { ...main, ...dirs, masker };
     if (post) actionResult.post = post;
     return actionResult;
   })();
