@@ -103,11 +103,7 @@ export async function scanForLeaks(
       for (const [place, formsHit] of hitsBefore) {
         for (const form of formsHit) found.push({ canary, form, place });
       }
-      const stepLines = step.log.split('\n');
-      for (const n of lines) {
-        if (stepLines.some((l) => l.includes(n.text)))
-          found.push({ canary, form: n.form, place: `${step.step}.log` });
-      }
+      found.push(...logLeaks(canary, `${step.step}.log`, step.log));
       for (const [k, v] of Object.entries(step.outputs)) hit(`${step.step}.outputs.${k}`, v, whole);
       for (const [k, v] of Object.entries(step.env)) hit(`${step.step}.env.${k}`, v, whole);
       for (const [k, v] of Object.entries(step.state)) hit(`${step.step}.state.${k}`, v, whole);
@@ -142,6 +138,18 @@ export async function scanForLeaks(
     }
   }
   return { leaks: dedupe(found), places: [...places] };
+}
+
+/** Where a log (line by line, as the runner masks it) shows one of `canaries`, raw or encoded. */
+export function leaksInLog(place: string, log: string, canaries: readonly string[]): Leak[] {
+  return dedupe(canaries.flatMap((canary) => logLeaks(canary, place, log)));
+}
+
+function logLeaks(canary: string, place: string, log: string): Leak[] {
+  const logLines = log.split('\n');
+  return lineNeedles(canary)
+    .filter((n) => logLines.some((l) => l.includes(n.text)))
+    .map((n) => ({ canary, form: n.form, place }));
 }
 
 /** The canary and its encoded forms (each only if it differs from the raw text). */

@@ -1,22 +1,23 @@
 // Runs the bundled action (dist/index.js) the way the GitHub runner does:
-// node <script> in GITHUB_WORKSPACE, inputs as INPUT_<NAME>, fresh environment
-// files per step, then the post step with the main step's state as STATE_<name>
-// and its GITHUB_ENV / GITHUB_PATH applied. stdout and stderr go through the
-// runner's log processing (workflow-commands.ts): workflow commands become
-// annotations/groups, ::add-mask:: registers secrets, and `log` is the masked
-// text a user would see. Everything a run leaves is kept under result.root for
+// node 24 (action.yml's `using: node24`) on <script> in GITHUB_WORKSPACE,
+// inputs as INPUT_<NAME>, fresh environment files per step, then the post step
+// with the main step's state as STATE_<name> and its GITHUB_ENV / GITHUB_PATH
+// applied. stdout and stderr go through the runner's log processing
+// (workflow-commands.ts): workflow commands become annotations/groups,
+// ::add-mask:: registers secrets, and `log` is the masked text a user would see.
+// It emulates only what the action uses (no legacy ::set-output:: and the like,
+// no post-if); __tests__/e2e/act.test.ts checks it against a real runner (act). Everything a run leaves is kept under result.root for
 // leaks() and deleted when the test process exits (LILY_DEPLOY_KEEP_TEMP=1 keeps it).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import * as yaml from 'js-yaml';
-import { forgetAtExit, REPO_ROOT, removeAtExit } from './cache.js';
+import { REPO_ROOT, removeAtExit } from './cache.js';
 import {
   parseCommand,
   parseEnvFile,
@@ -33,29 +34,14 @@ export interface RunActionOptions {
   inputs?: Record<string, string | number | boolean | undefined>;
   /** Environment over the cleaned base environment; undefined removes a variable. */
   env?: Record<string, string | undefined>;
-  /** The node binary (default process.execPath). */
-  node?: string;
-  /** Where action.yml is (default the repository root). */
-  actionDir?: string;
-  /** The main script, absolute or relative to actionDir (default action.yml runs.main, else dist/index.js). */
-  main?: string;
-  /**
-   * Run the post step: true (default) runs action.yml's runs.post (or the
-   * main script when there is no action.yml, or when `main` was given), under
-   * its post-if; a string names the post script; false skips it.
-   */
-  post?: boolean | string;
-  /** Hard limit for each step: the step's process group is SIGKILLed (default 300 s). */
-  timeoutMs?: number;
-  /** Aborting it cancels the running step like the runner (see `cancel`). The post step still runs. */
-  signal?: AbortSignal;
+  /** Run action.yml's post step after the main step (default true). */
+  post?: boolean;
   /**
    * How a cancellation is delivered. 'runner' (default) as actions/runner does
    * for node actions: SIGINT, after 7.5 s SIGTERM, after 2.5 s more SIGKILL of
-   * the process tree. A signal name: that signal, then SIGKILL after cancelGraceMs.
+   * the process tree. A signal name: that signal, then SIGKILL after 10 s.
    */
   cancel?: 'runner' | NodeJS.Signals;
-  cancelGraceMs?: number;
   /** Step debug logging: RUNNER_DEBUG=1, ::debug:: lines and echoed commands shown in the log. */
   debug?: boolean;
   /** RUNNER_TOOL_CACHE to use (share one between runs to test cache hits); default a fresh dir. */
@@ -79,15 +65,10 @@ export interface TranscriptLine {
 export interface StepResult {
   step: StepName;
   exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** Exit code not 0, or a workflow/file command the runner rejects (which fails the step). */
+  /** Exit code not 0, or a malformed environment file (which fails the step). */
   failed: boolean;
-  timedOut: boolean;
-  cancelled: boolean;
   /** The masked log with annotations and groups rendered (##[error]..., ##[group]...). */
   log: string;
-  rawStdout: string;
-  stderr: string;
   /** stdout and stderr lines, raw, in arrival order. */
   transcript: TranscriptLine[];
   outputs: Record<string, string>;
@@ -99,31 +80,17 @@ export interface StepResult {
   summary: string;
   state: Record<string, string>;
   annotations: Annotation[];
-  /** Errors the runner reports for malformed environment files. */
-  fileCommandErrors: string[];
-  /** Processes of the step's process group still alive after node exited (then killed). */
-  orphans: boolean;
-  /** stdout/stderr were still held open (by a leftover child) 2 s after node exited. */
-  stdioHeldOpen: boolean;
   durationMs: number;
 }
 
 export interface ActionResult extends StepResult, RunDirs {
   post?: StepResult;
-  /** Why the post step did not run, when it did not. */
-  postSkipped?: string;
-  /** Inputs given that action.yml does not declare (the runner warns about them). */
-  unexpectedInputs: string[];
-  /** Every value registered with ::add-mask:: over both steps. */
-  masks: string[];
+  /** The job's secret masker after both steps: what a later step's output would show is mask(text). */
+  masker: SecretMasker;
 }
 
 export interface ActionRun {
   result: Promise<ActionResult>;
-  /** The step running now ('setup' before main, 'done' after). */
-  readonly step: StepName | 'setup' | 'done';
-  /** The pid of the running step's node process. */
-  readonly pid: number | undefined;
   /** Cancels the running step as the runner would (options.cancel). */
   cancel(): void;
   /** Sends `signal` (default SIGTERM) to the running step's node process. */
@@ -134,10 +101,12 @@ export interface ActionRun {
 
 interface ActionManifest {
   inputs: Record<string, { default?: string | number | boolean | null }>;
-  main?: string;
-  post?: string;
-  postIf?: string;
+  main: string;
+  post: string;
 }
+
+/** The node of the `node` devDependency: action.yml says node24, whatever node runs the tests. */
+export const NODE24 = join(REPO_ROOT, 'node_modules', 'node', 'bin', 'node');
 
 /** Process groups of steps still running: killed if the test process exits first. */
 const liveGroups = new Set<number>();
@@ -160,16 +129,15 @@ export function runAction(options: RunActionOptions = {}): Promise<ActionResult>
 export function startAction(options: RunActionOptions = {}): ActionRun {
   const events = new EventEmitter();
   const logLines: string[] = [];
-  let step: ActionRun['step'] = 'setup';
+  let step: StepName | 'setup' | 'done' = 'setup';
   let current: RunningStep | undefined;
-  let cancelRequested = false;
+  // cancel() may come while the run is being set up, before the main step exists.
+  const cancelled = { requested: false };
 
   const cancel = () => {
-    cancelRequested = true;
+    cancelled.requested = true;
     if (step === 'main') current?.cancel();
   };
-  options.signal?.addEventListener('abort', cancel, { once: true });
-  if (options.signal?.aborted) cancelRequested = true;
 
   const onLine = (line: string, name: StepName) => {
     logLines.push(line);
@@ -178,57 +146,28 @@ export function startAction(options: RunActionOptions = {}): ActionRun {
   };
 
   const result = (async (): Promise<ActionResult> => {
-    const actionDir = options.actionDir ?? REPO_ROOT;
-    const manifest = await readManifest(actionDir);
+    const manifest = await readManifest();
     const dirs = await makeRunDirs(options);
-    const { inputEnv, unexpected } = inputsEnv(options.inputs ?? {}, manifest);
+    const inputEnv = inputsEnv(options.inputs ?? {}, manifest);
     const baseEnv = buildBaseEnv(options, dirs);
     const masker = new SecretMasker();
-
-    const mainScript = resolveScript(actionDir, options.main ?? manifest?.main ?? 'dist/index.js');
-    const annotationsBefore: Annotation[] = [];
-    if (manifest && unexpected.length) {
-      const valid = Object.keys(manifest.inputs)
-        .map((n) => `'${n}'`)
-        .join(', ');
-      annotationsBefore.push({
-        kind: 'warning',
-        message: `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are [${valid}]`,
-        properties: {},
-      });
-    }
 
     step = 'main';
     current = new RunningStep(
       'main',
-      mainScript,
+      join(REPO_ROOT, manifest.main),
       { ...baseEnv, ...inputEnv },
       dirs,
       masker,
       options,
       onLine,
     );
-    if (cancelRequested) current.cancel();
+    if (cancelled.requested) current.cancel();
     const main = await current.done;
-    main.annotations.unshift(...annotationsBefore);
 
     let post: StepResult | undefined;
-    let postSkipped: string | undefined;
-    const postScript =
-      options.post === false
-        ? undefined
-        : typeof options.post === 'string'
-          ? resolveScript(actionDir, options.post)
-          : options.main !== undefined || !manifest
-            ? mainScript
-            : manifest.post && resolveScript(actionDir, manifest.post);
-    const postIf = typeof options.post === 'string' ? 'always()' : (manifest?.postIf ?? 'always()');
-    if (!postScript) {
-      postSkipped =
-        options.post === false ? 'options.post is false' : 'action.yml has no runs.post';
-    } else if (!postCondition(postIf, main)) {
-      postSkipped = `post-if: ${postIf} is false`;
-    } else {
+    // The post step runs whatever the main step did: action.yml has no post-if (default always()).
+    if (options.post !== false) {
       step = 'post';
       const postEnv: NodeJS.ProcessEnv = { ...baseEnv };
       // GITHUB_ENV of the main step, under the step's own env (which wins, as in the runner).
@@ -242,32 +181,20 @@ export function startAction(options: RunActionOptions = {}): ActionRun {
       }
       Object.assign(postEnv, inputEnv);
       for (const [k, v] of Object.entries(main.state)) postEnv[`STATE_${k}`] = v;
-      const postOptions = { ...options };
-      current = new RunningStep('post', postScript, postEnv, dirs, masker, postOptions, onLine);
+      const postScript = join(REPO_ROOT, manifest.post);
+      current = new RunningStep('post', postScript, postEnv, dirs, masker, options, onLine);
       post = await current.done;
     }
     step = 'done';
     current = undefined;
 
-    const actionResult: ActionResult = {
-      ...main,
-      unexpectedInputs: unexpected,
-      masks: [...masker.registered],
-      ...dirs,
-    };
+    const actionResult: ActionResult = { ...main, ...dirs, masker };
     if (post) actionResult.post = post;
-    if (postSkipped) actionResult.postSkipped = postSkipped;
     return actionResult;
   })();
 
   return {
     result,
-    get step() {
-      return step;
-    },
-    get pid() {
-      return current?.pid;
-    },
     cancel,
     kill(signal: NodeJS.Signals = 'SIGTERM') {
       current?.signal(signal);
@@ -307,66 +234,41 @@ export function pathWith(...dirs: string[]): string {
   return [...dirs, process.env.PATH ?? ''].filter(Boolean).join(delimiter);
 }
 
-/** Deletes the run's directory now (otherwise done at process exit). */
-export function removeRun(result: ActionResult): void {
-  rmSync(result.root, { recursive: true, force: true });
-  forgetAtExit(result.root);
-}
-
-function postCondition(postIf: string, main: StepResult): boolean {
-  const condition = postIf.replace(/^\$\{\{\s*|\s*\}\}$/g, '').trim();
-  if (condition === 'success()') return !main.failed && !main.cancelled;
-  if (condition === 'failure()') return main.failed && !main.cancelled;
-  if (condition === 'cancelled()') return main.cancelled;
-  return true; // always(), and anything this emulation does not evaluate
-}
-
-function resolveScript(actionDir: string, script: string): string {
-  return isAbsolute(script) ? script : join(actionDir, script);
-}
-
-async function readManifest(actionDir: string): Promise<ActionManifest | undefined> {
-  const file = ['action.yml', 'action.yaml']
-    .map((f) => join(actionDir, f))
-    .find((f) => existsSync(f));
-  if (!file) return undefined;
-  const doc = yaml.load(await readFile(file, 'utf8')) as {
-    inputs?: Record<string, { default?: string | number | boolean | null } | null>;
-    runs?: { main?: string; post?: string; 'post-if'?: string };
+async function readManifest(): Promise<ActionManifest> {
+  const doc = yaml.load(await readFile(join(REPO_ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string | number | boolean | null } | null>;
+    runs: { main: string; post: string };
   };
-  const manifest: ActionManifest = { inputs: {} };
-  for (const [name, spec] of Object.entries(doc.inputs ?? {})) manifest.inputs[name] = spec ?? {};
-  if (doc.runs?.main) manifest.main = doc.runs.main;
-  if (doc.runs?.post) manifest.post = doc.runs.post;
-  if (doc.runs?.['post-if']) manifest.postIf = doc.runs['post-if'];
-  return manifest;
+  const inputs: ActionManifest['inputs'] = {};
+  for (const [name, spec] of Object.entries(doc.inputs)) inputs[name] = spec ?? {};
+  return { inputs, main: doc.runs.main, post: doc.runs.post };
 }
 
 /** The runner's name for an input's variable: INPUT_ + upper-cased name, spaces as _. */
-export function inputVariable(name: string): string {
+function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
 function inputsEnv(
   inputs: NonNullable<RunActionOptions['inputs']>,
-  manifest: ActionManifest | undefined,
-): { inputEnv: Record<string, string>; unexpected: string[] } {
+  manifest: ActionManifest,
+): Record<string, string> {
   const inputEnv: Record<string, string> = {};
   // Defaults first, as the runner fills them in; expressions (${{ github.token }}) are not evaluated.
-  for (const [name, spec] of Object.entries(manifest?.inputs ?? {})) {
+  for (const [name, spec] of Object.entries(manifest.inputs)) {
     const given = spec.default;
     if (given === undefined || given === null) continue;
     const value = String(given);
     if (value.includes('${{')) continue;
     inputEnv[inputVariable(name)] = value;
   }
-  const unexpected: string[] = [];
   for (const [name, value] of Object.entries(inputs)) {
     if (value === undefined) continue;
-    if (manifest && !(name in manifest.inputs)) unexpected.push(name);
+    // The runner only warns; here an undeclared input is a mistake in the test.
+    if (!(name in manifest.inputs)) throw new Error(`action.yml declares no input '${name}'`);
     inputEnv[inputVariable(name)] = String(value);
   }
-  return { inputEnv, unexpected };
+  return inputEnv;
 }
 
 interface RunDirs {
@@ -451,10 +353,8 @@ const FILE_COMMANDS = {
   GITHUB_STEP_SUMMARY: 'step_summary_',
 } as const;
 
-const DEPRECATED = (cmd: string) =>
-  `The \`${cmd}\` command is deprecated and will be disabled soon. Please upgrade to using Environment Files.`;
-const DISABLED = (cmd: string) =>
-  `The \`${cmd}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`.`;
+/** Hard limit for each step: the step's process group is then SIGKILLed. */
+const STEP_TIMEOUT_MS = 300_000;
 
 /** One step: a node process and the runner's processing of its output. */
 class RunningStep {
@@ -468,11 +368,6 @@ class RunningStep {
   private readonly log: string[] = [];
   private readonly transcript: TranscriptLine[] = [];
   private readonly annotations: Annotation[] = [];
-  private readonly legacyOutputs: Record<string, string> = {};
-  private readonly legacyState: Record<string, string> = {};
-  private commandFailed = false;
-  private stopToken: string | undefined;
-  private echo: boolean;
 
   constructor(
     readonly name: StepName,
@@ -483,12 +378,7 @@ class RunningStep {
     private readonly options: RunActionOptions,
     private readonly onLine: (line: string, step: StepName) => void,
   ) {
-    this.echo = !!options.debug;
     this.done = this.run();
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -514,9 +404,7 @@ class RunningStep {
       this.cancelTimers.push(setTimeout(() => this.killGroup(), 10_000));
     } else {
       this.signal(mode);
-      this.cancelTimers.push(
-        setTimeout(() => this.killGroup(), this.options.cancelGraceMs ?? 10_000),
-      );
+      this.cancelTimers.push(setTimeout(() => this.killGroup(), 10_000));
     }
   }
 
@@ -542,7 +430,7 @@ class RunningStep {
     const env = { ...this.env, ...files };
 
     const started = Date.now();
-    const child = spawn(this.options.node ?? process.execPath, [this.script], {
+    const child = spawn(NODE24, [this.script], {
       cwd: this.dirs.workspace,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -552,44 +440,32 @@ class RunningStep {
     if (child.pid !== undefined) liveGroups.add(child.pid);
     if (this.cancelled) this.deliverCancel();
 
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
     const closed = Promise.all([
-      this.readLines(child.stdout, 'stdout', stdout),
-      this.readLines(child.stderr, 'stderr', stderr),
+      this.readLines(child.stdout, 'stdout'),
+      this.readLines(child.stderr, 'stderr'),
     ]);
 
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.killGroup();
-    }, this.options.timeoutMs ?? 300_000);
+    const timer = setTimeout(() => this.killGroup(), STEP_TIMEOUT_MS);
 
-    const { code, signal } = await new Promise<{
-      code: number | null;
-      signal: NodeJS.Signals | null;
-    }>((resolve, reject) => {
+    const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', (c, s) => {
-        resolve({ code: c, signal: s });
-      });
+      child.once('exit', resolve);
     });
     this.exited = true;
     clearTimeout(timer);
     for (const t of this.cancelTimers) clearTimeout(t);
     const durationMs = Date.now() - started;
 
-    // Leftover children keep the group alive (and maybe our pipes open).
-    let stdioHeldOpen = false;
+    // Leftover children keep the group alive (and maybe our pipes open): after
+    // a grace period they are killed and the pipes closed.
     const grace = new Promise<'timeout'>((r) =>
       setTimeout(() => {
         r('timeout');
       }, 2_000).unref(),
     );
-    if ((await Promise.race([closed.then(() => 'closed' as const), grace])) === 'timeout') {
-      stdioHeldOpen = true;
-    }
-    const orphans = this.killGroup();
+    const stdioHeldOpen =
+      (await Promise.race([closed.then(() => 'closed' as const), grace])) === 'timeout';
+    this.killGroup();
     if (child.pid !== undefined) liveGroups.delete(child.pid);
     if (stdioHeldOpen) {
       child.stdout.destroy();
@@ -608,33 +484,21 @@ class RunningStep {
     return {
       step: this.name,
       exitCode: code,
-      signal,
-      failed: code !== 0 || this.commandFailed || fileCommandErrors.length > 0,
-      timedOut,
-      cancelled: this.cancelled,
+      failed: code !== 0 || fileCommandErrors.length > 0,
       log: this.log.join('\n') + (this.log.length ? '\n' : ''),
-      rawStdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
       transcript: this.transcript,
-      outputs: { ...this.legacyOutputs, ...output.values },
+      outputs: output.values,
       env: envFile.values,
       path,
       summary,
-      state: { ...this.legacyState, ...state.values },
+      state: state.values,
       annotations: this.annotations,
-      fileCommandErrors,
-      orphans,
-      stdioHeldOpen,
       durationMs,
     };
   }
 
   /** Splits a stream into lines as .NET's ReadLine does (\n, \r\n or a lone \r). */
-  private readLines(
-    stream: NodeJS.ReadableStream,
-    name: 'stdout' | 'stderr',
-    raw: Buffer[],
-  ): Promise<void> {
+  private readLines(stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): Promise<void> {
     const decoder = new StringDecoder('utf8');
     let pending = '';
     const flush = (final: boolean) => {
@@ -653,7 +517,6 @@ class RunningStep {
     };
     return new Promise((resolve) => {
       stream.on('data', (chunk: Buffer) => {
-        raw.push(chunk);
         pending += decoder.write(chunk);
         flush(false);
       });
@@ -694,24 +557,14 @@ class RunningStep {
   }
 
   private processLine(stream: 'stdout' | 'stderr', text: string): void {
-    const extra = this.stopToken ? new Set([this.stopToken]) : undefined;
-    const cmd = text.includes('::') ? parseCommand(text, extra) : undefined;
-    this.transcript.push({ stream, text, addMask: !this.stopToken && cmd?.command === 'add-mask' });
-
-    if (this.stopToken) {
-      if (cmd && cmd.command === this.stopToken.toLowerCase()) {
-        this.write(this.masker.mask(text));
-        this.stopToken = undefined;
-      } else {
-        this.write(this.masker.mask(text));
-      }
-      return;
-    }
+    const cmd = text.includes('::') ? parseCommand(text) : undefined;
+    this.transcript.push({ stream, text, addMask: cmd?.command === 'add-mask' });
     if (!cmd) {
       this.write(this.masker.mask(text));
       return;
     }
-    if (this.echo && cmd.command !== 'add-mask') this.write(this.masker.mask(text));
+    // With step debug on, the runner echoes every command but add-mask.
+    if (this.options.debug && cmd.command !== 'add-mask') this.write(this.masker.mask(text));
     switch (cmd.command) {
       case 'add-mask':
         if (!cmd.data.trim()) {
@@ -721,7 +574,7 @@ class RunningStep {
             {},
           );
         } else {
-          if (this.echo) this.write('::add-mask::***');
+          if (this.options.debug) this.write('::add-mask::***');
           this.masker.addMask(cmd.data);
         }
         return;
@@ -737,37 +590,9 @@ class RunningStep {
       case 'endgroup':
         this.write('##[endgroup]');
         return;
-      case 'echo':
-        if (/^on$/i.test(cmd.data)) this.echo = true;
-        else if (/^off$/i.test(cmd.data)) this.echo = !!this.options.debug;
-        return;
-      case 'stop-commands':
-        this.write(this.masker.mask(text));
-        this.stopToken = cmd.data;
-        this.masker.addValue(cmd.data);
-        return;
-      case 'set-output':
-      case 'save-state': {
-        const name = cmd.properties.name;
-        this.annotate('warning', DEPRECATED(cmd.command), {});
-        if (!name) {
-          this.annotate(
-            'error',
-            `Required field 'name' is missing in ##[${cmd.command}] command.`,
-            {},
-          );
-          this.commandFailed = true;
-        } else if (cmd.command === 'set-output') this.legacyOutputs[name] = cmd.data;
-        else this.legacyState[name] = cmd.data;
-        return;
-      }
-      case 'add-path':
-      case 'set-env':
-        this.annotate('error', DISABLED(cmd.command), {});
-        this.commandFailed = true;
-        return;
       default:
-        return; // add-matcher, remove-matcher: no effect here
+        // The action writes no other command (set-output, stop-commands, echo ...: not emulated).
+        this.annotate('error', `runner.ts does not emulate ::${cmd.command}::`, {});
     }
   }
 }
