@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { type AccessCheck, type DeployAccessPlan, deployAccessChecks } from './access-review.js';
 import type { ClusterAccess } from './cluster-access.js';
 import { ApiError, type KubeApi } from './kube-api.js';
 import type { KubeList, KubeObject } from './kube-types.js';
@@ -34,10 +35,14 @@ export interface PreflightResult extends PreflightReport {
   undeclared: { object: ManifestObject; fields: UndeclaredField[] }[];
   /** Checks skipped, and why. */
   skipped: string[];
+  /** What these credentials may not do that the run needs (required) or would use (not required). */
+  denied: AccessCheck[];
 }
 
 export interface PreflightRequest {
   manifest: string;
+  /** What the deploy does besides applying the release (namespace, Secret, records). */
+  access: Omit<DeployAccessPlan, 'releaseResources'>;
   /** Compare objects with the API server's schema (for Helm 4's server-side apply). */
   checkSchemas: boolean;
 }
@@ -55,33 +60,105 @@ export async function checkAgainstCluster(
       skipped.push(`${what}: these credentials may not (${err.message})`);
       return undefined;
     });
-  const [servedKinds, storageClasses, nodes, undeclared] = await Promise.all([
-    readServedKinds(api, objects),
+  const served = await readServedResources(api, objects);
+  const checks = deployAccessChecks({
+    ...request.access,
+    releaseResources: releaseResources(objects, served),
+  });
+  const [storageClasses, nodes, undeclared, denied] = await Promise.all([
     optional('StorageClass check skipped', readStorageClasses(api)),
     optional('node size check skipped', readNodes(api)),
     request.checkSchemas ? findUndeclaredFields(api, objects) : [],
+    deniedChecks(api, checks),
   ]);
+  const servedKinds = new Map(
+    [...served].map(([version, resources]) => [version, new Set(resources.map((r) => r.kind))]),
+  );
   const facts: ClusterFacts = { servedKinds, storageClasses, nodes };
-  return { ...preflight(objects, facts), objectCount: objects.length, undeclared, skipped };
+  return {
+    ...preflight(objects, facts),
+    objectCount: objects.length,
+    undeclared,
+    skipped,
+    denied,
+  };
 }
 
-/** apiVersion → served kinds, for the apiVersions the release uses. */
-async function readServedKinds(
+interface ServedResource {
+  kind: string;
+  /** Plural name: statefulsets. */
+  resource: string;
+  namespaced: boolean;
+}
+
+/** apiVersion → the resources it serves, for the apiVersions the release uses. */
+async function readServedResources(
   api: KubeApi,
   objects: ManifestObject[],
-): Promise<Map<string, Set<string>>> {
+): Promise<Map<string, ServedResource[]>> {
   const versions = [...new Set(objects.map((o) => o.apiVersion))];
   const lists = await Promise.all(
     versions.map((v) =>
-      api.find<{ resources?: { kind: string; name: string }[] }>(discoveryPath(v)),
+      api.find<{ resources?: { kind: string; name: string; namespaced?: boolean }[] }>(
+        discoveryPath(v),
+      ),
     ),
   );
-  const served = new Map<string, Set<string>>();
+  const served = new Map<string, ServedResource[]>();
   versions.forEach((version, i) => {
     const list = lists[i];
-    if (list) served.set(version, new Set((list.resources ?? []).map((r) => r.kind)));
+    if (!list) return;
+    const resources = (list.resources ?? []).filter((r) => !r.name.includes('/'));
+    served.set(
+      version,
+      resources.map((r) => ({ kind: r.kind, resource: r.name, namespaced: r.namespaced ?? true })),
+    );
   });
   return served;
+}
+
+/** The release's kinds as resources to review access to (kinds the cluster lacks are left out). */
+function releaseResources(
+  objects: ManifestObject[],
+  served: Map<string, ServedResource[]>,
+): DeployAccessPlan['releaseResources'] {
+  return objects.flatMap((o) => {
+    const found = served.get(o.apiVersion)?.find((r) => r.kind === o.kind);
+    return found
+      ? [{ group: apiGroup(o.apiVersion), resource: found.resource, namespaced: found.namespaced }]
+      : [];
+  });
+}
+
+/** Asks the API server, one SelfSubjectAccessReview per check, what these credentials may do. */
+async function deniedChecks(api: KubeApi, checks: AccessCheck[]): Promise<AccessCheck[]> {
+  const allowed = await Promise.all(
+    checks.map(async (c) => {
+      const [resource, subresource] = c.resource.split('/');
+      const review = {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: {
+            verb: c.verb,
+            group: c.group,
+            resource,
+            ...(subresource ? { subresource } : {}),
+            ...(c.namespace ? { namespace: c.namespace } : {}),
+          },
+        },
+      };
+      const answer = JSON.parse(
+        await api.text(
+          '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          'POST',
+          JSON.stringify(review),
+        ),
+      ) as { status?: { allowed?: boolean } };
+      return answer.status?.allowed === true;
+    }),
+  );
+  return checks.filter((_, i) => !allowed[i]);
 }
 
 interface StorageClass extends KubeObject {
@@ -146,6 +223,7 @@ export function logPreflight(result: PreflightResult): void {
   for (const line of result.skipped) core.notice(line, { title: 'lily-deploy: preflight' });
   core.info(
     `Preflight: ${result.objectCount} object(s) rendered; ${result.problems.length} problem(s), ` +
+      `${result.denied.length} permission(s) missing, ` +
       `${result.warnings.length + result.undeclared.length} warning(s)`,
   );
 }

@@ -18,7 +18,8 @@ import type { ReleaseStatus } from './helm.js';
 import type { Settings } from './settings.js';
 import { recoverPendingRelease, reportRecovery, stuckDecision } from './stuck-release.js';
 import { runMonitored, type UpgradeOutcome } from './upgrade.js';
-import { undeclaredFieldsWarning } from './preflight.js';
+import { type AccessCheck, deniedTable, grantingRoles } from './access-review.js';
+import { type PreflightProblem, undeclaredFieldsWarning } from './preflight.js';
 import { DeployError } from './run-failure.js';
 import { renderDeploySummary, renderPreflightFailure } from './summary.js';
 import { databaseValues, needsChartDefaults, type Values } from './values.js';
@@ -58,15 +59,20 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   for (const note of extra.notes) core.notice(note);
   // The preflight renders and reads while the namespace and Secret are made;
   // when it fails, what this run made is removed again.
-  const checked = preflightChecks(ctx, chart, valuesFiles, extra.args);
+  const checked = preflightChecks(ctx, chart, valuesFiles, extra.args, existing);
   checked.catch(() => undefined); // Reported where it is awaited.
   const made: Made = { namespace: false, secret: false };
   let outcome: UpgradeOutcome;
   try {
     if (settings.createNamespace || settings.database) {
-      await core.group('Namespace and database Secret', () =>
-        createNamespaceAndSecret(ctx, existing, made),
-      );
+      await core
+        .group('Namespace and database Secret', () => createNamespaceAndSecret(ctx, existing, made))
+        .catch(async (err: unknown) => {
+          // A permission the preflight names explains a refusal better than the raw 403.
+          const result = await checked.catch(() => undefined);
+          if (result) await settleOnPreflight(ctx, result);
+          throw err;
+        });
     }
     const applyArgs = await core.group('Preflight', async () =>
       settleOnPreflight(ctx, await checked),
@@ -115,6 +121,7 @@ async function preflightChecks(
   chart: ChartSource,
   valuesFiles: string[],
   extraArgs: string[],
+  existing: Existing,
 ): Promise<PreflightResult> {
   const { settings, cluster } = ctx;
   const [manifest] = await Promise.all([
@@ -128,6 +135,13 @@ async function preflightChecks(
   ]);
   return checkAgainstCluster(cluster, {
     manifest,
+    access: {
+      namespace: settings.namespace,
+      createsNamespace: settings.createNamespace && !existing.namespace,
+      writesSecret: settings.database !== undefined,
+      storage: cluster.releases.storage,
+      remediate: settings.failure.remediate,
+    },
     checkSchemas:
       cluster.helm.major === 4 && settings.serverSide === 'auto' && !choosesServerSide(extraArgs),
   });
@@ -146,12 +160,23 @@ async function settleOnPreflight(ctx: DeployContext, result: PreflightResult): P
     core.warning(undeclaredFieldsWarning(object, fields), {
       title: 'lily-deploy: applied client-side',
     });
-  const first = result.problems[0];
+  const missing = result.denied.filter((d) => d.required);
+  const optional = result.denied.filter((d) => !d.required);
+  if (optional.length > 0)
+    core.warning(
+      `These credentials may not do what only diagnostics or optional features use; they will be missing if needed:\n${deniedTable(optional)}`,
+      { title: 'lily-deploy: permissions' },
+    );
+  const problems = [
+    ...(missing.length > 0 ? [accessProblem(settings.namespace, missing)] : []),
+    ...result.problems,
+  ];
+  const first = problems[0];
   if (first) {
-    for (const p of result.problems)
+    for (const p of problems)
       core.error(`${p.summary}\nRemedy: ${p.remedy}`, { title: `lily-deploy: ${p.reason}` });
     await core.summary
-      .addRaw(renderPreflightFailure(settings.release, settings.namespace, result.problems))
+      .addRaw(renderPreflightFailure(settings.release, settings.namespace, problems))
       .write();
     throw new DeployError(
       first.reason,
@@ -159,6 +184,15 @@ async function settleOnPreflight(ctx: DeployContext, result: PreflightResult): P
     );
   }
   return serverSideArgs(cluster.helm.major, settings.serverSide, result.undeclared.length > 0);
+}
+
+/** The preflight problem of permissions a deploy needs and may not use. */
+function accessProblem(namespace: string, missing: AccessCheck[]): PreflightProblem {
+  return {
+    reason: 'access-denied',
+    summary: `these credentials may not do what this deploy needs (asked with SelfSubjectAccessReviews):\n${deniedTable(missing)}`,
+    remedy: `Grant it to the deploying identity, for example with this Role, bound to it with a RoleBinding in ${namespace}:\n${grantingRoles(missing, namespace)}`,
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { isRecord } from './yaml-doc.js';
 // and what the cluster offers, before anything changes. Pure: the caller
 // renders and reads, this decides and words it.
 
-export type PreflightReason = 'missing-crd' | 'missing-storage-class';
+export type PreflightReason = 'access-denied' | 'missing-crd' | 'missing-storage-class';
 
 export interface PreflightProblem {
   reason: PreflightReason;

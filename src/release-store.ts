@@ -79,7 +79,8 @@ export class ReleaseStore {
   constructor(
     private readonly helm: Helm,
     private readonly api: () => Promise<KubeApi>,
-    private readonly storage: ReleaseStorage,
+    /** Where helm keeps the records (HELM_DRIVER). */
+    readonly storage: ReleaseStorage,
   ) {}
 
   /** The record objects matching `selector` in the namespace; undefined when only helm can read them. */

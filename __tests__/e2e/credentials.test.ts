@@ -52,6 +52,7 @@ const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
 async function namespacedServiceAccount(
   namespace: string,
   role: 'admin' | 'fixture-role',
+  rules = FIXTURE_ROLE_RULES,
 ): Promise<string> {
   await env.kube.run(['create', 'namespace', namespace]);
   await env.kube.run(['create', 'serviceaccount', 'deployer', '-n', namespace]);
@@ -62,7 +63,7 @@ async function namespacedServiceAccount(
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
         metadata: { name: 'deployer', namespace },
-        rules: FIXTURE_ROLE_RULES.map((r) => ({
+        rules: rules.map((r) => ({
           apiGroups: [r.apiGroup],
           resources: r.resources.split(','),
           verbs: ['*'],
@@ -240,6 +241,38 @@ for (const major of [3, 4] as const) {
 }
 
 for (const major of [3, 4] as const) {
+  describe(`a ServiceAccount missing one permission, helm ${major}`, () => {
+    it('gets the preflight table and a Role that grants it, and nothing is left changed', async () => {
+      const namespace = uniqueName(`sa-nopdb-h${major}`);
+      const withoutPdb = FIXTURE_ROLE_RULES.filter((r) => r.apiGroup !== 'policy');
+      const token = await namespacedServiceAccount(namespace, 'fixture-role', withoutPdb);
+      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const result = await scannedDeploy(
+        major,
+        { namespace, kubeconfig, release: 'nopdb', values: DAEMON, 'database-url': DB_URL },
+        token,
+      );
+      assert.equal(result.exitCode, 1);
+      assert.equal(result.outputs['failure-reason'], 'access-denied');
+      const error = errorsOf(result);
+      assert.match(
+        error,
+        /\| policy \| poddisruptionbudgets \| \S+ \| get, list, watch, create, patch, update, delete \| the release \|/,
+      );
+      assert.match(
+        error,
+        /kind: Role[\s\S]*apiGroups: \[policy\][\s\S]*resources: \[poddisruptionbudgets\]/,
+      );
+      assert.match(result.summary, /access-denied/);
+      assert.equal(await env.kube.releaseStatus('nopdb', namespace), undefined);
+      assert.equal(
+        await env.kube.find(['get', 'secret', 'nopdb-lily-db', '-n', namespace]),
+        undefined,
+        'the database Secret this run wrote is taken back',
+      );
+    });
+  });
+
   describe(`a kubeconfig that cannot work, helm ${major}`, () => {
     /** Runs the action; asserts it failed before downloading helm, reading the chart repository or running kubectl. */
     async function refused(

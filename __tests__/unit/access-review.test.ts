@@ -1,0 +1,77 @@
+// What a deploy asks the API server for, and how a refusal is shown.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deniedTable, deployAccessChecks, grantingRoles } from '../../src/access-review.js';
+
+const PLAN = {
+  namespace: 'lily',
+  createsNamespace: true,
+  writesSecret: true,
+  storage: 'secrets' as const,
+  releaseResources: [
+    { group: 'apps', resource: 'statefulsets', namespaced: true },
+    { group: 'policy', resource: 'poddisruptionbudgets', namespaced: true },
+  ],
+  remediate: false,
+};
+
+describe('deployAccessChecks', () => {
+  it("covers the namespace, the Secret, helm's records and the release's kinds; diagnostics only as optional", () => {
+    const checks = deployAccessChecks(PLAN);
+    const key = (c: { verb: string; group: string; resource: string; namespace: string }) =>
+      `${c.verb} ${c.group}/${c.resource} ${c.namespace}`;
+    const required = new Set(checks.filter((c) => c.required).map(key));
+    for (const k of [
+      'create /namespaces ',
+      'create /secrets lily',
+      'delete /secrets lily',
+      'update /secrets lily',
+      'patch apps/statefulsets lily',
+      'watch policy/poddisruptionbudgets lily',
+    ])
+      assert.ok(required.has(k), k);
+    const optional = checks.filter((c) => !c.required).map(key);
+    assert.deepEqual(optional, ['list /pods lily', 'list /events lily', 'get /pods/log lily']);
+    assert.equal(checks.length, new Set(checks.map(key)).size, 'each check once');
+  });
+
+  it('asks nothing of records helm keeps elsewhere, and nothing of a namespace that exists', () => {
+    const checks = deployAccessChecks({
+      ...PLAN,
+      storage: 'helm',
+      createsNamespace: false,
+      writesSecret: false,
+    });
+    assert.ok(checks.every((c) => c.resource !== 'secrets' && c.resource !== 'namespaces'));
+  });
+});
+
+describe('deniedTable and grantingRoles', () => {
+  const denied = deployAccessChecks(PLAN).filter(
+    (c) => c.resource === 'poddisruptionbudgets' || c.resource === 'namespaces',
+  );
+
+  it('lists each resource once with the verbs denied and why', () => {
+    assert.equal(
+      deniedTable(denied),
+      [
+        '| API group | resource | namespace | verbs denied | needed for |',
+        '|---|---|---|---|---|',
+        '| core | namespaces | (cluster) | create | create-namespace |',
+        '| policy | poddisruptionbudgets | lily | get, list, watch, create, patch, update, delete | the release |',
+      ].join('\n'),
+    );
+  });
+
+  it('grants namespaced verbs with a Role and cluster-scoped ones with a ClusterRole', () => {
+    const roles = grantingRoles(denied, 'lily');
+    assert.match(
+      roles,
+      /kind: Role\nmetadata:\n  name: lily-deploy\n  namespace: lily\nrules:\n  - apiGroups: \[policy\]/,
+    );
+    assert.match(
+      roles,
+      /---\n[\s\S]*kind: ClusterRole[\s\S]*resources: \[namespaces\]\n    verbs: \[create\]/,
+    );
+  });
+});
