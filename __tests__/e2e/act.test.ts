@@ -6,6 +6,7 @@
 // must give the next step the same outputs and mask the same values (act has
 // no value encoders: see assertSameMasks).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,12 +24,20 @@ import {
   writeFiles,
 } from '../../test/support/act.js';
 import { removeAtExit, REPO_ROOT } from '../../test/support/cache.js';
-import { deployInputs, type E2E, uniqueName, useE2E } from '../../test/support/e2e.js';
+import {
+  deployInputs,
+  type E2E,
+  KWOK_SMALL_VALUES,
+  README_VALUES,
+  uniqueName,
+  useE2E,
+} from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
 import { leaksInLog } from '../../test/support/leaks.js';
 import { type ActionResult, leaks, runAction } from '../../test/support/runner.js';
 import { type HelmMajor, helmTool } from '../../test/support/tools.js';
 import { parseCommand } from '../../test/support/workflow-commands.js';
+import { mergeValues, type Values } from '../../src/values.js';
 
 const env = useE2E();
 let api: GithubApi;
@@ -43,11 +52,17 @@ const TOKEN = 'ghs_actCanaryToken456';
 const DATABASE_URL = `postgres://lily:${encodeURIComponent(PASSWORD)}@db:5432/chain?sslmode=require`;
 const CANARIES = [PASSWORD, TOKEN, DATABASE_URL];
 
+// The user's values: the README's file for the published chart, sized to the fake node.
+const HEALTHY = mergeValues(
+  ...[README_VALUES, KWOK_SMALL_VALUES].map((f) => yaml.load(readFileSync(f, 'utf8')) as Values),
+);
+
 /** The user's files the example workflows read (values-files), in their repository. */
 const USER_FILES = {
-  'deploy/lily-values.yaml': 'deploymentType: daemon\n',
-  'deploy/lily-preview-values.yaml':
-    'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n',
+  'deploy/lily-values.yaml': yaml.dump(HEALTHY),
+  'deploy/lily-preview-values.yaml': yaml.dump(
+    mergeValues(HEALTHY, { daemon: { volumes: { datastore: { enabled: true } } } }),
+  ),
   // Production's pods crash-loop (a kwok behaviour of the e2e cluster): the failing deploy.
   'deploy/lily-production.yaml': 'test:\n  behavior: crash-loop\n',
 };

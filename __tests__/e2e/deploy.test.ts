@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Helm } from '../../src/helm.js';
-import { deploy, FIXTURE_CHART, uniqueName, useE2E } from '../../test/support/e2e.js';
+import {
+  deploy,
+  FIXTURE_CHART,
+  KWOK_SMALL_VALUES,
+  README_VALUES,
+  uniqueName,
+  useE2E,
+} from '../../test/support/e2e.js';
 import { helmEnv, helmTool, runHelm, tempHelmHome } from '../../test/support/tools.js';
 
 const PASSWORD = 'e2e p@ss:w/rd?#%+';
@@ -115,6 +122,8 @@ for (const major of [3, 4] as const) {
     const extra = { env: { HELM_DRIVER: 'configmap' } };
     const daemon = 'deploymentType: daemon\n';
     /** Plain helm in one namespace with HELM_DRIVER=configmap, as a workflow's own helm step. */
+    // As a user of the README would install the chart by hand.
+    const HEALTHY_FLAGS = ['--values', README_VALUES, '--values', KWOK_SMALL_VALUES];
     const plainHelm = async (namespace: string) => {
       const tool = await helmTool(major);
       const home = await tempHelmHome();
@@ -162,7 +171,7 @@ for (const major of [3, 4] as const) {
       );
       assert.equal(ours.exitCode, 0, ours.log);
       const helm = await plainHelm(namespace);
-      await helm.run(['install', 'b', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+      await helm.run(['install', 'b', FIXTURE_CHART, ...HEALTHY_FLAGS]);
 
       const gone = await deploy(
         env.e2e,
@@ -200,9 +209,9 @@ for (const major of [3, 4] as const) {
       const namespace = uniqueName(`driver-list-h${major}`);
       await env.kube.run(['create', 'namespace', namespace]);
       const helm = await plainHelm(namespace);
-      await helm.run(['install', 'healthy', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+      await helm.run(['install', 'healthy', FIXTURE_CHART, ...HEALTHY_FLAGS]);
       // Helm 3 lists an uninstalled release whose history is kept only when asked for all.
-      await helm.run(['install', 'kept', FIXTURE_CHART, '--set', 'deploymentType=daemon']);
+      await helm.run(['install', 'kept', FIXTURE_CHART, ...HEALTHY_FLAGS]);
       await helm.run(['uninstall', 'kept', '--keep-history']);
       const names = await helm.wrapper.list(namespace);
       assert.deepEqual(names.sort(), ['healthy', 'kept']);
