@@ -57,12 +57,8 @@ export async function connectToCluster(
     );
   }
   const kubectl = new Kubectl(kubectlBinary, env, settings.kubeContext);
-  const api = KubeApi.start(
-    kubectlBinary,
-    env,
-    workspace.path('kube-api.sock'),
-    settings.kubeContext,
-  );
+  const socket = await workspace.socketPath('kube-api.sock');
+  const api = KubeApi.start(kubectlBinary, env, socket.path, settings.kubeContext);
   api.catch(() => undefined); // Reported by whoever awaits it.
   const close = () => {
     void api.then(
@@ -71,6 +67,7 @@ export async function connectToCluster(
       },
       () => undefined,
     );
+    void socket.remove?.();
   };
   // Checked while the caller gets on with work that needs no cluster; through
   // the proxy, so it costs no kubectl process of its own.

@@ -2,6 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// sun_path holds 108 bytes on Linux, the terminating NUL included.
+const MAX_SOCKET_PATH = 107;
+
 /**
  * A private directory (0700) under RUNNER_TEMP for the run's files: the
  * kubeconfig, helm's repository config and the values files, each 0600.
@@ -16,6 +19,18 @@ export class Workspace {
 
   path(name: string): string {
     return join(this.dir, name);
+  }
+
+  /**
+   * A path for a unix socket: in the workspace, unless a deep RUNNER_TEMP
+   * makes it longer than a socket address may be; then in a private (0700)
+   * directory of its own under /tmp, which `remove` is given.
+   */
+  async socketPath(name: string): Promise<{ path: string; remove?: () => Promise<void> }> {
+    const path = this.path(name);
+    if (Buffer.byteLength(path) <= MAX_SOCKET_PATH) return { path };
+    const dir = await mkdtemp('/tmp/lily-deploy-');
+    return { path: join(dir, name), remove: () => Workspace.remove(dir) };
   }
 
   async write(name: string, content: string): Promise<string> {

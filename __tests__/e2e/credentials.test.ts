@@ -9,8 +9,13 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
 import { removeAtExit } from '../../test/support/cache.js';
-import { deploy, type E2E, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { type ActionResult, pathWith, scanForLeaks } from '../../test/support/runner.js';
+import {
+  FIXTURE_ROLE_RULES,
+  kubeconfigFor,
+  namespacedServiceAccount,
+} from '../../test/support/service-account.js';
 import { recordArgv } from '../../test/support/tool-shims.js';
 import { type HelmMajor, helmTool } from '../../test/support/tools.js';
 
@@ -19,71 +24,6 @@ const env = useE2E();
 const DAEMON = 'deploymentType: daemon\n';
 const DB_URL = 'postgres://lily:Cnry-cred-pw-5e1d@postgres.db.svc:5432/chain';
 const PLUGIN = 'lily-deploy-test-credential';
-
-/** The e2e cluster's entry (server and CA) in a kubeconfig whose user is `user`. */
-function kubeconfigFor(e2e: E2E, namespace: string, user: object): string {
-  const admin = yaml.load(e2e.kubeconfig) as { clusters: { cluster: object }[] };
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'e2e', cluster: admin.clusters[0]?.cluster }],
-    contexts: [{ name: 'deployer', context: { cluster: 'e2e', user: 'deployer', namespace } }],
-    'current-context': 'deployer',
-    users: [{ name: 'deployer', user }],
-  });
-}
-
-/**
- * A Role with what a deploy and an uninstall of the fixture chart need in the
- * namespace, and no more: unlike `admin`, it does not let its holder read the
- * namespace object itself.
- */
-const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
-  {
-    apiGroup: '',
-    resources:
-      'secrets,configmaps,services,pods,pods/log,events,persistentvolumeclaims,serviceaccounts',
-  },
-  { apiGroup: 'apps', resources: 'statefulsets,controllerrevisions' },
-  { apiGroup: 'policy', resources: 'poddisruptionbudgets' },
-];
-
-/** A namespace with a ServiceAccount bound there alone (to `admin`, or to FIXTURE_ROLE_RULES); its token. */
-async function namespacedServiceAccount(
-  namespace: string,
-  role: 'admin' | 'fixture-role',
-  rules = FIXTURE_ROLE_RULES,
-): Promise<string> {
-  await env.kube.run(['create', 'namespace', namespace]);
-  await env.kube.run(['create', 'serviceaccount', 'deployer', '-n', namespace]);
-  if (role === 'fixture-role') {
-    await env.kube.run(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name: 'deployer', namespace },
-        rules: rules.map((r) => ({
-          apiGroups: [r.apiGroup],
-          resources: r.resources.split(','),
-          verbs: ['*'],
-        })),
-      }),
-    );
-  }
-  await env.kube.run([
-    'create',
-    'rolebinding',
-    'deployer',
-    role === 'admin' ? '--clusterrole=admin' : '--role=deployer',
-    `--serviceaccount=${namespace}:deployer`,
-    '-n',
-    namespace,
-  ]);
-  return (
-    await env.kube.run(['create', 'token', 'deployer', '-n', namespace, '--duration=1h'])
-  ).stdout.trim();
-}
 
 /** A directory holding the exec plugin: it prints an ExecCredential with the token it is given in its env. */
 async function execPluginDir(): Promise<string> {
@@ -158,7 +98,7 @@ for (const major of [3, 4] as const) {
     describe(`a ServiceAccount with admin in one namespace only (${kind}), helm ${major}`, () => {
       it('deploys, upgrades, diagnoses a crash loop and uninstalls; the token appears nowhere', async () => {
         const namespace = uniqueName(`sa-${kind === 'token' ? 'token' : 'exec'}-h${major}`);
-        const token = await namespacedServiceAccount(namespace, 'admin');
+        const token = await namespacedServiceAccount(env.kube, namespace, 'admin');
         const pluginDirs = kind === 'token' ? [] : [await execPluginDir()];
         const kubeconfig = kubeconfigFor(
           env.e2e,
@@ -214,7 +154,7 @@ for (const major of [3, 4] as const) {
   describe(`a ServiceAccount that may not read its namespace, helm ${major}`, () => {
     it('deploys, and uninstall cleans up inside the namespace and keeps it, with a notice', async () => {
       const namespace = uniqueName(`sa-role-h${major}`);
-      const token = await namespacedServiceAccount(namespace, 'fixture-role');
+      const token = await namespacedServiceAccount(env.kube, namespace, 'fixture-role');
       const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
       const installed = await scannedDeploy(
         major,
@@ -245,7 +185,7 @@ for (const major of [3, 4] as const) {
     it('gets the preflight table and a Role that grants it, and nothing is left changed', async () => {
       const namespace = uniqueName(`sa-nopdb-h${major}`);
       const withoutPdb = FIXTURE_ROLE_RULES.filter((r) => r.apiGroup !== 'policy');
-      const token = await namespacedServiceAccount(namespace, 'fixture-role', withoutPdb);
+      const token = await namespacedServiceAccount(env.kube, namespace, 'fixture-role', withoutPdb);
       const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
       const result = await scannedDeploy(
         major,

@@ -67,11 +67,11 @@ describe('deniedTable and grantingRoles', () => {
     const roles = grantingRoles(denied, 'lily');
     assert.match(
       roles,
-      /kind: Role\nmetadata:\n  name: lily-deploy\n  namespace: lily\nrules:\n  - apiGroups: \[policy\]/,
+      /kind: Role\nmetadata:\n {2}name: lily-deploy\n {2}namespace: lily\nrules:\n {2}- apiGroups: \[policy\]/,
     );
     assert.match(
       roles,
-      /---\n[\s\S]*kind: ClusterRole[\s\S]*resources: \[namespaces\]\n    verbs: \[create\]/,
+      /---\n[\s\S]*kind: ClusterRole[\s\S]*resources: \[namespaces\]\n {4}verbs: \[create\]/,
     );
   });
 });
