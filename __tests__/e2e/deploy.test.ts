@@ -121,9 +121,16 @@ for (const major of [3, 4] as const) {
   describe(`with HELM_DRIVER=configmap, helm ${major}`, () => {
     const extra = { env: { HELM_DRIVER: 'configmap' } };
     const daemon = 'deploymentType: daemon\n';
+    // As a user of the README installs the chart by hand: Helm 4 must apply it
+    // client-side, or it refuses the chart's daemon PodDisruptionBudget.
+    const HEALTHY_FLAGS = [
+      '--values',
+      README_VALUES,
+      '--values',
+      KWOK_SMALL_VALUES,
+      ...(major === 4 ? ['--server-side=false'] : []),
+    ];
     /** Plain helm in one namespace with HELM_DRIVER=configmap, as a workflow's own helm step. */
-    // As a user of the README would install the chart by hand.
-    const HEALTHY_FLAGS = ['--values', README_VALUES, '--values', KWOK_SMALL_VALUES];
     const plainHelm = async (namespace: string) => {
       const tool = await helmTool(major);
       const home = await tempHelmHome();
