@@ -201,27 +201,28 @@ async function actionAgainstScript(): Promise<void> {
   const guideValues = join(await mkdtemp(join(tmpdir(), 'bench-values-')), 'values.yaml');
   await writeFile(
     guideValues,
-    yaml.dump({
-      // What a user of the guide writes: the README's values file, sized to the fake node, plus the storage entry.
-      ...mergeValues(
+    // What a user of the guide writes: the README's values file, sized to the fake node, plus the storage entry.
+    yaml.dump(
+      mergeValues(
         yaml.load(await readFile(README_VALUES, 'utf8')) as Values,
         yaml.load(await readFile(KWOK_SMALL_VALUES, 'utf8')) as Values,
-      ),
-      deploymentType: 'daemon',
-      daemon: {
-        storage: {
-          postgresql: [
-            {
-              name: 'db',
-              secretName: 'lily-lily-db',
-              secretKey: 'url',
-              schema: 'lily',
-              applicationName: 'lily',
+        {
+          daemon: {
+            storage: {
+              postgresql: [
+                {
+                  name: 'db',
+                  secretName: 'lily-lily-db',
+                  secretKey: 'url',
+                  schema: 'lily',
+                  applicationName: 'lily',
+                },
+              ],
             },
-          ],
+          },
         },
-      },
-    }),
+      ),
+    ),
   );
   const plainCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
   const runAction = async (shimmed: boolean) => {
@@ -390,6 +391,7 @@ async function failFast(): Promise<void> {
       'deploymentType=daemon',
       '--set',
       'test.behavior=crash-loop',
+      ...(helm.major === 4 ? ['--server-side=false'] : []),
     ]);
     const took = (performance.now() - t0) / 1000;
     await dropNamespace(namespace);
@@ -418,7 +420,7 @@ async function failFastOnPlacement(): Promise<void> {
     {
       reason: 'unschedulable',
       event: 'FailedScheduling',
-      values: `${VALUES}daemon:\n  resources:\n    requests: {cpu: 31000m, memory: 254Gi}\n`,
+      values: `${VALUES}daemon:\n  resources:\n    requests: {cpu: 31000m, memory: 254Gi}\n    limits: {cpu: 31000m, memory: 254Gi}\n`,
       targetS: graceS + 5,
     },
     {

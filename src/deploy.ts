@@ -46,21 +46,30 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   // The chart repository is helm's local files and the network: it is
   // prepared while the cluster is checked, and ready before anything in the
   // cluster changes (a repository that is down changes nothing).
-  const chartReady = prepareChartAndDefaults(ctx);
-  chartReady.catch(() => undefined); // Reported where it is awaited.
+  const chartReady = prepareChart(cluster.helm, settings.chart, settings.repo);
+  const defaultsReady = chartDefaultsIfNeeded(ctx, chartReady);
+  const userFiles = userValuesFiles(ctx);
+  const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
+  const existingReady = cluster.ready().then(() => readExisting(ctx));
+  // The preflight renders with the user's values (ours only wire the database
+  // Secret) as soon as the chart is there, and reads while the cluster is
+  // checked, the Secret made and helm's defaults read; a failure is reported
+  // before helm runs, and what this run made is removed again.
+  const checked = Promise.all([chartReady, userFiles]).then(([chart, files]) =>
+    preflightChecks(ctx, chart, files, extra.args, existingReady),
+  );
+  for (const started of [chartReady, defaultsReady, existingReady, checked])
+    started.catch(() => undefined); // Reported where each is awaited.
   const kubernetesVersion = await cluster.ready();
   // Reads through the API proxy: a few milliseconds.
   const [previous, existing] = await core.group('Release state', () =>
-    Promise.all([checkReleaseState(ctx), readExisting(ctx)]),
+    Promise.all([checkReleaseState(ctx), existingReady]),
   );
-  const { chart, chartDefaults } = await core.group('Chart repository', () => chartReady);
-  const valuesFiles = await core.group('Values', () => writeValuesFiles(ctx, chartDefaults));
-  const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
+  const chart = await core.group('Chart repository', () => chartReady);
+  const valuesFiles = await core.group('Values', async () =>
+    withDatabaseValues(ctx, await userFiles, await defaultsReady),
+  );
   for (const note of extra.notes) core.notice(note);
-  // The preflight renders and reads while the namespace and Secret are made;
-  // when it fails, what this run made is removed again.
-  const checked = preflightChecks(ctx, chart, valuesFiles, extra.args, existing);
-  checked.catch(() => undefined); // Reported where it is awaited.
   const made: Made = { namespace: false, secret: false };
   let outcome: UpgradeOutcome;
   try {
@@ -92,17 +101,16 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   await report(ctx, chart, kubernetesVersion, outcome.interventions);
 }
 
-async function prepareChartAndDefaults(
+/** The chart's default values, when the database storage entry needs them. */
+async function chartDefaultsIfNeeded(
   ctx: DeployContext,
-): Promise<{ chart: ChartSource; chartDefaults?: Values }> {
+  chartReady: Promise<ChartSource>,
+): Promise<Values | undefined> {
   const { settings, userValues, cluster } = ctx;
-  const chart = await prepareChart(cluster.helm, settings.chart, settings.repo);
   const db = settings.database;
-  const chartDefaults =
-    db && needsChartDefaults(db.valuesPath, userValues)
-      ? await cluster.helm.showValues(chart.ref, versionFlag(settings, chart))
-      : undefined;
-  return { chart, chartDefaults };
+  if (!db || !needsChartDefaults(db.valuesPath, userValues)) return undefined;
+  const chart = await chartReady;
+  return cluster.helm.showValues(chart.ref, versionFlag(settings, chart));
 }
 
 /** What this run created, so that a failed first install can take it back. */
@@ -121,17 +129,17 @@ async function preflightChecks(
   chart: ChartSource,
   valuesFiles: string[],
   extraArgs: string[],
-  existing: Existing,
+  existingReady: Promise<Existing>,
 ): Promise<PreflightResult> {
   const { settings, cluster } = ctx;
-  const [manifest] = await Promise.all([
+  const [manifest, existing] = await Promise.all([
     cluster.helm.template(settings.release, chart.ref, {
       version: versionFlag(settings, chart),
       namespace: settings.namespace,
       valuesFiles,
       valueArgs: valueArgs(extraArgs),
     }),
-    cluster.ready(),
+    existingReady,
   ]);
   return checkAgainstCluster(cluster, {
     manifest,
@@ -291,12 +299,22 @@ async function createNamespaceAndSecret(
   }
 }
 
-/** The values files for helm, in order: the input's files, the inline values, then ours. */
-async function writeValuesFiles(ctx: DeployContext, chartDefaults?: Values): Promise<string[]> {
-  const { settings, userValues, workspace } = ctx;
+/** The user's values files, in order: the input's files, then the inline values. */
+async function userValuesFiles({ settings, workspace }: DeployContext): Promise<string[]> {
   const files = [...settings.valuesFiles];
   if (settings.values)
     files.push(await workspace.write('values-inline.yaml', yaml.dump(settings.values)));
+  return files;
+}
+
+/** The values files for helm: the user's, then ours wiring the database Secret. */
+async function withDatabaseValues(
+  ctx: DeployContext,
+  userFiles: string[],
+  chartDefaults?: Values,
+): Promise<string[]> {
+  const { settings, userValues, workspace } = ctx;
+  const files = [...userFiles];
   if (settings.database) {
     const db = settings.database;
     const generated = databaseValues(db, userValues, chartDefaults);
