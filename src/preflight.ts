@@ -69,12 +69,16 @@ function missingKinds(
     return {
       reason: 'missing-crd',
       summary: `the chart renders ${kindAndVersion}, which this cluster does not serve (its CRD is not installed): ${objs.map((o) => o.name).join(', ')}`,
-      remedy:
-        group === 'monitoring.coreos.com'
-          ? 'Set `prometheusOperatorServiceMonitor: false` in your values (the Lily chart renders ServiceMonitors by default), or install the Prometheus Operator and its CRDs first.'
-          : `Install the CustomResourceDefinition that defines ${kindAndVersion} first, or turn that part of the chart off in your values.`,
+      remedy: missingKindRemedy(kindAndVersion, group),
     };
   });
+}
+
+/** What to do about a kind the cluster does not serve (found by the preflight or in helm's error). */
+export function missingKindRemedy(kindAndVersion: string, group: string): string {
+  return group === 'monitoring.coreos.com'
+    ? 'Set `prometheusOperatorServiceMonitor: false` in your values (the Lily chart renders ServiceMonitors by default), or install the Prometheus Operator and its CRDs first.'
+    : `Install the CustomResourceDefinition that defines ${kindAndVersion} first, or turn that part of the chart off in your values.`;
 }
 
 interface ClaimUse {

@@ -1,6 +1,8 @@
 import type { FailureReason } from './classify.js';
 import { InputError } from './input-helper.js';
+import { missingKindRemedy } from './preflight.js';
 import { CommandError } from './process.js';
+import { apiGroup } from './rendered-manifest.js';
 
 // Every failed run says why in the failure-reason output: a deploy failure
 // carries its reason; anything else is named by where it happened.
@@ -49,9 +51,8 @@ export function helmErrorText(stderr: string): string {
 export function helmErrorHint(error: string): string | undefined {
   const crd = /no matches for kind "([^"]+)" in version "([^"]+)"/.exec(error);
   if (crd) {
-    return crd[2]?.startsWith('monitoring.coreos.com/')
-      ? `The cluster has no CRD for ${crd[1]} (${crd[2]}). Set \`prometheusOperatorServiceMonitor: false\` in your values, or install the Prometheus Operator first.`
-      : `The cluster has no CRD for ${crd[1]} (${crd[2]}): install it first, or turn that part of the chart off in your values.`;
+    const [, kind = '', version = ''] = crd;
+    return `The cluster has no CRD for ${kind} (${version}). ${missingKindRemedy(`${kind} (${version})`, apiGroup(version))}`;
   }
   if (/failed to create typed patch object|field not declared in schema/.test(error)) {
     return (
