@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
-import { Helm } from './helm.js';
-import type { HelmMajor } from './helm-flags.js';
-import { explainClusterError } from './kube-objects.js';
-import { KubeApi } from './kube-api.js';
-import { Kubectl } from './kubectl.js';
-import { ReleaseStore, releaseStorage } from './release-store.js';
+import { Helm } from './helm/helm.js';
+import type { HelmMajor } from './helm/flags.js';
+import { explainClusterError } from './kube/cluster-errors.js';
+import { KubeApi } from './kube/api.js';
+import { Kubectl } from './kube/kubectl.js';
+import { ReleaseStore, releaseStorage } from './helm/release-store.js';
 import { CommandError } from './process.js';
-import { DeployError } from './run-failure.js';
+import { DeployError } from './failure-reason.js';
 import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
 

@@ -1,15 +1,16 @@
 import * as core from '@actions/core';
 import { connectToCluster } from './cluster-access.js';
-import { deploy } from './deploy.js';
-import { deploymentRequest, GithubDeployments, runContext } from './deployments.js';
-import { helmMajor } from './helm-flags.js';
-import { installHelm } from './helm-installer.js';
-import { checkKubeconfig } from './kubeconfig-source.js';
-import { readInputs } from './input-helper.js';
-import { DeployError, failureReasonOf } from './run-failure.js';
+import { deploy } from './deploy/deploy.js';
+import { deploymentRequest, GithubDeployments, runContext } from './github/deployments.js';
+import { helmMajor } from './helm/flags.js';
+import { installHelm } from './helm/installer.js';
+import { checkKubeconfig } from './kube/kubeconfig-source.js';
+import { readInputs } from './inputs/read.js';
+import { DeployError } from './failure-reason.js';
+import { failureReasonOf } from './failure/run-failure.js';
 import type { Settings } from './settings.js';
 import { saveWorkspace } from './state.js';
-import { uninstall } from './uninstall.js';
+import { uninstall } from './deploy/uninstall.js';
 import { Workspace } from './workspace.js';
 
 /** The main step: the deployment guide, one log group per step. */

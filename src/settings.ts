@@ -1,7 +1,17 @@
-import type { ServerSideSetting } from './helm-flags.js';
-import type { PullRequestEvent } from './preview.js';
+// The action's inputs, parsed and validated into one typed object: what the
+// rest of the action is told. It imports nothing, so every part can use it.
 
-// The action's inputs, parsed and validated into one typed object.
+/** How Helm 4 applies the release: the server-side input. */
+export type ServerSideSetting = 'auto' | 'true' | 'false';
+
+/** The pull request a preview release is for. */
+export interface PullRequestEvent {
+  number: number;
+  /** opened, synchronize, reopened, closed, … */
+  action: string;
+  /** The PR head commit, for the GitHub deployment's ref. */
+  headSha?: string;
+}
 
 export type ChartRef =
   { kind: 'repo'; name: string } | { kind: 'oci'; url: string } | { kind: 'local'; path: string };
@@ -57,7 +67,6 @@ export interface Settings {
   wait: boolean;
   /** Go duration as given, for helm. */
   timeout: string;
-  timeoutMs: number;
   atomic: boolean;
   /** How Helm 4 applies the release (the server-side input). */
   serverSide: ServerSideSetting;

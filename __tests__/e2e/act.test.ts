@@ -37,7 +37,7 @@ import { leaksInLog } from '../../test/support/leaks.js';
 import { type ActionResult, leaks, runAction } from '../../test/support/runner.js';
 import { type HelmMajor, helmTool } from '../../test/support/tools.js';
 import { parseCommand } from '../../test/support/workflow-commands.js';
-import { mergeValues, type Values } from '../../src/values.js';
+import { mergeValues, type Values } from '../../src/inputs/values.js';
 
 const env = useE2E();
 let api: GithubApi;

@@ -2,7 +2,7 @@
 // Secret and pod wiring, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Helm } from '../../src/helm.js';
+import { Helm } from '../../src/helm/helm.js';
 import {
   deploy,
   FIXTURE_CHART,

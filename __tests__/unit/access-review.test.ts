@@ -1,7 +1,11 @@
 // What a deploy asks the API server for, and how a refusal is shown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deniedTable, deployAccessChecks, grantingRoles } from '../../src/access-review.js';
+import {
+  deniedTable,
+  deployAccessChecks,
+  grantingRoles,
+} from '../../src/preflight/access-review.js';
 
 const PLAN = {
   namespace: 'lily',

@@ -3,13 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  classify,
-  likeliestReason,
-  primaryReason,
-  type FailureReason,
-} from '../../src/classify.js';
-import type { KubeEvent, KubeList, Pod } from '../../src/kube-types.js';
+import { classify, likeliestReason, primaryReason } from '../../src/failure/classify.js';
+import type { FailureReason } from '../../src/failure-reason.js';
+import type { KubeEvent, KubeList, Pod } from '../../src/kube/types.js';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8'));

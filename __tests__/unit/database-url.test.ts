@@ -4,7 +4,7 @@ import {
   composeDatabaseUrl,
   databaseSecretForms,
   databaseUrlProblems,
-} from '../../src/database-url.js';
+} from '../../src/inputs/database-url.js';
 
 const PASSWORDS = [
   'plain',

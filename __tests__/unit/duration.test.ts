@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatDuration, parseGoDuration } from '../../src/duration.js';
+import { formatDuration, parseGoDuration } from '../../src/inputs/duration.js';
 
 describe('parseGoDuration', () => {
   const cases: [string, number | undefined][] = [

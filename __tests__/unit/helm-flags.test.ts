@@ -8,7 +8,7 @@ import {
   valueArgs,
   upgradeArgs,
   type UpgradeOptions,
-} from '../../src/helm-flags.js';
+} from '../../src/helm/flags.js';
 
 const OPTIONS: UpgradeOptions = {
   release: 'lily-a',

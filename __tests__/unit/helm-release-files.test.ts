@@ -4,7 +4,7 @@ import {
   helmReleaseFiles,
   parseChecksumFile,
   parseLatestVersion,
-} from '../../src/helm-release-files.js';
+} from '../../src/helm/release-files.js';
 
 describe('helmReleaseFiles', () => {
   it('names the get.helm.sh files for Linux, macOS and Windows', () => {

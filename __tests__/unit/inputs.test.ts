@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
-import { DEFAULT_HELM_VERSION, parseInputs } from '../../src/inputs.js';
+import { DEFAULT_HELM_VERSION, parseInputs } from '../../src/inputs/parse.js';
 import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
 
 const ACTION = yaml.load(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
@@ -41,7 +41,6 @@ describe('parseInputs', () => {
     assert.equal(settings.wait, true);
     assert.equal(settings.atomic, false);
     assert.equal(settings.timeout, '10m');
-    assert.equal(settings.timeoutMs, 600_000);
     assert.equal(settings.database, undefined);
   });
 

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  explainClusterError,
-  isManagedFor,
-  managedLabels,
-  secretManifest,
-} from '../../src/kube-objects.js';
+import { explainClusterError } from '../../src/kube/cluster-errors.js';
+import { isManagedFor, managedLabels, secretManifest } from '../../src/kube/objects.js';
 
 describe('secretManifest', () => {
   it('carries the URL base64-encoded under the key, with our labels', () => {

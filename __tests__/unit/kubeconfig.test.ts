@@ -6,12 +6,12 @@ import {
   KUBECONFIG_INPUT,
   kubeconfigContents,
   parseKubeconfig,
-} from '../../src/kubeconfig.js';
+} from '../../src/kube/kubeconfig.js';
 import {
   missingExecPluginMessage,
   noKubeconfigMessage,
   runnerKubeconfigFiles,
-} from '../../src/kubeconfig-source.js';
+} from '../../src/kube/kubeconfig-source.js';
 
 const KUBECONFIG = `apiVersion: v1
 kind: Config

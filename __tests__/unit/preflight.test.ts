@@ -7,8 +7,8 @@ import {
   podTemplateRequests,
   preflight,
   undeclaredFieldsWarning,
-} from '../../src/preflight.js';
-import { parseManifest } from '../../src/rendered-manifest.js';
+} from '../../src/preflight/preflight.js';
+import { parseManifest } from '../../src/kube/manifest.js';
 
 const DAEMON_STS = `
 apiVersion: apps/v1

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deploymentRequest, runContext, statusRequest } from '../../src/deployments.js';
-import { parseInputs } from '../../src/inputs.js';
-import { previewName, pullRequestOf } from '../../src/preview.js';
+import { deploymentRequest, runContext, statusRequest } from '../../src/github/deployments.js';
+import { parseInputs } from '../../src/inputs/parse.js';
+import { previewName, pullRequestOf } from '../../src/github/preview.js';
 
 describe('previewName', () => {
   it('is <base>-pr-<number> when it fits', () => {

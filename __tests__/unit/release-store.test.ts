@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decodeRelease, releaseStorage } from '../../src/release-store.js';
+import { decodeRelease, releaseStorage } from '../../src/helm/release-store.js';
 
 // A helm.sh/release.v1 Secret written by helm 3.17.2 on the e2e cluster (a failed upgrade).
 const recorded = JSON.parse(

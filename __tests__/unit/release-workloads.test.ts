@@ -4,9 +4,9 @@ import {
   isReleaseClaim,
   selectorString,
   workloadsInManifest,
-} from '../../src/release-workloads.js';
-import { remediesFor } from '../../src/remediate.js';
-import type { Finding } from '../../src/classify.js';
+} from '../../src/kube/release-workloads.js';
+import { remediesFor } from '../../src/deploy/remediation.js';
+import type { Finding } from '../../src/failure/classify.js';
 
 const MANIFEST = `---
 # Source: lily/templates/lily.yaml

@@ -1,14 +1,10 @@
 // How a failed run is named and how helm's own error is kept whole.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '../../src/input-helper.js';
+import { InputError } from '../../src/inputs/read.js';
 import { CommandError } from '../../src/process.js';
-import {
-  DeployError,
-  failureReasonOf,
-  helmErrorHint,
-  helmErrorText,
-} from '../../src/run-failure.js';
+import { DeployError } from '../../src/failure-reason.js';
+import { failureReasonOf, helmErrorHint, helmErrorText } from '../../src/failure/run-failure.js';
 
 const result = (stderr: string) => ({ exitCode: 1, signal: null, stdout: '', stderr });
 

@@ -2,7 +2,11 @@
 // server's (policy/v1, trimmed to what a PodDisruptionBudget uses).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kindSchema, type OpenApiDocument, undeclaredFields } from '../../src/schema-fields.js';
+import {
+  kindSchema,
+  type OpenApiDocument,
+  undeclaredFields,
+} from '../../src/preflight/schema-fields.js';
 
 const ref = (name: string) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] });
 const DOC: OpenApiDocument = {

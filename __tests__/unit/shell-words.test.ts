@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitShellWords } from '../../src/shell-words.js';
+import { splitShellWords } from '../../src/inputs/shell-words.js';
 
 describe('splitShellWords', () => {
   const cases: [string, string[]][] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ReleaseStatus } from '../../src/helm.js';
-import { recoveryPlan, stuckDecision } from '../../src/stuck-release.js';
+import type { ReleaseStatus } from '../../src/helm/helm.js';
+import { recoveryPlan, stuckDecision } from '../../src/helm/stuck-release.js';
 
 const release = (status: string, lastDeployed: string): ReleaseStatus => ({
   name: 'r',

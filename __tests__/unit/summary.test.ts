@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderDeploySummary } from '../../src/summary.js';
+import { renderDeploySummary } from '../../src/deploy/summary.js';
 
 describe('renderDeploySummary', () => {
   const summary = renderDeploySummary({

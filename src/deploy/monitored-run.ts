@@ -1,0 +1,149 @@
+import * as core from '@actions/core';
+import type { Finding } from '../failure/classify.js';
+import type { ClusterAccess } from '../cluster-access.js';
+import type { PodReport } from '../failure/report.js';
+import type { RunResult } from '../process.js';
+import { ReleaseMonitor } from './release-monitor.js';
+import type { Workload } from '../kube/release-workloads.js';
+import type { Settings } from '../settings.js';
+
+export interface UpgradeOutcome {
+  result: RunResult;
+  /** The release revision the (last) helm command made. */
+  revision: number;
+  /** Set when fail-fast stopped helm: the findings that made it stop. */
+  stoppedFor?: Finding[];
+  /** Set when the job was cancelled while helm ran. */
+  cancelled: boolean;
+  /** The workloads of the revision deployed, as far as they were seen. */
+  workloads: Workload[];
+  /** What was deleted besides helm's own work, one line each. */
+  interventions: string[];
+  /** The pods deleted, as they were just before. */
+  deletedPods: PodReport[];
+  /** Broken pods of a superseded StatefulSet revision still there when helm gave up, since replaced. */
+  supersededReplaced: number;
+}
+
+const POLL_MS = 2000;
+const PROGRESS_MS = 15_000;
+const MULTI_ATTACH_GRACE_MS = 60_000;
+// Helm records the release as failed on SIGTERM within a second or two (or
+// rolls it back, with the atomic flag); past this it is killed, and the
+// pending release it leaves is repaired by the caller.
+const HELM_STOP_GRACE_MS = 60_000;
+
+export interface MonitoredRun {
+  /** The release revision the helm command makes. */
+  revision: number;
+  /** Stop helm when a pod of that revision is stuck for good. */
+  failFast: boolean;
+}
+
+/**
+ * Runs a helm command that changes the release (upgrade, rollback) under a
+ * ReleaseMonitor, and once more when helm gave up on a broken pod of the
+ * revision being replaced: Helm 4 does so within a second, before the monitor
+ * can replace that pod (a StatefulSet never does), so the pod is replaced
+ * after the failure and the command run again. The outcome's revision is the
+ * one made last.
+ */
+export async function runMonitored(
+  cluster: ClusterAccess,
+  settings: Settings,
+  args: string[],
+  run: MonitoredRun,
+): Promise<UpgradeOutcome> {
+  const first = await runMonitoredOnce(cluster, settings, args, run);
+  if (first.supersededReplaced === 0) return first;
+  core.info(
+    'helm gave up on a broken pod of the previous revision, which has just been replaced: running it again',
+  );
+  const second = await runMonitoredOnce(cluster, settings, args, {
+    ...run,
+    revision: run.revision + 1,
+  });
+  return {
+    ...second,
+    interventions: [...first.interventions, ...second.interventions],
+    deletedPods: [...first.deletedPods, ...second.deletedPods],
+  };
+}
+
+/**
+ * Runs the helm command under a ReleaseMonitor. A fatally stuck pod
+ * (fail-fast) or a cancelled job (SIGINT/SIGTERM to the action) stops helm
+ * with SIGTERM, so that helm itself records the release as failed, or rolls
+ * it back with the atomic flag, instead of waiting out the timeout.
+ */
+async function runMonitoredOnce(
+  cluster: ClusterAccess,
+  settings: Settings,
+  args: string[],
+  run: MonitoredRun,
+): Promise<UpgradeOutcome> {
+  const stopHelm = new AbortController();
+  const stopMonitor = new AbortController();
+  let stoppedFor: Finding[] | undefined;
+  let cancelled = false;
+
+  const onCancel = () => {
+    cancelled = true;
+    core.warning('The job was cancelled: stopping helm so that it records the release as failed');
+    stopHelm.abort();
+  };
+  process.once('SIGINT', onCancel).once('SIGTERM', onCancel);
+
+  const monitor = new ReleaseMonitor(
+    await cluster.api(),
+    cluster.releases,
+    cluster.kubectl,
+    {
+      release: settings.release,
+      namespace: settings.namespace,
+      revision: run.revision,
+      startedAt: Date.now(),
+      failFast: run.failFast,
+      remediate: settings.failure.remediate,
+      restartThreshold: settings.failure.failFastRestarts,
+      logLines: settings.failure.logLines,
+      graceMs: MULTI_ATTACH_GRACE_MS,
+      unschedulableGraceMs: settings.failure.unschedulableGraceMs,
+      pollMs: POLL_MS,
+      progressMs: PROGRESS_MS,
+    },
+    (findings) => {
+      stoppedFor = findings;
+      const causes = findings.filter((f) => f.fatal).map((f) => f.summary);
+      core.info(
+        `fail-fast: ${causes.join('; ')}\nStopping helm now instead of waiting out the ${settings.timeout} timeout.`,
+      );
+      stopHelm.abort();
+    },
+  );
+  const monitoring = monitor.run(stopMonitor.signal);
+  let result: RunResult;
+  try {
+    result = await cluster.helm.run(args, {
+      stream: true,
+      signal: stopHelm.signal,
+      killAfterMs: HELM_STOP_GRACE_MS,
+    });
+  } finally {
+    stopMonitor.abort();
+    await monitoring;
+    process.off('SIGINT', onCancel).off('SIGTERM', onCancel);
+  }
+  const gaveUp = result.exitCode !== 0 && !stoppedFor && !cancelled;
+  const supersededReplaced = gaveUp ? await monitor.sweep().catch(() => 0) : 0;
+  return {
+    result,
+    revision: run.revision,
+    stoppedFor,
+    cancelled,
+    workloads: monitor.workloads,
+    interventions: monitor.interventions,
+    deletedPods: monitor.deletedPods,
+    supersededReplaced,
+  };
+}

@@ -1,0 +1,36 @@
+// The failure-reason output: every value it takes, and the error that carries
+// one from where it is known to main, which sets the output. Every failed run
+// says why: a deploy failure carries its reason; anything else is named by
+// where it happened.
+
+/** Found by the preflight, before helm changes anything. */
+export type PreflightReason = 'access-denied' | 'missing-crd' | 'missing-storage-class';
+
+/** Why a deploy failed: found beforehand, in the pods and events, or in what helm did. */
+export type FailureReason =
+  | PreflightReason
+  | 'crash-loop'
+  | 'image-pull'
+  | 'missing-secret'
+  | 'provisioning-failed'
+  | 'unschedulable'
+  | 'volume-node-affinity'
+  | 'unbound-pvc'
+  | 'multi-attach'
+  | 'timeout'
+  | 'cancelled'
+  | 'helm-error';
+
+export type RunFailureReason =
+  FailureReason | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
+
+/** A failure whose reason is known where it is thrown. */
+export class DeployError extends Error {
+  constructor(
+    readonly reason: RunFailureReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,152 @@
+import * as core from '@actions/core';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Finding } from './classify.js';
+import {
+  type ContainerLog,
+  type Diagnostics,
+  eventLine,
+  type PodReport,
+  podReportsWithinBudget,
+  renderEvents,
+  renderHistory,
+  renderReleaseState,
+} from './report.js';
+import type { ReleaseStore } from '../helm/release-store.js';
+import type { KubeApi } from '../kube/api.js';
+import type { KubeEvent, Pod } from '../kube/types.js';
+import { containersWithLogs, describePod } from '../kube/pod-status.js';
+import type { Workload } from '../kube/release-workloads.js';
+import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
+
+export interface CollectOptions {
+  release: string;
+  namespace: string;
+  /** Judges the pods and events collected. */
+  findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
+  /** The failure-reason, given the findings. */
+  failureReason: (findings: Finding[]) => string;
+  /** helm's own error (redacted), when it is the cause. */
+  helmError?: { text: string; hint?: string };
+  interventions: string[];
+  /** Reports of the pods lily-deploy deleted during the deploy, taken just before. */
+  deletedPods: PodReport[];
+  logLines: number;
+  /** Pods collected at once. */
+  parallelism: number;
+  redact: (text: string) => string;
+}
+
+/**
+ * Collects, for every pod of the release, its state and the last log lines of
+ * every container that has run (and of the run before, after a restart), the
+ * release's events, and helm's status and history.
+ */
+export async function collectDiagnostics(
+  api: KubeApi,
+  releases: ReleaseStore,
+  workloads: Workload[],
+  o: CollectOptions,
+): Promise<Diagnostics> {
+  const started = Date.now();
+  const [pods, latest, history] = await Promise.all([
+    listReleasePods(api, o.namespace, workloads),
+    releases.latest(o.release, o.namespace),
+    releases.history(o.release, o.namespace),
+  ]);
+  const [events, reports] = await Promise.all([
+    listReleaseEvents(api, o.namespace, workloads, pods).catch((): KubeEvent[] => []),
+    mapLimit(pods, o.parallelism, (pod) => podReport(api, o.namespace, pod, o.logLines)),
+  ]);
+  const findings = o.findings(pods, events).map((f) => ({ ...f, summary: o.redact(f.summary) }));
+  return {
+    release: o.release,
+    namespace: o.namespace,
+    failureReason: o.failureReason(findings),
+    ...(o.helmError ? { helmError: o.helmError.text, helmErrorHint: o.helmError.hint } : {}),
+    collectedAt: new Date().toISOString(),
+    collectionMs: Date.now() - started,
+    findings,
+    interventions: o.interventions,
+    pods: [...o.deletedPods, ...reports].map((r) => ({
+      ...r,
+      logs: r.logs.map((l) => ({
+        ...l,
+        text: l.text === undefined ? undefined : o.redact(l.text),
+      })),
+    })),
+    events: events.map(eventLine).map((e) => ({ ...e, message: o.redact(e.message) })),
+    releaseState: o.redact(renderReleaseState(latest)),
+    releaseHistory: o.redact(renderHistory(history)),
+  };
+}
+
+/** A pod's state, and the last log lines of every container that has run. */
+export async function podReport(
+  api: KubeApi,
+  namespace: string,
+  pod: Pod,
+  logLines: number,
+): Promise<PodReport> {
+  const logs = await Promise.all(
+    containersWithLogs(pod).map(async ({ container, previous }): Promise<ContainerLog> => {
+      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}${previous ? '&previous=true' : ''}`;
+      try {
+        const text = await api.text(
+          `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
+        );
+        return { container, previous, text };
+      } catch (err) {
+        return { container, previous, error: (err as Error).message };
+      }
+    }),
+  );
+  return { name: pod.metadata.name, description: describePod(pod), logs, deleted: false };
+}
+
+/** Prints the diagnostics, one log group per pod. */
+export function printDiagnostics(d: Diagnostics): void {
+  core.info(`Diagnostics of ${d.pods.length} pod(s) collected in ${d.collectionMs} ms`);
+  for (const pod of podReportsWithinBudget(d.pods)) printGroup(`Pod ${pod.name}`, pod.text);
+  printGroup('Events of the release', renderEvents(d.events));
+  printGroup(
+    'Release status and history',
+    `${d.releaseState.trimEnd()}\n\n${d.releaseHistory.trimEnd()}`,
+  );
+}
+
+function printGroup(title: string, text: string): void {
+  core.startGroup(title);
+  core.info(text);
+  core.endGroup();
+}
+
+/** Writes the diagnostics JSON next to (not inside) the run's private workspace, so it outlives the post step. */
+export async function writeDiagnosticsFile(d: Diagnostics): Promise<string> {
+  const stamp = d.collectedAt.replace(/[:.]/g, '-');
+  const path = join(
+    process.env.RUNNER_TEMP || tmpdir(),
+    `lily-deploy-diagnostics-${d.release}-${stamp}.json`,
+  );
+  await writeFile(path, `${JSON.stringify(d, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** Runs `task` over `items` with at most `limit` at a time, keeping order. */
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

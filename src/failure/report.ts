@@ -1,0 +1,163 @@
+import type { Finding } from './classify.js';
+import { collapsed } from '../markdown.js';
+import type { HistoryEntry } from '../helm/helm.js';
+import type { ReleaseRecord } from '../helm/release-store.js';
+import { eventLastSeen, type KubeEvent } from '../kube/types.js';
+
+// Everything collected about a failed deploy, and how it is shown. Pure.
+
+export interface ContainerLog {
+  container: string;
+  previous: boolean;
+  text?: string;
+  error?: string;
+}
+
+export interface PodReport {
+  name: string;
+  description: string[];
+  logs: ContainerLog[];
+  /** Deleted by lily-deploy to replace it: the report is from just before. */
+  deleted: boolean;
+}
+
+export interface EventLine {
+  time: string;
+  type: string;
+  reason: string;
+  object: string;
+  count: number;
+  message: string;
+}
+
+export interface Diagnostics {
+  release: string;
+  namespace: string;
+  failureReason: string;
+  /** helm's error, when helm failed by itself (not stopped for a pod, not timed out). */
+  helmError?: string;
+  /** What to do about that error, when it is a known one. */
+  helmErrorHint?: string;
+  collectedAt: string;
+  /** How long collecting took. */
+  collectionMs: number;
+  findings: Finding[];
+  /** What lily-deploy deleted besides helm's work before the deploy failed. */
+  interventions: string[];
+  pods: PodReport[];
+  events: EventLine[];
+  releaseState: string;
+  releaseHistory: string;
+}
+
+export function eventLine(event: KubeEvent): EventLine {
+  return {
+    time: new Date(eventLastSeen(event)).toISOString(),
+    type: event.type ?? '',
+    reason: event.reason ?? '',
+    object: `${event.involvedObject?.kind ?? ''}/${event.involvedObject?.name ?? ''}`,
+    count: event.count ?? 1,
+    message: event.message ?? '',
+  };
+}
+
+export function renderPodReport(pod: PodReport): string {
+  const parts = [
+    ...(pod.deleted ? ['(deleted by lily-deploy to replace it; as it was just before)'] : []),
+    pod.description.join('\n'),
+  ];
+  for (const log of pod.logs) {
+    const title = `--- logs of ${log.container}${log.previous ? ' (previous run)' : ''} ---`;
+    parts.push(
+      title,
+      log.error ? `(no logs: ${log.error})` : (log.text ?? '').trimEnd() || '(empty)',
+    );
+  }
+  return parts.join('\n');
+}
+
+/** How much pod output is shown (in the log, and again in the summary) at most; the file has it all. */
+export const SHOWN_BUDGET = 400_000;
+
+/** Each pod's report, in full while the budget lasts, then without logs. */
+export function podReportsWithinBudget(
+  pods: PodReport[],
+  budget = SHOWN_BUDGET,
+): { name: string; text: string }[] {
+  let left = budget;
+  return pods.map((pod) => {
+    const full = renderPodReport(pod);
+    const text =
+      full.length <= left
+        ? full
+        : `${pod.description.join('\n')}\n(logs left out: see the diagnostics file)`;
+    left -= text.length;
+    return { name: pod.name, text };
+  });
+}
+
+/** The release's latest revision, as `helm status` would sum it up. */
+export function renderReleaseState(r: ReleaseRecord | undefined): string {
+  if (!r) return 'The release does not exist (any more).';
+  return [
+    `NAME: ${r.name}`,
+    `NAMESPACE: ${r.namespace}`,
+    `STATUS: ${r.status}`,
+    `REVISION: ${r.revision}`,
+    `CHART: ${r.chartName}-${r.chartVersion} (app ${r.appVersion || '–'})`,
+    `LAST DEPLOYED: ${r.lastDeployed}`,
+    ...(r.description ? [`DESCRIPTION: ${r.description}`] : []),
+  ].join('\n');
+}
+
+/** `helm history`, newest last. */
+export function renderHistory(history: HistoryEntry[]): string {
+  if (history.length === 0) return '(no history)';
+  return ['REVISION  STATUS            UPDATED                         DESCRIPTION']
+    .concat(
+      history
+        .slice(-10)
+        .map(
+          (h) =>
+            `${String(h.revision).padEnd(9)} ${h.status.padEnd(17)} ${h.updated.padEnd(31)} ${h.description ?? ''}`,
+        ),
+    )
+    .join('\n');
+}
+
+export function renderEvents(events: EventLine[]): string {
+  if (events.length === 0) return '(no events)';
+  return events
+    .map(
+      (e) =>
+        `${e.time}  ${e.type.padEnd(7)} ${e.reason.padEnd(20)} ${e.object}${e.count > 1 ? ` (x${e.count})` : ''}: ${e.message}`,
+    )
+    .join('\n');
+}
+
+/** The top of the job summary for a failed deploy: each cause with its remedy. */
+export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): string {
+  const lines = [
+    `### Lily deploy failed: \`${d.release}\` in \`${d.namespace}\` (${d.failureReason})`,
+    '',
+  ];
+  if (d.helmError !== undefined) {
+    lines.push('helm said:', '', '```', d.helmError || '(nothing on stderr)', '```', '');
+    if (d.helmErrorHint) lines.push(`Remedy: ${d.helmErrorHint}`, '');
+    if (d.findings.length > 0)
+      lines.push('Also seen in the pods (evidence, not the cause helm gave):', '');
+  } else if (d.findings.length === 0) {
+    lines.push('No known cause was recognised in the pods and events; see the logs below.', '');
+  }
+  for (const f of d.findings)
+    lines.push(`- **${f.reason}**: ${f.summary}`, `  - Remedy: ${f.remedy}`);
+  for (const line of d.interventions) lines.push(`- ${line}`);
+  lines.push('', `Everything collected is in \`${diagnosticsPath}\` on the runner.`, '');
+  for (const pod of podReportsWithinBudget(d.pods))
+    lines.push(...collapsed(`Pod ${pod.name}`, pod.text));
+  lines.push(...collapsed('Events', renderEvents(d.events)));
+  lines.push(
+    ...collapsed('Release status and history', `${d.releaseState}\n\n${d.releaseHistory}`),
+  );
+  return lines.join('\n');
+}

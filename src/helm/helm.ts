@@ -1,0 +1,202 @@
+import * as yaml from 'js-yaml';
+import { type HelmMajor, listAllFlags, waitFlags } from './flags.js';
+import { BoundTool, CommandError } from '../process.js';
+import { isRecord } from '../yaml.js';
+
+/** What `helm get metadata -o json` tells about a release's latest revision. */
+export interface ReleaseStatus {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion: string;
+  /** When the revision's operation started (also for a pending one). */
+  lastDeployed: string;
+}
+
+/** One line of `helm history -o json`. */
+export interface HistoryEntry {
+  revision: number;
+  status: string;
+  updated: string;
+  description?: string;
+}
+
+export interface TemplateOptions {
+  version?: string;
+  namespace: string;
+  valuesFiles: string[];
+  /** Value flags of extra-args (--set and the like), as given. */
+  valueArgs: string[];
+}
+
+/** A thin wrapper over one helm binary, bound to one kube context. */
+export class Helm extends BoundTool {
+  constructor(
+    binary: string,
+    readonly major: HelmMajor,
+    env: NodeJS.ProcessEnv,
+    private readonly kubeContext?: string,
+  ) {
+    super(binary, env);
+  }
+
+  async repoAdd(name: string, url: string, username?: string, password?: string): Promise<void> {
+    const auth = username ? ['--username', username, '--password-stdin'] : [];
+    await this.checked(['repo', 'add', name, url, '--force-update', ...auth], { input: password });
+  }
+
+  async registryLogin(host: string, username: string, password: string): Promise<void> {
+    await this.checked(['registry', 'login', host, '--username', username, '--password-stdin'], {
+      input: password,
+    });
+  }
+
+  /** The chart's default values.yaml, parsed. */
+  async showValues(chartRef: string, version?: string): Promise<Record<string, unknown>> {
+    const args = ['show', 'values', chartRef, ...(version ? ['--version', version] : [])];
+    const doc = yaml.load((await this.checked(args)).stdout);
+    return isRecord(doc) ? doc : {};
+  }
+
+  /**
+   * The release's manifest as `helm upgrade --install` would apply it, rendered
+   * locally (no cluster access: a kind the cluster lacks renders all the same).
+   */
+  async template(release: string, chartRef: string, options: TemplateOptions): Promise<string> {
+    const args = [
+      'template',
+      release,
+      chartRef,
+      ...(options.version ? ['--version', options.version] : []),
+      '--namespace',
+      options.namespace,
+      ...options.valuesFiles.flatMap((file) => ['--values', file]),
+      ...options.valueArgs,
+    ];
+    return (await this.checked(args, { quiet: true })).stdout;
+  }
+
+  /** The release's latest revision, or undefined when there is no such release. */
+  async status(release: string, namespace: string): Promise<ReleaseStatus | undefined> {
+    const args = ['get', 'metadata', release, '--namespace', namespace, '-o', 'json'];
+    const stdout = await this.outputUnlessMissing(args);
+    return stdout === undefined ? undefined : parseReleaseMetadata(stdout);
+  }
+
+  /** The chart's NOTES as rendered for the release. */
+  async notes(release: string, namespace: string): Promise<string> {
+    const stdout = await this.outputUnlessMissing([
+      'status',
+      release,
+      '--namespace',
+      namespace,
+      '-o',
+      'json',
+    ]);
+    if (stdout === undefined) return '';
+    return (JSON.parse(stdout) as { info?: { notes?: string } }).info?.notes ?? '';
+  }
+
+  /** The names of the releases in the namespace, whatever their status. */
+  async list(namespace: string): Promise<string[]> {
+    const args = ['list', '--namespace', namespace, ...listAllFlags(this.major), '-o', 'json'];
+    const { stdout } = await this.checked(args, { quiet: true });
+    return (JSON.parse(stdout) as { name: string }[]).map((r) => r.name);
+  }
+
+  async history(release: string, namespace: string): Promise<HistoryEntry[]> {
+    const stdout = await this.outputUnlessMissing([
+      'history',
+      release,
+      '--namespace',
+      namespace,
+      '-o',
+      'json',
+    ]);
+    return stdout === undefined ? [] : (JSON.parse(stdout) as HistoryEntry[]);
+  }
+
+  /** The manifest of a revision (the latest when none is given); undefined while it does not exist. */
+  getManifest(release: string, namespace: string, revision?: number): Promise<string | undefined> {
+    const rev = revision === undefined ? [] : ['--revision', String(revision)];
+    return this.outputUnlessMissing(['get', 'manifest', release, '--namespace', namespace, ...rev]);
+  }
+
+  async rollback(
+    release: string,
+    namespace: string,
+    revision: number,
+    timeout: string,
+  ): Promise<void> {
+    await this.checked([
+      'rollback',
+      release,
+      String(revision),
+      '--namespace',
+      namespace,
+      '--timeout',
+      timeout,
+    ]);
+  }
+
+  /**
+   * Uninstalls, waiting until the release's objects are gone. (Not with a
+   * foreground cascade: Helm 4's watcher then reports the Terminating
+   * StatefulSet as an error instead of waiting for it.)
+   */
+  async uninstall(
+    release: string,
+    namespace: string,
+    timeout: string,
+    wait: boolean,
+  ): Promise<void> {
+    await this.checked([
+      'uninstall',
+      release,
+      '--namespace',
+      namespace,
+      '--timeout',
+      timeout,
+      ...waitFlags(this.major, wait),
+    ]);
+  }
+
+  /** stdout of a read command, or undefined when helm says the release (revision) is not found. */
+  private async outputUnlessMissing(args: string[]): Promise<string | undefined> {
+    const result = await this.run(args, { quiet: true });
+    if (result.exitCode === 0) return result.stdout;
+    if (/not found/.test(result.stderr)) return undefined;
+    throw new CommandError(this.commandLine(args), result);
+  }
+
+  protected withContext(args: string[]): string[] {
+    return this.kubeContext ? [...args, '--kube-context', this.kubeContext] : args;
+  }
+}
+
+/** Reads `helm get metadata -o json`, which Helm 3 (3.13 on) and Helm 4 print alike. */
+export function parseReleaseMetadata(json: string): ReleaseStatus {
+  const doc = JSON.parse(json) as {
+    name: string;
+    namespace: string;
+    revision: number;
+    status: string;
+    chart: string;
+    version: string;
+    appVersion?: string;
+    deployedAt?: string;
+  };
+  return {
+    name: doc.name,
+    namespace: doc.namespace,
+    revision: doc.revision,
+    status: doc.status,
+    chartName: doc.chart,
+    chartVersion: doc.version,
+    appVersion: doc.appVersion ?? '',
+    lastDeployed: doc.deployedAt ?? '',
+  };
+}

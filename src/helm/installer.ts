@@ -1,0 +1,98 @@
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { arch, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { downloadFile, downloadText } from './download.js';
+import {
+  helmReleaseFiles,
+  latestVersionUrl,
+  parseChecksumFile,
+  parseLatestVersion,
+} from './release-files.js';
+import type { HelmInstallSettings } from '../settings.js';
+
+export interface InstalledHelm {
+  /** Absolute path of the helm binary. */
+  binary: string;
+  /** Without the leading v. */
+  version: string;
+  fromCache: boolean;
+}
+
+/**
+ * Puts the wanted helm in the tool cache (downloaded and checksum-verified on a
+ * miss; no network at all on a hit for an exact version) and on PATH.
+ */
+export async function installHelm(settings: HelmInstallSettings): Promise<InstalledHelm> {
+  const version =
+    settings.version === 'latest'
+      ? await resolveLatestVersion(settings.downloadBaseUrl)
+      : settings.version;
+  const files = helmReleaseFiles(settings.downloadBaseUrl, version, process.platform, arch());
+  const binaryName = basename(files.binaryPath);
+
+  const cached = tc.find('helm', version);
+  if (cached) {
+    core.info(`Helm v${version} found in the tool cache (${cached}): nothing downloaded`);
+    core.addPath(cached);
+    return { binary: join(cached, binaryName), version, fromCache: true };
+  }
+
+  const work = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'lily-deploy-helm-'));
+  try {
+    const archive = join(work, basename(files.archiveUrl));
+    core.info(`Downloading ${files.archiveUrl}`);
+    await downloadFile(files.archiveUrl, archive);
+
+    const expected = settings.sha256 ?? (await publishedChecksum(files.checksumUrl));
+    const actual = await sha256Of(archive);
+    const source = settings.sha256 ? "input 'helm-sha256'" : files.checksumUrl;
+    if (actual !== expected) {
+      throw new Error(
+        `Checksum mismatch for ${files.archiveUrl}: expected ${expected} (from ${source}), got ${actual}. ` +
+          'Nothing was installed or cached.',
+      );
+    }
+    core.info(`sha256 ${actual} verified against ${source}`);
+
+    const extracted = files.isZip
+      ? await tc.extractZip(archive, join(work, 'extracted'))
+      : await tc.extractTar(archive, join(work, 'extracted'));
+    const binaryDir = join(extracted, files.platform);
+    if (!existsSync(join(binaryDir, binaryName))) {
+      throw new Error(
+        `${files.archiveUrl} has no ${files.binaryPath}; is the download base URL a Helm mirror?`,
+      );
+    }
+    // Another job sharing this tool cache may have cached it meanwhile; caching
+    // again would replace the binary under its feet.
+    const cachedDir = tc.find('helm', version) || (await tc.cacheDir(binaryDir, 'helm', version));
+    core.addPath(cachedDir);
+    return { binary: join(cachedDir, binaryName), version, fromCache: false };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function resolveLatestVersion(baseUrl: string): Promise<string> {
+  const url = latestVersionUrl(baseUrl);
+  const version = parseLatestVersion(await downloadText(url));
+  if (!version) throw new Error(`${url} did not answer with a version such as v4.1.4`);
+  core.info(`helm-version 'latest' resolved to v${version} (from ${url})`);
+  return version;
+}
+
+async function publishedChecksum(url: string): Promise<string> {
+  const checksum = parseChecksumFile(await downloadText(url));
+  if (!checksum) throw new Error(`${url} does not start with a sha256 hash`);
+  return checksum;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

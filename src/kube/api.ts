@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The API server through one `kubectl proxy` on a private unix socket, for
+ * reads (and creating the namespace). Watching pods and collecting logs of
+ * many pods takes dozens of reads; as HTTP requests they run in parallel for
+ * the price of one kubectl start, with kubectl still doing all authentication.
+ */
+export class KubeApi {
+  private constructor(
+    private readonly proxy: ChildProcess,
+    private readonly socketPath: string,
+  ) {}
+
+  static async start(
+    kubectl: string,
+    env: NodeJS.ProcessEnv,
+    socketPath: string,
+    context?: string,
+  ): Promise<KubeApi> {
+    const args = [
+      'proxy',
+      `--unix-socket=${socketPath}`,
+      ...(context ? ['--context', context] : []),
+    ];
+    const proxy = spawn(kubectl, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Starting to serve')) resolve();
+      };
+      proxy.stdout.on('data', onData);
+      proxy.stderr.on('data', onData);
+      proxy.on('error', reject);
+      proxy.on('exit', (code) => {
+        reject(new Error(`kubectl proxy exited with code ${code}: ${output.trim()}`));
+      });
+    });
+    proxy.stdout.removeAllListeners('data').resume();
+    proxy.stderr.removeAllListeners('data').resume();
+    proxy.unref();
+    return new KubeApi(proxy, socketPath);
+  }
+
+  async json<T>(path: string): Promise<T> {
+    return JSON.parse(await this.text(path)) as T;
+  }
+
+  /** The object at `path`, or undefined when there is none (404). */
+  async find<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.json<T>(path);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the object; false when it already exists (409). */
+  async create(path: string, object: object): Promise<boolean> {
+    try {
+      await this.text(path, 'POST', JSON.stringify(object));
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) return false;
+      throw err;
+    }
+  }
+
+  text(path: string, method = 'GET', body?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      // kubectl proxy accepts only local host names.
+      const headers = {
+        host: 'localhost',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      };
+      const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(text);
+          else
+            reject(new ApiError(status, `${method} ${path}: HTTP ${status}: ${apiMessage(text)}`));
+        });
+        res.on('error', reject);
+      });
+      // An API server that does not answer at all must not stall the action.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+        req.destroy(
+          new Error(
+            `${method} ${path}: the API server did not answer within ${REQUEST_TIMEOUT_MS / 1000}s (i/o timeout)`,
+          ),
+        );
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  stop(): void {
+    this.proxy.kill('SIGTERM');
+  }
+}
+
+/** The `message` of a Kubernetes Status body, else the body itself. */
+function apiMessage(body: string): string {
+  try {
+    const status = JSON.parse(body) as { message?: string };
+    return status.message ?? body.trim();
+  } catch {
+    return body.trim();
+  }
+}

@@ -1,0 +1,76 @@
+import type { ContainerState, ContainerStatus, Pod } from './types.js';
+
+/** A pod's status in one word, as kubectl's STATUS column shows it. */
+export function podStatusWord(pod: Pod): string {
+  if (pod.metadata.deletionTimestamp) return 'Terminating';
+  const inits = pod.status?.initContainerStatuses ?? [];
+  const pendingInit = inits.findIndex((s) => s.state?.terminated?.exitCode !== 0);
+  if (pendingInit !== -1) {
+    const waiting = inits[pendingInit]?.state?.waiting?.reason;
+    return waiting && waiting !== 'PodInitializing'
+      ? `Init:${waiting}`
+      : `Init:${pendingInit}/${inits.length}`;
+  }
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const reason = status.state?.waiting?.reason ?? status.state?.terminated?.reason;
+    if (reason) return reason;
+  }
+  return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
+}
+
+/** One line per pod: `name status ready restarts`, for the progress log. */
+export function podProgressLine(pod: Pod): string {
+  const containers = pod.status?.containerStatuses ?? [];
+  const ready = containers.filter((c) => c.ready).length;
+  const restarts = containers.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+  return `${pod.metadata.name}  ${podStatusWord(pod)}  ready ${ready}/${containers.length || pod.spec?.containers?.length || 0}  restarts ${restarts}`;
+}
+
+/** Phase, conditions and every container's state, as plain lines. */
+export function describePod(pod: Pod): string[] {
+  const lines = [
+    `Pod ${pod.metadata.name}: ${pod.status?.phase ?? 'Unknown'}${pod.spec?.nodeName ? ` on node ${pod.spec.nodeName}` : ''}${
+      pod.status?.message ? ` (${pod.status.message})` : ''
+    }`,
+  ];
+  const conditions = (pod.status?.conditions ?? []).map(
+    (c) =>
+      `${c.type}=${c.status}${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ''})` : ''}`,
+  );
+  if (conditions.length > 0) lines.push(`  conditions: ${conditions.join(', ')}`);
+  const describe = (kind: string, status: ContainerStatus) => {
+    const last = status.lastState?.terminated ? `; last: ${stateText(status.lastState)}` : '';
+    lines.push(
+      `  ${kind} ${status.name}: ${stateText(status.state)}, restarts ${status.restartCount ?? 0}${last}`,
+    );
+  };
+  for (const status of pod.status?.initContainerStatuses ?? []) describe('init container', status);
+  for (const status of pod.status?.containerStatuses ?? []) describe('container', status);
+  return lines;
+}
+
+function stateText(state: ContainerState | undefined): string {
+  if (state?.waiting)
+    return `waiting (${[state.waiting.reason, state.waiting.message].filter(Boolean).join(': ')})`;
+  if (state?.running) return `running since ${state.running.startedAt ?? '?'}`;
+  if (state?.terminated) {
+    const t = state.terminated;
+    return `terminated (${t.reason ?? 'exit'}, exit code ${t.exitCode ?? '?'}${t.message ? `: ${t.message}` : ''})`;
+  }
+  return 'no state yet';
+}
+
+/** Containers that have run at least once, so logs exist; `previous` when one restarted. */
+export function containersWithLogs(pod: Pod): { container: string; previous: boolean }[] {
+  const statuses = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ];
+  return statuses.flatMap((s) => {
+    const started = Boolean(s.state?.running ?? s.state?.terminated ?? s.lastState?.terminated);
+    if (!started) return [];
+    // A crash-looping container's current log is its last run's; --previous is the run before.
+    const previous = (s.restartCount ?? 0) > 0 ? [{ container: s.name, previous: true }] : [];
+    return [{ container: s.name, previous: false }, ...previous];
+  });
+}

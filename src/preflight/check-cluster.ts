@@ -1,0 +1,224 @@
+import * as core from '@actions/core';
+import { type AccessCheck, type DeployAccessPlan, deployAccessChecks } from './access-review.js';
+import type { ClusterAccess } from '../cluster-access.js';
+import { ApiError, type KubeApi } from '../kube/api.js';
+import type { KubeList, KubeObject } from '../kube/types.js';
+import {
+  type ClusterFacts,
+  type NodeFact,
+  preflight,
+  type PreflightReport,
+  type StorageClassFact,
+} from './preflight.js';
+import { parseQuantity } from '../kube/quantity.js';
+import { apiGroup, discoveryPath, type ManifestObject, parseManifest } from '../kube/manifest.js';
+import {
+  kindSchema,
+  type OpenApiDocument,
+  type UndeclaredField,
+  undeclaredFields,
+} from './schema-fields.js';
+
+// Reads what the preflight needs from the cluster, through the API proxy, all
+// at once. Cluster-scoped reads that the credentials lack are skipped with a
+// notice: a namespaced ServiceAccount may deploy without seeing nodes.
+
+export interface PreflightResult extends PreflightReport {
+  /** How many objects the release renders. */
+  objectCount: number;
+  /** Objects server-side apply would refuse, with the fields why. */
+  undeclared: { object: ManifestObject; fields: UndeclaredField[] }[];
+  /** Checks skipped, and why. */
+  skipped: string[];
+  /** What these credentials may not do that the run needs (required) or would use (not required). */
+  denied: AccessCheck[];
+}
+
+export interface PreflightRequest {
+  manifest: string;
+  /** What the deploy does besides applying the release (namespace, Secret, records). */
+  access: Omit<DeployAccessPlan, 'releaseResources'>;
+  /** Compare objects with the API server's schema (for Helm 4's server-side apply). */
+  checkSchemas: boolean;
+}
+
+export async function checkAgainstCluster(
+  cluster: ClusterAccess,
+  request: PreflightRequest,
+): Promise<PreflightResult> {
+  const api = await cluster.api();
+  const objects = parseManifest(request.manifest);
+  const skipped: string[] = [];
+  const optional = <T>(what: string, read: Promise<T>): Promise<T | undefined> =>
+    read.catch((err: unknown) => {
+      if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 401)) throw err;
+      skipped.push(`${what}: these credentials may not (${err.message})`);
+      return undefined;
+    });
+  const served = await readServedResources(api, objects);
+  const checks = deployAccessChecks({
+    ...request.access,
+    releaseResources: releaseResources(objects, served),
+  });
+  const [storageClasses, nodes, undeclared, denied] = await Promise.all([
+    optional('StorageClass check skipped', readStorageClasses(api)),
+    optional('node size check skipped', readNodes(api)),
+    request.checkSchemas ? findUndeclaredFields(api, objects) : [],
+    deniedChecks(api, checks),
+  ]);
+  const servedKinds = new Map(
+    [...served].map(([version, resources]) => [version, new Set(resources.map((r) => r.kind))]),
+  );
+  const facts: ClusterFacts = { servedKinds, storageClasses, nodes };
+  return {
+    ...preflight(objects, facts),
+    objectCount: objects.length,
+    undeclared,
+    skipped,
+    denied,
+  };
+}
+
+interface ServedResource {
+  kind: string;
+  /** Plural name: statefulsets. */
+  resource: string;
+  namespaced: boolean;
+}
+
+/** apiVersion → the resources it serves, for the apiVersions the release uses. */
+async function readServedResources(
+  api: KubeApi,
+  objects: ManifestObject[],
+): Promise<Map<string, ServedResource[]>> {
+  const versions = [...new Set(objects.map((o) => o.apiVersion))];
+  const lists = await Promise.all(
+    versions.map((v) =>
+      api.find<{ resources?: { kind: string; name: string; namespaced?: boolean }[] }>(
+        discoveryPath(v),
+      ),
+    ),
+  );
+  const served = new Map<string, ServedResource[]>();
+  versions.forEach((version, i) => {
+    const list = lists[i];
+    if (!list) return;
+    const resources = (list.resources ?? []).filter((r) => !r.name.includes('/'));
+    served.set(
+      version,
+      resources.map((r) => ({ kind: r.kind, resource: r.name, namespaced: r.namespaced ?? true })),
+    );
+  });
+  return served;
+}
+
+/** The release's kinds as resources to review access to (kinds the cluster lacks are left out). */
+function releaseResources(
+  objects: ManifestObject[],
+  served: Map<string, ServedResource[]>,
+): DeployAccessPlan['releaseResources'] {
+  return objects.flatMap((o) => {
+    const found = served.get(o.apiVersion)?.find((r) => r.kind === o.kind);
+    return found
+      ? [{ group: apiGroup(o.apiVersion), resource: found.resource, namespaced: found.namespaced }]
+      : [];
+  });
+}
+
+/** Asks the API server, one SelfSubjectAccessReview per check, what these credentials may do. */
+async function deniedChecks(api: KubeApi, checks: AccessCheck[]): Promise<AccessCheck[]> {
+  const allowed = await Promise.all(
+    checks.map(async (c) => {
+      const [resource, subresource] = c.resource.split('/');
+      const review = {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: {
+            verb: c.verb,
+            group: c.group,
+            resource,
+            ...(subresource ? { subresource } : {}),
+            ...(c.namespace ? { namespace: c.namespace } : {}),
+          },
+        },
+      };
+      const answer = JSON.parse(
+        await api.text(
+          '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+          'POST',
+          JSON.stringify(review),
+        ),
+      ) as { status?: { allowed?: boolean } };
+      return answer.status?.allowed === true;
+    }),
+  );
+  return checks.filter((_, i) => !allowed[i]);
+}
+
+interface StorageClass extends KubeObject {
+  metadata: KubeObject['metadata'] & { annotations?: Record<string, string> };
+}
+
+async function readStorageClasses(api: KubeApi): Promise<StorageClassFact[]> {
+  const list = await api.json<KubeList<StorageClass>>('/apis/storage.k8s.io/v1/storageclasses');
+  return list.items.map((c) => ({
+    name: c.metadata.name,
+    isDefault: c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true',
+  }));
+}
+
+interface Node extends KubeObject {
+  spec?: { unschedulable?: boolean };
+  status?: { allocatable?: Record<string, string> };
+}
+
+async function readNodes(api: KubeApi): Promise<NodeFact[]> {
+  const list = await api.json<KubeList<Node>>('/api/v1/nodes');
+  return list.items
+    .filter((n) => !n.spec?.unschedulable)
+    .map((n) => ({
+      name: n.metadata.name,
+      cpu: parseQuantity(n.status?.allocatable?.cpu) ?? 0,
+      memory: parseQuantity(n.status?.allocatable?.memory) ?? 0,
+    }));
+}
+
+/**
+ * Objects with fields their kind's schema does not declare. Reads only the
+ * OpenAPI documents of the group-versions the release uses.
+ */
+async function findUndeclaredFields(
+  api: KubeApi,
+  objects: ManifestObject[],
+): Promise<PreflightResult['undeclared']> {
+  const index = await api.json<{ paths?: Record<string, { serverRelativeURL?: string }> }>(
+    '/openapi/v3',
+  );
+  const versions = [...new Set(objects.map((o) => o.apiVersion))];
+  const docs = new Map<string, OpenApiDocument>();
+  await Promise.all(
+    versions.map(async (version) => {
+      const url = index.paths?.[discoveryPath(version).slice(1)]?.serverRelativeURL;
+      if (url) docs.set(version, await api.json<OpenApiDocument>(url));
+    }),
+  );
+  return objects.flatMap((object) => {
+    const doc = docs.get(object.apiVersion);
+    const version = object.apiVersion.split('/').at(-1) as string;
+    const schema = doc && kindSchema(doc, apiGroup(object.apiVersion), version, object.kind);
+    if (!doc || !schema) return [];
+    const fields = undeclaredFields(object.body, schema, doc);
+    return fields.length > 0 ? [{ object, fields }] : [];
+  });
+}
+
+/** Logs what the preflight found and skipped. */
+export function logPreflight(result: PreflightResult): void {
+  for (const line of result.skipped) core.notice(line, { title: 'lily-deploy: preflight' });
+  core.info(
+    `Preflight: ${result.objectCount} object(s) rendered; ${result.problems.length} problem(s), ` +
+      `${result.denied.length} permission(s) missing, ` +
+      `${result.warnings.length + result.undeclared.length} warning(s)`,
+  );
+}
