@@ -23,8 +23,8 @@ import { useScratchTmpdir } from '../test/support/scratch.js';
 import { pathWith } from '../test/support/runner.js';
 import { namespaceAdminKubeconfig } from '../test/support/service-account.js';
 import { recordTimings } from '../test/support/tool-shims.js';
-import { collectDiagnostics } from '../src/failure/diagnostics.js';
-import { DIAGNOSTICS_PARALLELISM } from '../src/deploy/failed-upgrade.js';
+import { collectDiagnostics, DIAGNOSTICS_PARALLELISM } from '../src/failure/diagnostics.js';
+
 import { Helm } from '../src/helm/helm.js';
 import { KubeApi } from '../src/kube/api.js';
 import { ReleaseStore } from '../src/helm/release-store.js';

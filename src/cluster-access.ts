@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
+import { startedEarly } from './background.js';
 import { Helm } from './helm/helm.js';
 import type { HelmMajor } from './helm/flags.js';
 import { explainClusterError } from './kube/cluster-errors.js';
@@ -11,17 +12,29 @@ import { DeployError } from './failure-reason.js';
 import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
 
+// The one rule for reaching the cluster, for every command:
+// - reads go through the API client (`api()`, one kubectl proxy): dozens of
+//   parallel requests for the price of one process;
+// - changes go through helm (the release) or kubectl (the namespace, the
+//   database Secret, deleting what the release left behind), the commands the
+//   deployment guide runs by hand;
+// - helm's release records are read through `releases`, which reads the
+//   storage helm uses (HELM_DRIVER) and asks helm only for a driver it cannot
+//   read itself.
+
 export interface ClusterAccess {
+  /** Changes the release. */
   helm: Helm;
+  /** Changes the objects that are not helm's. */
   kubectl: Kubectl;
-  /** What helm knows about releases, read directly where possible. */
+  /** What helm knows about releases. */
   releases: ReleaseStore;
   /**
    * The API server's version once it has answered; rejects with a plain-words
    * reason when it cannot be reached. Nothing touches the cluster before it.
    */
   ready(): Promise<string>;
-  /** Read access through kubectl proxy (started with the connection). */
+  /** Reads, through kubectl proxy (started with the connection). */
   api(): Promise<KubeApi>;
   /** Stops the proxy. */
   close(): void;
@@ -58,8 +71,7 @@ export async function connectToCluster(
   }
   const kubectl = new Kubectl(kubectlBinary, env, settings.kubeContext);
   const socket = await workspace.socketPath('kube-api.sock');
-  const api = KubeApi.start(kubectlBinary, env, socket.path, settings.kubeContext);
-  api.catch(() => undefined); // Reported by whoever awaits it.
+  const api = startedEarly(KubeApi.start(kubectlBinary, env, socket.path, settings.kubeContext));
   const close = () => {
     void api.then(
       (started) => {
@@ -71,15 +83,16 @@ export async function connectToCluster(
   };
   // Checked while the caller gets on with work that needs no cluster; through
   // the proxy, so it costs no kubectl process of its own.
-  const version = describeClusterErrors(
-    async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
-  ).then((v) => {
-    core.info(
-      `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
-    );
-    return v;
-  });
-  version.catch(() => undefined); // Reported by whoever awaits ready().
+  const version = startedEarly(
+    describeClusterErrors(
+      async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
+    ).then((v) => {
+      core.info(
+        `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
+      );
+      return v;
+    }),
+  );
   const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
   return {
     helm,

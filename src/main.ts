@@ -36,16 +36,7 @@ async function run(): Promise<void> {
     ? new GithubDeployments(runContext(process.env), settings.github.token)
     : undefined;
   const deployment =
-    settings.command === 'deploy' && github
-      ? await github.start(
-          deploymentRequest(
-            gitRef(settings),
-            settings.github.environment,
-            settings.release,
-            Boolean(settings.preview),
-          ),
-        )
-      : undefined;
+    settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;
 
   try {
     const installedHelm = await core.group('Install helm', () =>
@@ -102,6 +93,15 @@ function announcePreview(settings: Settings): void {
   core.setOutput('preview-namespace', settings.namespace);
   core.info(
     `Preview of pull request #${number} (${action || 'event'}): ${settings.command} release ${settings.release} in namespace ${settings.namespace}`,
+  );
+}
+
+function deploymentRequestOf(settings: Settings) {
+  return deploymentRequest(
+    gitRef(settings),
+    settings.github.environment,
+    settings.release,
+    Boolean(settings.preview),
   );
 }
 

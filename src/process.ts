@@ -101,7 +101,8 @@ export async function runChecked(
 /**
  * A command-line tool bound to one environment and one kube context: the
  * shared part of the helm and kubectl wrappers, which spell the context flag
- * differently.
+ * differently. Callers use the wrappers' typed methods; argv is built only
+ * inside them.
  */
 export abstract class BoundTool {
   constructor(
@@ -109,16 +110,16 @@ export abstract class BoundTool {
     protected readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  protected run(args: string[], options: RunOptions = {}): Promise<RunResult> {
     return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
   }
 
-  checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  protected checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
     return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
   }
 
   /** The command line as it runs, for error messages. */
-  commandLine(args: string[]): string {
+  protected commandLine(args: string[]): string {
     return commandLine(this.binary, this.withContext(args));
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decodeRelease, releaseStorage } from '../../src/helm/release-store.js';
+import { decodeRelease, newestRecord, releaseStorage } from '../../src/helm/release-store.js';
 
 // A helm.sh/release.v1 Secret written by helm 3.17.2 on the e2e cluster (a failed upgrade).
 const recorded = JSON.parse(
@@ -46,5 +46,22 @@ describe('releaseStorage', () => {
       assert.equal(releaseStorage(driver), 'configmaps', driver);
     // Only helm reads a database or its own memory.
     for (const driver of ['sql', 'memory']) assert.equal(releaseStorage(driver), 'helm', driver);
+  });
+});
+
+describe('newestRecord', () => {
+  const record = (version: string, release = 'x') => ({
+    metadata: { name: `sh.helm.release.v1.lily.v${version}`, labels: { version } },
+    data: { release },
+  });
+
+  it('picks the highest revision by its label, numerically, without decoding', () => {
+    const newest = newestRecord([record('9'), record('10'), record('2')]);
+    assert.equal(newest?.metadata.labels?.version, '10');
+  });
+
+  it('skips records without data, and is undefined without any', () => {
+    assert.equal(newestRecord([record('3'), record('4', '')])?.metadata.labels?.version, '3');
+    assert.equal(newestRecord([]), undefined);
   });
 });

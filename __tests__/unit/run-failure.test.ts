@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import { InputError } from '../../src/inputs/read.js';
 import { CommandError } from '../../src/process.js';
 import { DeployError } from '../../src/failure-reason.js';
-import { failureReasonOf, helmErrorHint, helmErrorText } from '../../src/failure/run-failure.js';
+import {
+  failureReasonOf,
+  helmErrorHint,
+  helmErrorText,
+  helmFailureReason,
+  isConcurrentDeploy,
+} from '../../src/failure/run-failure.js';
 
 const result = (stderr: string) => ({ exitCode: 1, signal: null, stdout: '', stderr });
 
@@ -61,5 +67,51 @@ describe('helmErrorHint', () => {
 
   it('adds nothing to an error it does not know', () => {
     assert.equal(helmErrorHint('Error: chart "lily" version "9.9.9" not found'), undefined);
+  });
+});
+
+describe('helmFailureReason', () => {
+  const ended = { cancelled: false, stdout: '', stderr: '' };
+  const crashLoop = {
+    reason: 'crash-loop' as const,
+    pod: 'lily-0',
+    fatal: true,
+    summary: 'container daemon keeps crashing',
+    remedy: 'read its log',
+  };
+
+  it('names what fail-fast stopped helm for', () => {
+    assert.equal(helmFailureReason({ ...ended, stoppedFor: [crashLoop] }), 'crash-loop');
+  });
+
+  it('tells a cancelled job, a timeout and helm failing by itself apart', () => {
+    assert.equal(helmFailureReason({ ...ended, cancelled: true }), 'cancelled');
+    assert.equal(
+      helmFailureReason({
+        ...ended,
+        stderr: 'Error: UPGRADE FAILED: context deadline exceeded',
+      }),
+      'timeout',
+    );
+    assert.equal(
+      helmFailureReason({ ...ended, stderr: 'Error: UPGRADE FAILED: an error occurred' }),
+      'helm-error',
+    );
+  });
+});
+
+describe('isConcurrentDeploy', () => {
+  it("recognises helm's words for a release another operation holds", () => {
+    assert.equal(
+      isConcurrentDeploy(
+        'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',
+      ),
+      true,
+    );
+    assert.equal(
+      isConcurrentDeploy('Error: INSTALLATION FAILED: cannot re-use a name that is still in use'),
+      true,
+    );
+    assert.equal(isConcurrentDeploy('Error: UPGRADE FAILED: timed out waiting'), false);
   });
 });

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { Finding } from '../failure/classify.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import type { PodReport } from '../failure/report.js';
+import type { HelmStop } from '../helm/helm.js';
 import type { RunResult } from '../process.js';
 import { ReleaseMonitor } from './release-monitor.js';
 import type { Workload } from '../kube/release-workloads.js';
@@ -21,8 +22,8 @@ export interface UpgradeOutcome {
   interventions: string[];
   /** The pods deleted, as they were just before. */
   deletedPods: PodReport[];
-  /** Broken pods of a superseded StatefulSet revision still there when helm gave up, since replaced. */
-  supersededReplaced: number;
+  /** Helm gave up on broken pods of a superseded StatefulSet revision, which have since been replaced. */
+  replacedSupersededPods: boolean;
 }
 
 const POLL_MS = 2000;
@@ -32,6 +33,9 @@ const MULTI_ATTACH_GRACE_MS = 60_000;
 // rolls it back, with the atomic flag); past this it is killed, and the
 // pending release it leaves is repaired by the caller.
 const HELM_STOP_GRACE_MS = 60_000;
+
+/** A helm command that changes the release (upgrade, rollback), run so that it can be stopped. */
+export type HelmChange = (stop: HelmStop) => Promise<RunResult>;
 
 export interface MonitoredRun {
   /** The release revision the helm command makes. */
@@ -51,15 +55,15 @@ export interface MonitoredRun {
 export async function runMonitored(
   cluster: ClusterAccess,
   settings: Settings,
-  args: string[],
+  change: HelmChange,
   run: MonitoredRun,
 ): Promise<UpgradeOutcome> {
-  const first = await runMonitoredOnce(cluster, settings, args, run);
-  if (first.supersededReplaced === 0) return first;
+  const first = await runMonitoredOnce(cluster, settings, change, run);
+  if (!first.replacedSupersededPods) return first;
   core.info(
     'helm gave up on a broken pod of the previous revision, which has just been replaced: running it again',
   );
-  const second = await runMonitoredOnce(cluster, settings, args, {
+  const second = await runMonitoredOnce(cluster, settings, change, {
     ...run,
     revision: run.revision + 1,
   });
@@ -79,7 +83,7 @@ export async function runMonitored(
 async function runMonitoredOnce(
   cluster: ClusterAccess,
   settings: Settings,
-  args: string[],
+  change: HelmChange,
   run: MonitoredRun,
 ): Promise<UpgradeOutcome> {
   const stopHelm = new AbortController();
@@ -94,7 +98,45 @@ async function runMonitoredOnce(
   };
   process.once('SIGINT', onCancel).once('SIGTERM', onCancel);
 
-  const monitor = new ReleaseMonitor(
+  const monitor = await releaseMonitor(cluster, settings, run, (findings) => {
+    stoppedFor = findings;
+    const causes = findings.filter((f) => f.fatal).map((f) => f.summary);
+    core.info(
+      `fail-fast: ${causes.join('; ')}\nStopping helm now instead of waiting out the ${settings.timeout} timeout.`,
+    );
+    stopHelm.abort();
+  });
+  const monitoring = monitor.run(stopMonitor.signal);
+  let result: RunResult;
+  try {
+    result = await change({ signal: stopHelm.signal, killAfterMs: HELM_STOP_GRACE_MS });
+  } finally {
+    stopMonitor.abort();
+    await monitoring;
+    process.off('SIGINT', onCancel).off('SIGTERM', onCancel);
+  }
+  const gaveUp = result.exitCode !== 0 && !stoppedFor && !cancelled;
+  const replacedSupersededPods = gaveUp && (await replaceSupersededPods(monitor));
+  return {
+    result,
+    revision: run.revision,
+    stoppedFor,
+    cancelled,
+    workloads: monitor.workloads,
+    interventions: monitor.interventions,
+    deletedPods: monitor.deletedPods,
+    replacedSupersededPods,
+  };
+}
+
+/** A monitor of the revision the helm command makes, with the settings' fail-fast rules. */
+async function releaseMonitor(
+  cluster: ClusterAccess,
+  settings: Settings,
+  run: MonitoredRun,
+  onFatal: (findings: Finding[]) => void,
+): Promise<ReleaseMonitor> {
+  return new ReleaseMonitor(
     await cluster.api(),
     cluster.releases,
     cluster.kubectl,
@@ -112,38 +154,19 @@ async function runMonitoredOnce(
       pollMs: POLL_MS,
       progressMs: PROGRESS_MS,
     },
-    (findings) => {
-      stoppedFor = findings;
-      const causes = findings.filter((f) => f.fatal).map((f) => f.summary);
-      core.info(
-        `fail-fast: ${causes.join('; ')}\nStopping helm now instead of waiting out the ${settings.timeout} timeout.`,
-      );
-      stopHelm.abort();
-    },
+    onFatal,
   );
-  const monitoring = monitor.run(stopMonitor.signal);
-  let result: RunResult;
+}
+
+/** After helm gave up: replaces broken pods of a superseded revision; true when it did. */
+async function replaceSupersededPods(monitor: ReleaseMonitor): Promise<boolean> {
   try {
-    result = await cluster.helm.run(args, {
-      stream: true,
-      signal: stopHelm.signal,
-      killAfterMs: HELM_STOP_GRACE_MS,
-    });
-  } finally {
-    stopMonitor.abort();
-    await monitoring;
-    process.off('SIGINT', onCancel).off('SIGTERM', onCancel);
+    return await monitor.sweep();
+  } catch (err) {
+    // helm's failure is reported either way; this only decides whether to run it again.
+    core.warning(
+      `Could not look for broken pods of the previous revision: ${(err as Error).message}`,
+    );
+    return false;
   }
-  const gaveUp = result.exitCode !== 0 && !stoppedFor && !cancelled;
-  const supersededReplaced = gaveUp ? await monitor.sweep().catch(() => 0) : 0;
-  return {
-    result,
-    revision: run.revision,
-    stoppedFor,
-    cancelled,
-    workloads: monitor.workloads,
-    interventions: monitor.interventions,
-    deletedPods: monitor.deletedPods,
-    supersededReplaced,
-  };
 }

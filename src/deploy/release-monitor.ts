@@ -71,7 +71,7 @@ export class ReleaseMonitor {
     private readonly api: KubeApi,
     private readonly releases: ReleaseStore,
     private readonly kubectl: Kubectl,
-    private readonly o: MonitorOptions,
+    private readonly options: MonitorOptions,
     private readonly onFatal: (findings: Finding[]) => void,
   ) {}
 
@@ -79,7 +79,7 @@ export class ReleaseMonitor {
   async run(signal: AbortSignal): Promise<void> {
     for (;;) {
       try {
-        await sleep(this.o.pollMs, undefined, { signal });
+        await sleep(this.options.pollMs, undefined, { signal });
       } catch {
         return; // aborted
       }
@@ -95,23 +95,23 @@ export class ReleaseMonitor {
   /**
    * One pass of replacing broken pods of a superseded revision, for after helm
    * gave up: Helm 4 fails an upgrade within a second on such a pod, sooner
-   * than a poll comes. Returns how many pods this pass replaced.
+   * than a poll comes. True when this pass replaced any.
    */
-  async sweep(): Promise<number> {
+  async sweep(): Promise<boolean> {
     const before = this.replaced.size;
     const seen = await this.observe();
     if (seen) await this.replaceSuperseded(seen);
-    return this.replaced.size - before;
+    return this.replaced.size > before;
   }
 
   private async poll(): Promise<void> {
     const seen = await this.observe();
     if (!seen) return;
     await this.replaceSuperseded(seen);
-    const { o } = this;
+    const { options } = this;
     const { pods, sets, events, now } = seen;
-    if (o.failFast && !this.fatalReported) {
-      const judged = pods.filter((pod) => isOfThisRevision(pod, o.startedAt, sets, now));
+    if (options.failFast && !this.fatalReported) {
+      const judged = pods.filter((pod) => isOfThisRevision(pod, options.startedAt, sets, now));
       const findings = classify(judged, events, this.classifyOptions(now));
       if (findings.some((f) => f.fatal) && !(await this.tryRemedies(findings, pods))) {
         this.fatalReported = true;
@@ -119,7 +119,7 @@ export class ReleaseMonitor {
         return;
       }
     }
-    if (now - this.lastProgress >= o.progressMs) {
+    if (now - this.lastProgress >= options.progressMs) {
       this.lastProgress = now;
       core.info(progressReport(pods));
     }
@@ -127,17 +127,21 @@ export class ReleaseMonitor {
 
   /** The release's pods, StatefulSets and events now; undefined until its workloads are known. */
   private async observe(): Promise<Observation | undefined> {
-    const { o } = this;
+    const { options } = this;
     if (this.workloads.length === 0) {
-      const manifest = await this.releases.manifest(o.release, o.namespace, o.revision);
+      const manifest = await this.releases.manifest(
+        options.release,
+        options.namespace,
+        options.revision,
+      );
       this.workloads = manifest ? workloadsInManifest(manifest) : [];
       if (this.workloads.length === 0) return undefined;
     }
     const [pods, sets] = await Promise.all([
-      listReleasePods(this.api, o.namespace, this.workloads),
-      getStatefulSets(this.api, o.namespace, this.workloads),
+      listReleasePods(this.api, options.namespace, this.workloads),
+      getStatefulSets(this.api, options.namespace, this.workloads),
     ]);
-    const events = await listReleaseEvents(this.api, o.namespace, this.workloads, pods);
+    const events = await listReleaseEvents(this.api, options.namespace, this.workloads, pods);
     return { pods, sets, events, now: Date.now() };
   }
 
@@ -150,30 +154,30 @@ export class ReleaseMonitor {
   }
 
   private classifyOptions(now: number) {
-    const { o } = this;
+    const { options } = this;
     return {
-      namespace: o.namespace,
-      restartThreshold: o.restartThreshold,
-      graceMs: o.graceMs,
-      unschedulableGraceMs: o.unschedulableGraceMs,
+      namespace: options.namespace,
+      restartThreshold: options.restartThreshold,
+      graceMs: options.graceMs,
+      unschedulableGraceMs: options.unschedulableGraceMs,
       now,
     };
   }
 
   /** Applies the remedies allowed for these findings; true when any was applied. */
   private async tryRemedies(findings: Finding[], pods: Pod[]): Promise<boolean> {
-    if (!this.o.remediate) return false;
+    if (!this.options.remediate) return false;
     const remedies = remediesFor(findings, this.workloads, this.remedied);
     for (const remedy of remedies) {
       // --wait=false: a PVC stays Terminating until its pod is gone, which is the next delete.
       if (remedy.kind === 'delete-claims-and-pod') {
-        await this.delete(['pvc', ...remedy.claims]);
+        await this.kubectl.deleteNow('pvc', remedy.claims, this.options.namespace);
       }
       const pod = pods.find((p) => p.metadata.name === remedy.pod);
       if (pod) await this.keepEvidence(pod);
-      await this.delete(['pod', remedy.pod]);
+      await this.kubectl.deleteNow('pod', [remedy.pod], this.options.namespace);
       this.remedied.add(remedy.pod);
-      this.record(describeRemedy(remedy, this.o.namespace));
+      this.record(describeRemedy(remedy, this.options.namespace));
     }
     return remedies.length > 0;
   }
@@ -183,27 +187,17 @@ export class ReleaseMonitor {
     if (this.replaced.has(uid)) return;
     this.replaced.add(uid);
     await this.keepEvidence(pod);
-    await this.delete(['pod', pod.metadata.name]);
+    await this.kubectl.deleteNow('pod', [pod.metadata.name], this.options.namespace);
     this.record(
-      `deleted broken pod ${this.o.namespace}/${pod.metadata.name} of a superseded StatefulSet revision, so that its StatefulSet recreates it from the current spec`,
+      `deleted broken pod ${this.options.namespace}/${pod.metadata.name} of a superseded StatefulSet revision, so that its StatefulSet recreates it from the current spec`,
     );
   }
 
   private async keepEvidence(pod: Pod): Promise<void> {
     this.deletedPods.push({
-      ...(await podReport(this.api, this.o.namespace, pod, this.o.logLines)),
+      ...(await podReport(this.api, this.options.namespace, pod, this.options.logLines)),
       deleted: true,
     });
-  }
-
-  private async delete(what: string[]): Promise<void> {
-    await this.kubectl.checked([
-      'delete',
-      ...what,
-      '--namespace',
-      this.o.namespace,
-      '--wait=false',
-    ]);
   }
 
   private record(line: string): void {

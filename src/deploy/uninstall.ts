@@ -13,6 +13,12 @@ export interface DeletedObject {
   name: string;
 }
 
+/** What an uninstall did: every object deleted, and what was kept and why. */
+interface Cleanup {
+  deleted: DeletedObject[];
+  kept: string[];
+}
+
 /**
  * Removes the release and what `helm uninstall` leaves behind: the PVCs of its
  * StatefulSets' claim templates (found from its manifest, read first), the
@@ -25,66 +31,20 @@ export async function uninstall(
   cluster: ClusterAccess,
   startedAt: number,
 ): Promise<void> {
-  const { release, namespace, timeout, cleanup } = settings;
-  const deleted: DeletedObject[] = [];
-  const kept: string[] = [];
-
-  const workloads = await core.group(`helm uninstall ${release}`, async (): Promise<Workload[]> => {
-    const installed = await cluster.releases.latest(release, namespace);
-    if (!installed) {
-      core.notice(
-        `Release ${release} is not installed in namespace ${namespace}: nothing to uninstall`,
-      );
-      return [];
-    }
-    await cluster.helm.uninstall(release, namespace, timeout, true);
-    deleted.push({ kind: 'HelmRelease', namespace, name: release });
-    return workloadsInManifest(installed.manifest);
-  });
-
-  const namespaceObject = await readNamespace(cluster, namespace);
+  const { release, namespace } = settings;
+  const done: Cleanup = { deleted: [], kept: [] };
+  const workloads = await core.group(`helm uninstall ${release}`, () =>
+    uninstallRelease(settings, cluster, done),
+  );
   await core.group('What the release left behind', async () => {
-    if (namespaceObject) {
-      if (cleanup.deletePvcs) {
-        const claims = (await cluster.kubectl.list<KubeObject>('pvc', namespace))
-          .map((pvc) => pvc.metadata.name)
-          .filter((name) => isReleaseClaim(workloads, name));
-        if (claims.length > 0) await cluster.kubectl.delete('pvc', claims, namespace, timeout);
-        deleted.push(...claims.map((name) => ({ kind: 'PersistentVolumeClaim', namespace, name })));
-      } else {
-        kept.push('PVCs (delete-pvcs: false)');
-      }
-      const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${RELEASE_LABEL}=${release}`;
-      const secrets = (await cluster.kubectl.list<KubeObject>('secret', namespace, selector)).map(
-        (s) => s.metadata.name,
-      );
-      if (secrets.length > 0) await cluster.kubectl.delete('secret', secrets, namespace, timeout);
-      deleted.push(...secrets.map((name) => ({ kind: 'Secret', namespace, name })));
-    }
-    if (namespaceObject === FORBIDDEN) {
-      core.notice(
-        `These credentials may not read namespace ${namespace} (a ServiceAccount bound in it alone cannot): it is kept`,
-      );
-      kept.push(`namespace ${namespace} (not readable with these credentials)`);
-    } else if (namespaceObject && isManagedFor(namespaceObject.metadata.labels, release)) {
-      // Other releases may have been installed into the namespace since: it stays with them.
-      const others = (await cluster.releases.names(namespace)).filter((name) => name !== release);
-      if (!cleanup.deleteNamespace) {
-        kept.push(`namespace ${namespace} (delete-namespace: false)`);
-      } else if (others.length > 0) {
-        kept.push(`namespace ${namespace} (it holds other releases: ${others.join(', ')})`);
-      } else {
-        await cluster.kubectl.delete('namespace', [namespace], undefined, timeout);
-        deleted.push({ kind: 'Namespace', name: namespace });
-      }
-    } else if (namespaceObject) {
-      kept.push(`namespace ${namespace} (not created by lily-deploy for ${release})`);
-    }
-    for (const object of deleted) core.info(`deleted ${describe(object)}`);
-    for (const what of kept) core.info(`kept ${what}`);
+    const namespaceObject = await readNamespace(cluster, namespace);
+    if (namespaceObject) await deleteLeftovers(settings, cluster, workloads, done);
+    await deleteNamespaceIfOurs(settings, cluster, namespaceObject, done);
+    for (const object of done.deleted) core.info(`deleted ${describe(object)}`);
+    for (const what of done.kept) core.info(`kept ${what}`);
   });
 
-  core.setOutput('deleted', JSON.stringify(deleted));
+  core.setOutput('deleted', JSON.stringify(done.deleted));
   core.setOutput('release', release);
   core.setOutput('namespace', namespace);
   await core.summary
@@ -92,12 +52,95 @@ export async function uninstall(
       renderUninstallSummary({
         release,
         namespace,
-        deleted: deleted.map(describe),
-        kept,
+        deleted: done.deleted.map(describe),
+        kept: done.kept,
         durationMs: Date.now() - startedAt,
       }),
     )
     .write();
+}
+
+/** `helm uninstall`, once the release's workloads are known from its manifest. */
+async function uninstallRelease(
+  { release, namespace, timeout }: Settings,
+  cluster: ClusterAccess,
+  done: Cleanup,
+): Promise<Workload[]> {
+  const installed = await cluster.releases.latest(release, namespace);
+  if (!installed) {
+    core.notice(
+      `Release ${release} is not installed in namespace ${namespace}: nothing to uninstall`,
+    );
+    return [];
+  }
+  await cluster.helm.uninstall(release, namespace, timeout, true);
+  done.deleted.push({ kind: 'HelmRelease', namespace, name: release });
+  return workloadsInManifest(installed.manifest);
+}
+
+/** The release's PVCs (unless delete-pvcs is false) and the database Secret lily-deploy made for it. */
+async function deleteLeftovers(
+  { release, namespace, timeout, cleanup }: Settings,
+  cluster: ClusterAccess,
+  workloads: Workload[],
+  done: Cleanup,
+): Promise<void> {
+  const api = await cluster.api();
+  if (cleanup.deletePvcs) {
+    const claims = (
+      await api.items<KubeObject>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`)
+    )
+      .map((pvc) => pvc.metadata.name)
+      .filter((name) => isReleaseClaim(workloads, name));
+    if (claims.length > 0) await cluster.kubectl.delete('pvc', claims, namespace, timeout);
+    done.deleted.push(
+      ...claims.map((name) => ({ kind: 'PersistentVolumeClaim', namespace, name })),
+    );
+  } else {
+    done.kept.push('PVCs (delete-pvcs: false)');
+  }
+  const selector = encodeURIComponent(
+    `${MANAGED_BY_LABEL}=${MANAGED_BY},${RELEASE_LABEL}=${release}`,
+  );
+  const secrets = (
+    await api.items<KubeObject>(`/api/v1/namespaces/${namespace}/secrets?labelSelector=${selector}`)
+  ).map((s) => s.metadata.name);
+  if (secrets.length > 0) await cluster.kubectl.delete('secret', secrets, namespace, timeout);
+  done.deleted.push(...secrets.map((name) => ({ kind: 'Secret', namespace, name })));
+}
+
+/**
+ * The namespace, when lily-deploy created it for this release and no other
+ * release lives in it (other releases may have been installed into it since:
+ * it stays with them).
+ */
+async function deleteNamespaceIfOurs(
+  { release, namespace, timeout, cleanup }: Settings,
+  cluster: ClusterAccess,
+  namespaceObject: KubeObject | undefined | typeof FORBIDDEN,
+  done: Cleanup,
+): Promise<void> {
+  if (namespaceObject === undefined) return;
+  if (namespaceObject === FORBIDDEN) {
+    core.notice(
+      `These credentials may not read namespace ${namespace} (a ServiceAccount bound in it alone cannot): it is kept`,
+    );
+    done.kept.push(`namespace ${namespace} (not readable with these credentials)`);
+    return;
+  }
+  if (!isManagedFor(namespaceObject.metadata.labels, release)) {
+    done.kept.push(`namespace ${namespace} (not created by lily-deploy for ${release})`);
+    return;
+  }
+  const others = (await cluster.releases.names(namespace)).filter((name) => name !== release);
+  if (!cleanup.deleteNamespace) {
+    done.kept.push(`namespace ${namespace} (delete-namespace: false)`);
+  } else if (others.length > 0) {
+    done.kept.push(`namespace ${namespace} (it holds other releases: ${others.join(', ')})`);
+  } else {
+    await cluster.kubectl.delete('namespace', [namespace], undefined, timeout);
+    done.deleted.push({ kind: 'Namespace', name: namespace });
+  }
 }
 
 const FORBIDDEN = 'forbidden';

@@ -20,6 +20,9 @@ import { containersWithLogs, describePod } from '../kube/pod-status.js';
 import type { Workload } from '../kube/release-workloads.js';
 import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 
+// Pods collected at once: each is a few requests through the one API proxy.
+export const DIAGNOSTICS_PARALLELISM = 8;
+
 export interface CollectOptions {
   release: string;
   namespace: string;
@@ -47,38 +50,44 @@ export async function collectDiagnostics(
   api: KubeApi,
   releases: ReleaseStore,
   workloads: Workload[],
-  o: CollectOptions,
+  options: CollectOptions,
 ): Promise<Diagnostics> {
   const started = Date.now();
   const [pods, latest, history] = await Promise.all([
-    listReleasePods(api, o.namespace, workloads),
-    releases.latest(o.release, o.namespace),
-    releases.history(o.release, o.namespace),
+    listReleasePods(api, options.namespace, workloads),
+    releases.latest(options.release, options.namespace),
+    releases.history(options.release, options.namespace),
   ]);
   const [events, reports] = await Promise.all([
-    listReleaseEvents(api, o.namespace, workloads, pods).catch((): KubeEvent[] => []),
-    mapLimit(pods, o.parallelism, (pod) => podReport(api, o.namespace, pod, o.logLines)),
+    listReleaseEvents(api, options.namespace, workloads, pods).catch((): KubeEvent[] => []),
+    mapLimit(pods, options.parallelism, (pod) =>
+      podReport(api, options.namespace, pod, options.logLines),
+    ),
   ]);
-  const findings = o.findings(pods, events).map((f) => ({ ...f, summary: o.redact(f.summary) }));
+  const findings = options
+    .findings(pods, events)
+    .map((f) => ({ ...f, summary: options.redact(f.summary) }));
   return {
-    release: o.release,
-    namespace: o.namespace,
-    failureReason: o.failureReason(findings),
-    ...(o.helmError ? { helmError: o.helmError.text, helmErrorHint: o.helmError.hint } : {}),
+    release: options.release,
+    namespace: options.namespace,
+    failureReason: options.failureReason(findings),
+    ...(options.helmError
+      ? { helmError: options.helmError.text, helmErrorHint: options.helmError.hint }
+      : {}),
     collectedAt: new Date().toISOString(),
     collectionMs: Date.now() - started,
     findings,
-    interventions: o.interventions,
-    pods: [...o.deletedPods, ...reports].map((r) => ({
+    interventions: options.interventions,
+    pods: [...options.deletedPods, ...reports].map((r) => ({
       ...r,
       logs: r.logs.map((l) => ({
         ...l,
-        text: l.text === undefined ? undefined : o.redact(l.text),
+        text: l.text === undefined ? undefined : options.redact(l.text),
       })),
     })),
-    events: events.map(eventLine).map((e) => ({ ...e, message: o.redact(e.message) })),
-    releaseState: o.redact(renderReleaseState(latest)),
-    releaseHistory: o.redact(renderHistory(history)),
+    events: events.map(eventLine).map((e) => ({ ...e, message: options.redact(e.message) })),
+    releaseState: options.redact(renderReleaseState(latest)),
+    releaseHistory: options.redact(renderHistory(history)),
   };
 }
 

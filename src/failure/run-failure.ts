@@ -1,4 +1,5 @@
-import { DeployError, type RunFailureReason } from '../failure-reason.js';
+import { DeployError, type FailureReason, type RunFailureReason } from '../failure-reason.js';
+import { type Finding, primaryReason } from './classify.js';
 import { InputError } from '../inputs/read.js';
 import { missingKindRemedy } from './remedies.js';
 import { CommandError } from '../process.js';
@@ -44,4 +45,32 @@ export function helmErrorHint(error: string): string | undefined {
     );
   }
   return undefined;
+}
+
+/** What ended a helm command that changes the release. */
+export interface HelmEnding {
+  /** The findings fail-fast stopped helm for. */
+  stoppedFor?: Finding[];
+  /** The job was cancelled while helm ran. */
+  cancelled: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Why helm failed, before the pods are looked at. */
+export function helmFailureReason(ending: HelmEnding): FailureReason {
+  if (ending.stoppedFor) return primaryReason(ending.stoppedFor, 'helm-error');
+  if (ending.cancelled) return 'cancelled';
+  return /timed out waiting|context deadline exceeded|timeout/i.test(
+    `${ending.stderr}\n${ending.stdout}`,
+  )
+    ? 'timeout'
+    : 'helm-error';
+}
+
+/** Did helm fail because another deploy of the release is working on it? */
+export function isConcurrentDeploy(stderr: string): boolean {
+  return /another operation \(install\/upgrade\/rollback\) is in progress|release: already exists|cannot re-use a name/.test(
+    stderr,
+  );
 }

@@ -42,22 +42,22 @@ export function rollbackOnFailureFlag(major: HelmMajor): string {
   return major === 3 ? '--atomic' : '--rollback-on-failure';
 }
 
-export function upgradeArgs(major: HelmMajor, o: UpgradeOptions): string[] {
+export function upgradeArgs(major: HelmMajor, options: UpgradeOptions): string[] {
   return [
     'upgrade',
     '--install',
-    o.release,
-    o.chartRef,
-    ...(o.version ? ['--version', o.version] : []),
+    options.release,
+    options.chartRef,
+    ...(options.version ? ['--version', options.version] : []),
     '--namespace',
-    o.namespace,
-    ...(o.createNamespace ? ['--create-namespace'] : []),
-    ...o.valuesFiles.flatMap((file) => ['--values', file]),
-    ...waitFlags(major, o.wait),
+    options.namespace,
+    ...(options.createNamespace ? ['--create-namespace'] : []),
+    ...options.valuesFiles.flatMap((file) => ['--values', file]),
+    ...waitFlags(major, options.wait),
     '--timeout',
-    o.timeout,
-    ...(o.atomic ? [rollbackOnFailureFlag(major)] : []),
-    ...o.extraArgs,
+    options.timeout,
+    ...(options.atomic ? [rollbackOnFailureFlag(major)] : []),
+    ...options.extraArgs,
   ];
 }
 

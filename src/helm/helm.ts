@@ -1,6 +1,12 @@
 import * as yaml from 'js-yaml';
-import { type HelmMajor, listAllFlags, waitFlags } from './flags.js';
-import { BoundTool, CommandError } from '../process.js';
+import {
+  type HelmMajor,
+  listAllFlags,
+  type UpgradeOptions,
+  upgradeArgs,
+  waitFlags,
+} from './flags.js';
+import { BoundTool, CommandError, type RunResult } from '../process.js';
 import { isRecord } from '../yaml.js';
 
 /** What `helm get metadata -o json` tells about a release's latest revision. */
@@ -30,6 +36,16 @@ export interface TemplateOptions {
   valuesFiles: string[];
   /** Value flags of extra-args (--set and the like), as given. */
   valueArgs: string[];
+}
+
+/**
+ * How a helm command that changes the release is stopped: SIGTERM when the
+ * signal aborts (helm then records the release as failed), SIGKILL if it has
+ * not exited this long after.
+ */
+export interface HelmStop {
+  signal: AbortSignal;
+  killAfterMs: number;
 }
 
 /** A thin wrapper over one helm binary, bound to one kube context. */
@@ -125,21 +141,37 @@ export class Helm extends BoundTool {
     return this.outputUnlessMissing(['get', 'manifest', release, '--namespace', namespace, ...rev]);
   }
 
+  /**
+   * `helm upgrade --install`, streamed to the log. Returns helm's result, a
+   * failure included: what the failure means is decided by the caller.
+   */
+  upgrade(options: UpgradeOptions, stop: HelmStop): Promise<RunResult> {
+    return this.run(upgradeArgs(this.major, options), { stream: true, ...stop });
+  }
+
+  /** Rolls back without waiting for the pods (a pending release's repair). */
   async rollback(
     release: string,
     namespace: string,
     revision: number,
     timeout: string,
   ): Promise<void> {
-    await this.checked([
-      'rollback',
-      release,
-      String(revision),
-      '--namespace',
-      namespace,
-      '--timeout',
-      timeout,
-    ]);
+    await this.checked(rollbackArgs(release, namespace, revision, timeout));
+  }
+
+  /** Rolls back and waits for the revision's pods, as an upgrade does; streamed, like upgrade. */
+  rollbackAndWait(
+    release: string,
+    namespace: string,
+    revision: number,
+    timeout: string,
+    stop: HelmStop,
+  ): Promise<RunResult> {
+    const args = [
+      ...rollbackArgs(release, namespace, revision, timeout),
+      ...waitFlags(this.major, true),
+    ];
+    return this.run(args, { stream: true, ...stop });
   }
 
   /**
@@ -175,6 +207,15 @@ export class Helm extends BoundTool {
   protected withContext(args: string[]): string[] {
     return this.kubeContext ? [...args, '--kube-context', this.kubeContext] : args;
   }
+}
+
+function rollbackArgs(
+  release: string,
+  namespace: string,
+  revision: number,
+  timeout: string,
+): string[] {
+  return ['rollback', release, String(revision), '--namespace', namespace, '--timeout', timeout];
 }
 
 /** Reads `helm get metadata -o json`, which Helm 3 (3.13 on) and Helm 4 print alike. */

@@ -1,7 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { Helm, HistoryEntry, ReleaseStatus } from './helm.js';
 import type { KubeApi } from '../kube/api.js';
-import type { KubeList } from '../kube/types.js';
 import { isRecord } from '../yaml.js';
 
 // What helm knows about releases, read where helm keeps it: one Secret
@@ -9,8 +8,9 @@ import { isRecord } from '../yaml.js';
 // ConfigMap (HELM_DRIVER=configmap) per revision, labels owner=helm, name,
 // version, status; data.release = base64 of gzip of the release JSON (a
 // Secret's data is base64 once more). One read through the API proxy replaces
-// a helm process (about 80 ms each) several times per deploy. With another
-// driver (sql, memory), or when the records cannot be read, helm itself is
+// a helm process (about 80 ms each) several times per deploy. Only with
+// another driver (sql, memory) is helm itself asked; a record that cannot be
+// read (a 403, a record that does not decode) is an error that says what was
 // asked. Everything that asks about releases asks this store, so that every
 // question gets its answer from the storage helm actually uses.
 
@@ -38,9 +38,20 @@ export function releaseStorage(driver: string | undefined): ReleaseStorage {
   }
 }
 
-interface StoredRecord {
-  metadata: { labels?: Record<string, string> };
+export interface StoredRecord {
+  metadata: { name?: string; labels?: Record<string, string> };
   data?: { release?: string };
+}
+
+/** The record of the newest revision, by the `version` label helm sets (no decoding). */
+export function newestRecord(stored: StoredRecord[]): StoredRecord | undefined {
+  const revision = (s: StoredRecord) => Number(s.metadata.labels?.version ?? 0);
+  return stored
+    .filter((s) => s.data?.release)
+    .reduce<StoredRecord | undefined>(
+      (newest, s) => (!newest || revision(s) > revision(newest) ? s : newest),
+      undefined,
+    );
 }
 
 /** The release JSON in a record's data.release, as helm encoded it (base64 of gzip). */
@@ -70,11 +81,6 @@ export function decodeRelease(encoded: string): ReleaseRecord {
   };
 }
 
-/** The release JSON of a record object of the storage (a Secret's data is base64 once more). */
-function decodeStored(storage: ReleaseStorage, data: string): ReleaseRecord {
-  return decodeRelease(storage === 'secrets' ? Buffer.from(data, 'base64').toString('utf8') : data);
-}
-
 export class ReleaseStore {
   constructor(
     private readonly helm: Helm,
@@ -83,63 +89,33 @@ export class ReleaseStore {
     readonly storage: ReleaseStorage,
   ) {}
 
-  /** The record objects matching `selector` in the namespace; undefined when only helm can read them. */
-  private async stored(namespace: string, selector: string): Promise<StoredRecord[] | undefined> {
-    if (this.storage === 'helm') return undefined;
-    try {
-      const list = await (
-        await this.api()
-      ).json<KubeList<StoredRecord>>(
-        `/api/v1/namespaces/${namespace}/${this.storage}?labelSelector=${encodeURIComponent(selector)}`,
-      );
-      return list.items;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Every revision of the release, oldest first; [] when there is none. */
-  async records(release: string, namespace: string): Promise<ReleaseRecord[] | undefined> {
-    const stored = await this.stored(namespace, `owner=helm,name=${release}`);
-    return stored
-      ?.filter((s) => s.data?.release)
-      .map((s) => decodeStored(this.storage, s.data?.release ?? ''))
-      .sort((a, b) => a.revision - b.revision);
-  }
-
   /** The names of the releases with any record in the namespace (whatever their status). */
   async names(namespace: string): Promise<string[]> {
-    const stored = await this.stored(namespace, 'owner=helm');
-    const names = stored
-      ? stored.map((s) => s.metadata.labels?.name ?? '').filter((name) => name !== '')
-      : await this.helm.list(namespace);
-    return [...new Set(names)];
+    const names =
+      this.storage === 'helm'
+        ? await this.helm.list(namespace)
+        : (await this.stored(namespace, 'owner=helm')).map((s) => s.metadata.labels?.name ?? '');
+    return [...new Set(names.filter((name) => name !== ''))];
   }
 
   /** The release's latest revision, or undefined when there is no such release. */
   async latest(release: string, namespace: string): Promise<ReleaseRecord | undefined> {
-    const records = await this.records(release, namespace);
-    if (records) return records.at(-1);
-    const status = await this.helm.status(release, namespace);
-    if (!status) return undefined;
-    const manifest = (await this.helm.getManifest(release, namespace)) ?? '';
-    return {
-      ...status,
-      notes: await this.helm.notes(release, namespace),
-      description: '',
-      manifest,
-    };
+    if (this.storage === 'helm') return this.latestFromHelm(release, namespace);
+    const newest = newestRecord(await this.stored(namespace, `owner=helm,name=${release}`));
+    return newest && this.decode(newest);
   }
 
   async history(release: string, namespace: string): Promise<HistoryEntry[]> {
-    const records = await this.records(release, namespace);
-    if (!records) return this.helm.history(release, namespace);
-    return records.map((r) => ({
-      revision: r.revision,
-      status: r.status,
-      updated: r.lastDeployed,
-      description: r.description,
-    }));
+    if (this.storage === 'helm') return this.helm.history(release, namespace);
+    const records = await this.decodeAll(namespace, `owner=helm,name=${release}`);
+    return records
+      .sort((a, b) => a.revision - b.revision)
+      .map((r) => ({
+        revision: r.revision,
+        status: r.status,
+        updated: r.lastDeployed,
+        description: r.description,
+      }));
   }
 
   /** A revision's manifest; undefined while it does not exist. */
@@ -148,8 +124,58 @@ export class ReleaseStore {
     namespace: string,
     revision: number,
   ): Promise<string | undefined> {
-    const records = await this.records(release, namespace);
-    if (!records) return this.helm.getManifest(release, namespace, revision);
-    return records.find((r) => r.revision === revision)?.manifest;
+    if (this.storage === 'helm') return this.helm.getManifest(release, namespace, revision);
+    const [record] = await this.decodeAll(
+      namespace,
+      `owner=helm,name=${release},version=${revision}`,
+    );
+    return record?.manifest;
+  }
+
+  /** The record objects matching `selector` in the namespace. */
+  private async stored(namespace: string, selector: string): Promise<StoredRecord[]> {
+    const path = `/api/v1/namespaces/${namespace}/${this.storage}?labelSelector=${encodeURIComponent(selector)}`;
+    try {
+      return await (await this.api()).items<StoredRecord>(path);
+    } catch (err) {
+      throw new Error(
+        `Cannot read helm's release records (${this.storage} labelled ${selector} in namespace ${namespace}): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  private async decodeAll(namespace: string, selector: string): Promise<ReleaseRecord[]> {
+    const stored = await this.stored(namespace, selector);
+    return stored.filter((s) => s.data?.release).map((s) => this.decode(s));
+  }
+
+  /** The release JSON of a record object (a Secret's data is base64 once more). */
+  private decode(stored: StoredRecord): ReleaseRecord {
+    const data = stored.data?.release ?? '';
+    try {
+      return decodeRelease(
+        this.storage === 'secrets' ? Buffer.from(data, 'base64').toString('utf8') : data,
+      );
+    } catch (err) {
+      throw new Error(
+        `Cannot decode helm's release record ${stored.metadata.name ?? ''}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /** What helm's CLI says of the latest revision, for a driver only helm reads. */
+  private async latestFromHelm(
+    release: string,
+    namespace: string,
+  ): Promise<ReleaseRecord | undefined> {
+    const status = await this.helm.status(release, namespace);
+    if (!status) return undefined;
+    const [manifest, notes] = await Promise.all([
+      this.helm.getManifest(release, namespace),
+      this.helm.notes(release, namespace),
+    ]);
+    return { ...status, notes, description: '', manifest: manifest ?? '' };
   }
 }

@@ -14,7 +14,8 @@ export class ApiError extends Error {
 
 /**
  * The API server through one `kubectl proxy` on a private unix socket, for
- * reads (and creating the namespace). Watching pods and collecting logs of
+ * reads and for questions that change nothing (access reviews); changes go
+ * through helm and kubectl (see cluster-access.ts). Watching pods and collecting logs of
  * many pods takes dozens of reads; as HTTP requests they run in parallel for
  * the price of one kubectl start, with kubectl still doing all authentication.
  */
@@ -59,6 +60,11 @@ export class KubeApi {
     return JSON.parse(await this.text(path)) as T;
   }
 
+  /** The items of a list at `path` (a collection, with any query). */
+  async items<T>(path: string): Promise<T[]> {
+    return (await this.json<{ items: T[] }>(path)).items;
+  }
+
   /** The object at `path`, or undefined when there is none (404). */
   async find<T>(path: string): Promise<T | undefined> {
     try {
@@ -69,18 +75,20 @@ export class KubeApi {
     }
   }
 
-  /** Creates the object; false when it already exists (409). */
-  async create(path: string, object: object): Promise<boolean> {
-    try {
-      await this.text(path, 'POST', JSON.stringify(object));
-      return true;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) return false;
-      throw err;
-    }
+  /** The body at `path` as text (a pod's log, say). */
+  text(path: string): Promise<string> {
+    return this.send('GET', path);
   }
 
-  text(path: string, method = 'GET', body?: string): Promise<string> {
+  /**
+   * Asks a question by creating a review object, which the API server
+   * answers and does not store (a SelfSubjectAccessReview): the answer.
+   */
+  async review<T>(path: string, review: object): Promise<T> {
+    return JSON.parse(await this.send('POST', path, JSON.stringify(review))) as T;
+  }
+
+  private send(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
       const headers = {

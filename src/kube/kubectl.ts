@@ -1,9 +1,15 @@
-import { BoundTool } from '../process.js';
-import type { KubeList, KubeObject } from './types.js';
+import { BoundTool, CommandError } from '../process.js';
 
 const FIELD_MANAGER = 'lily-deploy';
 
-/** A thin wrapper over kubectl, bound to one kubeconfig and context. */
+// kubectl's words for an object that create found already there.
+const ALREADY_EXISTS = /\(AlreadyExists\).*? (\S+) "([^"]+)" already exists/g;
+
+/**
+ * A thin wrapper over kubectl, bound to one kubeconfig and context: the
+ * action's changes to objects other than helm's go through it, as the guide
+ * makes them by hand. (Reads go through the API client.)
+ */
 export class Kubectl extends BoundTool {
   constructor(
     binary: string,
@@ -13,25 +19,6 @@ export class Kubectl extends BoundTool {
     super(binary, env);
   }
 
-  /** The objects of a kind in a namespace, optionally by label selector. */
-  async list<T extends KubeObject>(
-    kind: string,
-    namespace: string,
-    selector?: string,
-  ): Promise<T[]> {
-    const args = [
-      'get',
-      kind,
-      '--namespace',
-      namespace,
-      '-o',
-      'json',
-      ...(selector ? ['--selector', selector] : []),
-    ];
-    const { stdout } = await this.checked(args, { quiet: true });
-    return (JSON.parse(stdout) as KubeList<T>).items;
-  }
-
   /** Deletes objects and waits until they are gone (or the timeout passes). */
   async delete(
     kind: string,
@@ -39,16 +26,34 @@ export class Kubectl extends BoundTool {
     namespace: string | undefined,
     timeout: string,
   ): Promise<void> {
-    const scope = namespace ? ['--namespace', namespace] : [];
     await this.checked([
       'delete',
       kind,
       ...names,
-      ...scope,
+      ...namespaceFlag(namespace),
       '--ignore-not-found',
       '--wait',
       `--timeout=${timeout}`,
     ]);
+  }
+
+  /** Deletes objects without waiting for them to go (their controllers recreate pods). */
+  async deleteNow(kind: string, names: string[], namespace: string): Promise<void> {
+    await this.checked(['delete', kind, ...names, ...namespaceFlag(namespace), '--wait=false']);
+  }
+
+  /**
+   * Creates the objects, in order (a namespace before what goes in it), from
+   * stdin. Returns `<resource>/<name>` of those that already existed, which
+   * are left as they are; any other refusal throws.
+   */
+  async create(manifests: object[]): Promise<string[]> {
+    const args = ['create', `--field-manager=${FIELD_MANAGER}`, '-f', '-'];
+    const result = await this.run(args, { input: JSON.stringify(list(manifests)) });
+    if (result.exitCode === 0) return [];
+    const existed = alreadyExisting(result.stderr);
+    if (existed === undefined) throw new CommandError(this.commandLine(args), result);
+    return existed;
   }
 
   /** Server-side apply of a manifest passed on stdin (it may hold a secret). */
@@ -71,4 +76,24 @@ export class Kubectl extends BoundTool {
   protected withContext(args: string[]): string[] {
     return this.context ? ['--context', this.context, ...args] : args;
   }
+}
+
+/**
+ * `<resource>/<name>` of each object `kubectl create` found already there;
+ * undefined when it failed for any other reason too.
+ */
+export function alreadyExisting(stderr: string): string[] | undefined {
+  const errors = stderr.split('\n').filter((line) => /^error/i.test(line));
+  const existed = errors.flatMap((line) =>
+    [...line.matchAll(ALREADY_EXISTS)].map(([, resource, name]) => `${resource}/${name}`),
+  );
+  return existed.length > 0 && existed.length === errors.length ? existed : undefined;
+}
+
+function namespaceFlag(namespace: string | undefined): string[] {
+  return namespace ? ['--namespace', namespace] : [];
+}
+
+function list(items: object[]): object {
+  return { apiVersion: 'v1', kind: 'List', items };
 }

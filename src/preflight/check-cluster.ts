@@ -143,13 +143,10 @@ async function deniedChecks(api: KubeApi, checks: AccessCheck[]): Promise<Access
           },
         },
       };
-      const answer = JSON.parse(
-        await api.text(
-          '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-          'POST',
-          JSON.stringify(review),
-        ),
-      ) as { status?: { allowed?: boolean } };
+      const answer = await api.review<{ status?: { allowed?: boolean } }>(
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        review,
+      );
       return answer.status?.allowed === true;
     }),
   );

@@ -1,0 +1,115 @@
+import * as core from '@actions/core';
+import type { ClusterAccess } from '../cluster-access.js';
+import { DeployError } from '../failure-reason.js';
+import { choosesServerSide, serverSideArgs, valueArgs } from '../helm/flags.js';
+import { type AccessCheck, deniedTable, grantingRoles } from '../preflight/access-review.js';
+import {
+  checkAgainstCluster,
+  logPreflight,
+  type PreflightResult,
+} from '../preflight/check-cluster.js';
+import { type PreflightProblem, undeclaredFieldsWarning } from '../preflight/preflight.js';
+import type { Settings } from '../settings.js';
+import { renderPreflightFailure } from './summary.js';
+
+export interface RenderRequest {
+  chartRef: string;
+  /** The --version for helm, when the chart source is versioned. */
+  version?: string;
+  valuesFiles: string[];
+  extraArgs: string[];
+  /** Will this run create the namespace? Known once the cluster has answered. */
+  createsNamespace: Promise<boolean>;
+}
+
+/**
+ * Renders the release as the upgrade will apply it and checks it against the
+ * cluster. The Helm 4 schema check runs only when it decides something: with
+ * server-side auto and no --server-side in extra-args.
+ */
+export async function preflightChecks(
+  settings: Settings,
+  cluster: ClusterAccess,
+  request: RenderRequest,
+): Promise<PreflightResult> {
+  // Rendering needs no cluster: it runs while the cluster is still being checked.
+  const [manifest, createsNamespace] = await Promise.all([
+    cluster.helm.template(settings.release, request.chartRef, {
+      version: request.version,
+      namespace: settings.namespace,
+      valuesFiles: request.valuesFiles,
+      valueArgs: valueArgs(request.extraArgs),
+    }),
+    request.createsNamespace,
+  ]);
+  return checkAgainstCluster(cluster, {
+    manifest,
+    access: {
+      namespace: settings.namespace,
+      createsNamespace,
+      writesSecret: settings.database !== undefined,
+      storage: cluster.releases.storage,
+      remediate: settings.failure.remediate,
+    },
+    checkSchemas:
+      cluster.helm.major === 4 &&
+      settings.serverSide === 'auto' &&
+      !choosesServerSide(request.extraArgs),
+  });
+}
+
+/**
+ * Reports the preflight: fails the run on what helm would fail on or wait on
+ * in vain, warns about the rest. Returns the apply flags it decided.
+ */
+export async function settleOnPreflight(
+  settings: Settings,
+  cluster: ClusterAccess,
+  result: PreflightResult,
+): Promise<string[]> {
+  logPreflight(result);
+  warnAboutPreflight(result);
+  const missing = result.denied.filter((d) => d.required);
+  const problems = [
+    ...(missing.length > 0 ? [accessProblem(settings.namespace, missing)] : []),
+    ...result.problems,
+  ];
+  const first = problems[0];
+  if (first) {
+    for (const p of problems)
+      core.error(`${p.summary}\nRemedy: ${p.remedy}`, { title: `lily-deploy: ${p.reason}` });
+    await core.summary
+      .addRaw(renderPreflightFailure(settings.release, settings.namespace, problems))
+      .write();
+    throw new DeployError(
+      first.reason,
+      `Deploy of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
+    );
+  }
+  return serverSideArgs(cluster.helm.major, settings.serverSide, result.undeclared.length > 0);
+}
+
+/** What the preflight found that waiting may cure or that is applied another way. */
+function warnAboutPreflight(result: PreflightResult): void {
+  for (const warning of result.warnings)
+    core.warning(warning, { title: 'lily-deploy: pod larger than any node' });
+  for (const { object, fields } of result.undeclared)
+    core.warning(undeclaredFieldsWarning(object, fields), {
+      title: 'lily-deploy: applied client-side',
+    });
+  const optional = result.denied.filter((d) => !d.required);
+  if (optional.length > 0)
+    core.warning(
+      `These credentials may not do what only diagnostics or optional features use; they will be missing if needed:\n${deniedTable(optional)}`,
+      { title: 'lily-deploy: permissions' },
+    );
+}
+
+/** The preflight problem of permissions a deploy needs and may not use. */
+function accessProblem(namespace: string, missing: AccessCheck[]): PreflightProblem {
+  return {
+    reason: 'access-denied',
+    summary: `these credentials may not do what this deploy needs (asked with SelfSubjectAccessReviews):\n${deniedTable(missing)}`,
+    remedy: `Grant it to the deploying identity, for example with this Role, bound to it with a RoleBinding in ${namespace}:\n${grantingRoles(missing, namespace)}`,
+  };
+}

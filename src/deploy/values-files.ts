@@ -1,0 +1,43 @@
+import * as core from '@actions/core';
+import * as yaml from 'js-yaml';
+import type { Values } from '../inputs/values.js';
+import type { Settings } from '../settings.js';
+import type { Workspace } from '../workspace.js';
+import { databaseValues } from './database-values.js';
+
+// The values files helm gets, in order: the user's files, the inline values,
+// then ours wiring the database Secret (which only names the Secret).
+
+/** The user's values files, in order: the input's files, then the inline values. */
+export async function userValuesFiles(settings: Settings, workspace: Workspace): Promise<string[]> {
+  const files = [...settings.valuesFiles];
+  if (settings.values)
+    files.push(await workspace.write('values-inline.yaml', yaml.dump(settings.values)));
+  return files;
+}
+
+/** The values files for helm: the user's, then ours wiring the database Secret. */
+export async function withDatabaseValues(
+  settings: Settings,
+  workspace: Workspace,
+  userValues: Values,
+  userFiles: string[],
+  chartDefaults?: Values,
+): Promise<string[]> {
+  const files = [...userFiles];
+  if (settings.database) {
+    const db = settings.database;
+    const generated = databaseValues(db, userValues, chartDefaults);
+    const path = await workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
+    core.info(
+      `Storage entry '${db.storageName}' → Secret ${db.secretName}, written to ${path}:\n${yaml.dump(generated)}`,
+    );
+    files.push(path);
+  }
+  core.info(
+    files.length > 0
+      ? `Values files, in order:\n${files.join('\n')}`
+      : 'No values files: chart defaults',
+  );
+  return files;
+}
