@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
-import { DEFAULT_HELM_VERSION, parseInputs } from '../../src/inputs/parse.js';
+import { DEFAULT_HELM_VERSION } from '../../src/inputs/helm.js';
+import { parseInputs } from '../../src/inputs/parse.js';
 import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
 
 const ACTION = yaml.load(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
-import { type EventContext, parseInputs, valuesFileList } from './parse.js';
+import { type EventContext, parseInputs } from './parse.js';
 import type { Settings } from '../settings.js';
-import { loadValuesFiles, mergeValues, type Values } from './values.js';
+import { loadValuesFiles, mergeValues, type Values, valuesFileList } from './values.js';
 
 export class InputError extends Error {
   constructor(readonly problems: string[]) {

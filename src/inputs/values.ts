@@ -1,11 +1,52 @@
 import * as yaml from 'js-yaml';
 import { readFile } from 'node:fs/promises';
+import type { Settings } from '../settings.js';
 import { isRecord, yamlErrorSummary } from '../yaml.js';
+import type { InputReader } from './reader.js';
 
 // The chart values the user gives: values files and inline values, read and
 // merged the way helm merges them.
 
 export type Values = Record<string, unknown>;
+
+export type ValuesSettings = Pick<Settings, 'valuesFiles' | 'values'>;
+
+/** The values-files list and the inline values; the files are read later, by loadValuesFiles. */
+export function parseValues(reader: InputReader): ValuesSettings {
+  return {
+    valuesFiles: valuesFileList(reader.text('values-files')),
+    values: parseInlineValues(reader),
+  };
+}
+
+/** The `values-files` input: one path per line, blank lines ignored. */
+export function valuesFileList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function parseInlineValues(reader: InputReader): Values | undefined {
+  const text = reader.text('values');
+  if (text === '') return undefined;
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    reader.fail('values', `is not valid YAML: ${yamlErrorSummary(err)}`);
+    return undefined;
+  }
+  if (doc === null || doc === undefined) return undefined;
+  if (!isRecord(doc)) {
+    reader.fail(
+      'values',
+      `is YAML of type ${Array.isArray(doc) ? 'list' : typeof doc}; allowed: a mapping (key: value)`,
+    );
+    return undefined;
+  }
+  return doc;
+}
 
 /**
  * Reads the `values-files`, refusing a missing file or bad YAML with the file

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseGithub } from '../../src/inputs/github.js';
+import type { InputReader } from '../../src/inputs/reader.js';
+import type { PullRequestEvent } from '../../src/settings.js';
+import { parseGroup } from './fake-inputs.js';
+
+/** The github inputs of a release in namespace lily-prod, or of a preview. */
+function parseGithubOf(given: Record<string, string>, preview?: PullRequestEvent) {
+  const namespace = preview ? `lily-pr-${preview.number}` : 'lily-prod';
+  return parseGroup((reader: InputReader) => parseGithub(reader, { namespace, preview }), given);
+}
+
+describe('parseGithub', () => {
+  it('is off without a token, the environment named after the namespace', () => {
+    assert.deepEqual(parseGithubOf({}), {
+      parsed: { token: undefined, environment: 'lily-prod', environmentUrl: undefined },
+      errors: [],
+      secrets: [],
+    });
+  });
+
+  it('masks the token and names a preview environment after its pull request', () => {
+    const given = { 'github-token': 'ghs_canary', 'environment-url': 'https://lily.example' };
+    assert.deepEqual(parseGithubOf(given, { number: 12, action: 'opened' }), {
+      parsed: {
+        token: 'ghs_canary',
+        environment: 'preview/pr-12',
+        environmentUrl: 'https://lily.example',
+      },
+      errors: [],
+      secrets: ['ghs_canary'],
+    });
+  });
+
+  it('takes the environment given, and refuses an environment-url that is not http(s)', () => {
+    const { parsed, errors } = parseGithubOf({
+      environment: 'production',
+      'environment-url': 'lily.example.org',
+    });
+    assert.equal(parsed.environment, 'production');
+    assert.deepEqual(errors, [
+      "Input 'environment-url' is 'lily.example.org'; allowed: an http:// or https:// URL",
+    ]);
+  });
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRollout } from '../../src/inputs/rollout.js';
+import { parseGroup } from './fake-inputs.js';
+
+describe('parseRollout', () => {
+  it('waits up to 10 minutes, failing fast, by default', () => {
+    const { parsed, errors } = parseGroup(parseRollout, {});
+    assert.deepEqual(errors, []);
+    assert.deepEqual(parsed, {
+      wait: true,
+      atomic: false,
+      timeout: '10m',
+      failure: {
+        failFast: true,
+        failFastRestarts: 3,
+        unschedulableGraceMs: 45_000,
+        logLines: 200,
+        remediate: false,
+        stuckReleaseTimeoutMs: 15 * 60_000,
+        recoverStuckRelease: false,
+      },
+    });
+  });
+
+  it('takes durations as helm does and turns the failure ones into milliseconds', () => {
+    const { parsed, errors } = parseGroup(parseRollout, {
+      wait: 'false',
+      atomic: 'true',
+      timeout: '1h30m',
+      'unschedulable-grace': '10s',
+      'stuck-release-timeout': '2m',
+      'log-lines': '100000',
+    });
+    assert.deepEqual(errors, []);
+    assert.equal(parsed.wait, false);
+    assert.equal(parsed.atomic, true);
+    assert.equal(parsed.timeout, '1h30m');
+    assert.equal(parsed.failure.unschedulableGraceMs, 10_000);
+    assert.equal(parsed.failure.stuckReleaseTimeoutMs, 120_000);
+    assert.equal(parsed.failure.logLines, 100_000);
+  });
+
+  it('reports each bad input, in the order of the inputs', () => {
+    const { errors } = parseGroup(parseRollout, {
+      wait: 'yes',
+      atomic: '1',
+      timeout: '600',
+      'fail-fast-restarts': '0',
+      'log-lines': 'all',
+      'recover-stuck-release': 'on',
+    });
+    assert.deepEqual(errors, [
+      "Input 'wait' is 'yes'; allowed: true, false",
+      "Input 'atomic' is '1'; allowed: true, false",
+      "Input 'timeout' is '600'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
+      "Input 'fail-fast-restarts' is '0'; allowed: a whole number from 1 to 1000",
+      "Input 'log-lines' is 'all'; allowed: a whole number from 1 to 100000",
+      "Input 'recover-stuck-release' is 'on'; allowed: true, false",
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { InputReader } from '../../src/inputs/reader.js';
+import { type EventContext, parseTarget } from '../../src/inputs/target.js';
+import { parseGroup } from './fake-inputs.js';
+
+const PUSH = { eventName: 'push', payload: {} };
+
+function pullRequest(action: string, number: number): EventContext {
+  return {
+    eventName: 'pull_request',
+    payload: { action, number, pull_request: { number, head: { sha: 'abc' } } },
+  };
+}
+
+function parseTargetOf(given: Record<string, string>, event: EventContext = PUSH) {
+  return parseGroup((reader: InputReader) => parseTarget(reader, event), given);
+}
+
+describe('parseTarget', () => {
+  it('deploys the release to the default namespace unless told otherwise', () => {
+    assert.deepEqual(parseTargetOf({ release: 'lily-a' }), {
+      parsed: {
+        command: 'deploy',
+        preview: undefined,
+        release: 'lily-a',
+        namespace: 'default',
+        createNamespace: false,
+      },
+      errors: [],
+      secrets: [],
+    });
+  });
+
+  it('names a preview after the pull request and creates its namespace', () => {
+    const { parsed } = parseTargetOf(
+      { release: 'lily', preview: 'true' },
+      pullRequest('opened', 42),
+    );
+    assert.deepEqual(parsed, {
+      command: 'deploy',
+      preview: { number: 42, action: 'opened', headSha: 'abc' },
+      release: 'lily-pr-42',
+      namespace: 'lily-pr-42',
+      createNamespace: true,
+    });
+  });
+
+  it('uninstalls the preview of a closed pull request, in the namespace given', () => {
+    const given = { release: 'lily', preview: 'true', namespace: 'previews' };
+    const { parsed } = parseTargetOf(given, pullRequest('closed', 7));
+    assert.equal(parsed.command, 'uninstall');
+    assert.equal(parsed.release, 'lily-pr-7');
+    assert.equal(parsed.namespace, 'previews');
+    assert.equal(parsed.createNamespace, false, 'a namespace given is not created on demand');
+  });
+
+  it('reports each bad input, naming it, what was given and what is allowed', () => {
+    const { parsed, errors } = parseTargetOf({
+      command: 'destroy',
+      release: 'Lily',
+      preview: 'true',
+      namespace: 'Prod',
+      'create-namespace': 'on',
+    });
+    assert.equal(parsed.release, 'Lily', 'an invalid release gets no preview suffix');
+    assert.deepEqual(errors, [
+      "Input 'command' is 'destroy'; allowed: deploy, uninstall",
+      "Input 'release' is 'Lily'; allowed: a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 53 characters",
+      "Input 'preview' is true, which needs a pull_request or pull_request_target event; this run is a push event",
+      "Input 'namespace' is 'Prod'; allowed: a DNS label: lower-case letters, digits and '-', at most 63 characters",
+      "Input 'create-namespace' is 'on'; allowed: true, false",
+    ]);
+  });
+
+  it('requires the release', () => {
+    assert.deepEqual(parseTargetOf({}).errors, ["Input 'release' is required"]);
+  });
+});

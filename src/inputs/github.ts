@@ -1,0 +1,20 @@
+import type { GithubSettings, Settings } from '../settings.js';
+import type { InputReader } from './reader.js';
+
+/**
+ * GitHub Deployments: github-token (off without one), environment and
+ * environment-url. The environment defaults to the preview's or the namespace.
+ */
+export function parseGithub(
+  reader: InputReader,
+  target: Pick<Settings, 'preview' | 'namespace'>,
+): GithubSettings {
+  const token = reader.text('github-token') || undefined;
+  if (token) reader.secret(token);
+  const environment =
+    reader.text('environment') ||
+    (target.preview ? `preview/pr-${target.preview.number}` : target.namespace);
+  const environmentUrl = reader.text('environment-url') || undefined;
+  if (environmentUrl) reader.httpUrl('environment-url', environmentUrl);
+  return { token, environment, environmentUrl };
+}

@@ -1,0 +1,30 @@
+import type { FailureSettings, Settings } from '../settings.js';
+import type { InputReader } from './reader.js';
+
+export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'failure'>;
+
+/**
+ * How the release is rolled out: whether and how long to wait for it, whether
+ * helm rolls a failed one back (atomic), and what counts as failing.
+ */
+export function parseRollout(reader: InputReader): RolloutSettings {
+  return {
+    wait: reader.bool('wait', true),
+    atomic: reader.bool('atomic', false),
+    timeout: reader.duration('timeout', '10m').text,
+    failure: parseFailure(reader),
+  };
+}
+
+/** When to stop waiting early, how much to report, and what to repair. */
+function parseFailure(reader: InputReader): FailureSettings {
+  return {
+    failFast: reader.bool('fail-fast', true),
+    failFastRestarts: reader.count('fail-fast-restarts', 3, 1000),
+    unschedulableGraceMs: reader.duration('unschedulable-grace', '45s').ms,
+    logLines: reader.count('log-lines', 200, 100_000),
+    remediate: reader.bool('remediate', false),
+    stuckReleaseTimeoutMs: reader.duration('stuck-release-timeout', '15m').ms,
+    recoverStuckRelease: reader.bool('recover-stuck-release', false),
+  };
+}

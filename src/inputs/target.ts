@@ -1,0 +1,83 @@
+import {
+  MAX_NAMESPACE_NAME,
+  MAX_RELEASE_NAME,
+  previewName,
+  pullRequestOf,
+} from '../github/preview.js';
+import type { Command, PullRequestEvent, Settings } from '../settings.js';
+import type { InputReader } from './reader.js';
+
+/** What the run's event tells: GITHUB_EVENT_NAME and the GITHUB_EVENT_PATH payload. */
+export interface EventContext {
+  eventName: string;
+  payload: unknown;
+}
+
+export type TargetSettings = Pick<
+  Settings,
+  'command' | 'preview' | 'release' | 'namespace' | 'createNamespace'
+>;
+
+// Helm's own rules: a release name is a lower-case DNS label of at most 53
+// characters (helm appends suffixes to it for its own objects).
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const COMMANDS = ['deploy', 'uninstall'] as const;
+
+/**
+ * What to do, to which release, in which namespace: the command, release,
+ * namespace, preview and create-namespace inputs. With `preview`, the pull
+ * request of the event names the release and namespace (`<release>-pr-<number>`)
+ * and decides the command: a closed PR is uninstalled.
+ */
+export function parseTarget(reader: InputReader, event: EventContext): TargetSettings {
+  const command = parseCommand(reader);
+  const base = reader.required('release');
+  const baseValid = base !== '' && checkRelease(reader, base);
+  const namespaceInput = reader.text('namespace');
+  const preview = parsePreview(reader, event);
+  const namespace =
+    namespaceInput || (preview ? previewName(base, preview.number, MAX_NAMESPACE_NAME) : 'default');
+  reader.check(
+    'namespace',
+    namespace,
+    DNS_LABEL.test(namespace) && namespace.length <= MAX_NAMESPACE_NAME,
+    "a DNS label: lower-case letters, digits and '-', at most 63 characters",
+  );
+  // A preview namespace is made on demand.
+  const derivedNamespace = preview !== undefined && namespaceInput === '';
+  return {
+    command: preview?.action === 'closed' ? 'uninstall' : command,
+    preview,
+    release: preview && baseValid ? previewName(base, preview.number, MAX_RELEASE_NAME) : base,
+    namespace,
+    createNamespace: reader.bool('create-namespace', false) || derivedNamespace,
+  };
+}
+
+function parseCommand(reader: InputReader): Command {
+  const text = reader.text('command') || 'deploy';
+  const command = (COMMANDS as readonly string[]).includes(text) ? (text as Command) : 'deploy';
+  reader.check('command', text, command === text, COMMANDS.join(', '));
+  return command;
+}
+
+/** Whether the release input is a valid Helm release name; an error when not. */
+function checkRelease(reader: InputReader, release: string): boolean {
+  const valid = DNS_LABEL.test(release) && release.length <= MAX_RELEASE_NAME;
+  reader.check(
+    'release',
+    release,
+    valid,
+    `a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${MAX_RELEASE_NAME} characters`,
+  );
+  return valid;
+}
+
+/** The pull request of the event when `preview` is on; an error when the event has none. */
+function parsePreview(reader: InputReader, event: EventContext): PullRequestEvent | undefined {
+  if (!reader.bool('preview', false)) return undefined;
+  const pullRequest = pullRequestOf(event.eventName, event.payload);
+  if (typeof pullRequest !== 'string') return pullRequest;
+  reader.fail('preview', `is true, which ${pullRequest}`);
+  return undefined;
+}
