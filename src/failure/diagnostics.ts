@@ -59,6 +59,7 @@ export async function collectDiagnostics(
     releases.history(options.release, options.namespace),
   ]);
   const [events, reports] = await Promise.all([
+    // Events are optional evidence: credentials may not read them (the access preflight warned).
     listReleaseEvents(api, options.namespace, workloads, pods).catch((): KubeEvent[] => []),
     mapLimit(pods, options.parallelism, (pod) =>
       podReport(api, options.namespace, pod, options.logLines),

@@ -62,11 +62,9 @@ export async function getStatefulSets(
     workloads
       .filter((w) => w.kind === 'StatefulSet')
       .map((w) =>
-        api
-          .json<StatefulSet>(
-            `/apis/apps/v1/namespaces/${w.namespace || namespace}/statefulsets/${w.name}`,
-          )
-          .catch(() => undefined),
+        api.find<StatefulSet>(
+          `/apis/apps/v1/namespaces/${w.namespace || namespace}/statefulsets/${w.name}`,
+        ),
       ),
   );
   return sets.filter((s): s is StatefulSet => s !== undefined);
