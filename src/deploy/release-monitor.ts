@@ -66,6 +66,7 @@ export class ReleaseMonitor {
   private readonly remedied = new Set<string>();
   private readonly replaced = new Set<string>();
   private lastProgress = Date.now();
+  private lastPollError: string | undefined;
 
   constructor(
     private readonly api: KubeApi,
@@ -85,9 +86,15 @@ export class ReleaseMonitor {
       }
       try {
         await this.poll();
+        this.lastPollError = undefined;
       } catch (err) {
         // A failed poll is not a failed deploy; the next one tries again.
-        core.debug(`release monitor: ${(err as Error).message}`);
+        // Said once per distinct error, so a lasting one (a missing
+        // permission) is visible without repeating every poll.
+        const message = (err as Error).message;
+        if (message !== this.lastPollError)
+          core.info(`Watching the release's pods failed (helm goes on): ${message}`);
+        this.lastPollError = message;
       }
     }
   }
