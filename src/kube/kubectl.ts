@@ -48,7 +48,8 @@ export class Kubectl extends BoundTool {
    * are left as they are; any other refusal throws.
    */
   async create(manifests: object[]): Promise<string[]> {
-    const args = ['create', `--field-manager=${FIELD_MANAGER}`, '-f', '-'];
+    // --validate=false, as for apply: the API server validates anyway.
+    const args = ['create', `--field-manager=${FIELD_MANAGER}`, '--validate=false', '-f', '-'];
     const result = await this.run(args, { input: JSON.stringify(list(manifests)) });
     if (result.exitCode === 0) return [];
     const existed = alreadyExisting(result.stderr);
