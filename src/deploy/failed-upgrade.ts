@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { ClusterAccess } from '../cluster-access.js';
-import { classify, type Finding, likeliestReason } from '../failure/classify.js';
+import { classify, likeliestReason } from '../failure/classify.js';
 import {
   collectDiagnostics,
   DIAGNOSTICS_PARALLELISM,
@@ -101,7 +101,7 @@ async function diagnose(
         unschedulableGraceMs: 0,
         now: Date.now(),
       }),
-    failureReason: (findings: Finding[]) =>
+    failureReason: (findings) =>
       reason === 'timeout' ? likeliestReason(findings, 'timeout') : reason,
     helmError: explanation.helmError,
     interventions: [...outcome.interventions, ...settled.interventions],

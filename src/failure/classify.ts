@@ -8,8 +8,6 @@ import { claimFindings, volumeFindings } from './volume-findings.js';
 // Known ways a Lily deploy fails, recognised from pod and event JSON, each with
 // the remedy in plain words. Pure: the caller fetches, this decides.
 
-export type { ClassifyOptions, Finding } from './finding.js';
-
 // The order in which causes are reported first: the most specific first.
 const PRIORITY: FailureReason[] = [
   'missing-secret',

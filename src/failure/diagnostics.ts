@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Finding } from './classify.js';
+import type { Finding } from './finding.js';
 import {
   type ContainerLog,
   type Diagnostics,

@@ -1,4 +1,4 @@
-import type { Finding } from './classify.js';
+import type { Finding } from './finding.js';
 import { collapsed } from '../markdown.js';
 import type { HistoryEntry } from '../helm/helm.js';
 import type { ReleaseRecord } from '../helm/release-store.js';
