@@ -25,6 +25,7 @@ const LAYERS: string[][] = [
   ['cluster-access.ts'],
   ['failure/'],
   ['preflight/'],
+  ['plan/'],
   ['deploy/'],
   ['main.ts', 'post.ts', 'index.ts'],
 ];
