@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type ObjectChange, planChanges } from '../../src/plan/diff.js';
+import { digestParts } from '../../src/plan/digest.js';
+import {
+  changeCount,
+  createPlanFile,
+  type PlanFile,
+  planFileJson,
+  planFileParts,
+  type Validation,
+} from '../../src/plan/plan-file.js';
+import {
+  COMMENT_LIMIT,
+  findStickyComment,
+  renderPlanComment,
+  renderPlanSummary,
+  stickyMarker,
+} from '../../src/plan/render.js';
+import { lilyManifest, liveRelease, rendered } from './plan-fixtures.js';
+
+const RUN = 'https://github.example/octo/lily-infra/actions/runs/4242';
+
+function planOf(
+  changes: ObjectChange[],
+  validation: Validation = { serverSide: true },
+  valuesDiff = '',
+): PlanFile {
+  return createPlanFile({
+    release: 'lily-a',
+    namespace: 'indexer',
+    chart: 'lily',
+    parts: digestParts({
+      manifest: lilyManifest({ rc: true }),
+      chartVersion: '0.1.5-rc1',
+      values: {},
+      liveRevision: 3,
+    }),
+    validation,
+    changes,
+    valuesDiff,
+  });
+}
+
+const upgrade = planOf(planChanges(rendered({ rc: true }), liveRelease(), rendered(), []));
+
+describe('renderPlanSummary', () => {
+  const summary = renderPlanSummary(upgrade);
+
+  it('has a heading, the counts, and a row per object that changes', () => {
+    assert.match(summary, /^### Lily plan: `lily-a` in `indexer`\n/);
+    assert.ok(
+      summary.includes(
+        'Chart `lily@0.1.5-rc1`, against revision 3: 0 to add, 1 to change, 1 to remove, 3 unchanged.',
+      ),
+      summary,
+    );
+    const rows = summary.split('\n').filter((l) => l.startsWith('| `'));
+    assert.deepEqual(rows, [
+      '| `PodDisruptionBudget/indexer/lily-a-lily-daemon-pdb` | removed | – |',
+      '| `StatefulSet/indexer/lily-a-lily-daemon` | changed | `spec.template.spec.initContainers`, `spec.template.spec.containers[daemon].image` |',
+    ]);
+  });
+
+  it('collapses each diff in a diff block, and ends with the digest', () => {
+    assert.match(
+      summary,
+      /<details><summary>StatefulSet\/indexer\/lily-a-lily-daemon \(changed\)<\/summary>\n\n```diff\n--- live\//,
+    );
+    assert.equal(summary.match(/<details>/g)?.length, 2);
+    assert.ok(summary.trimEnd().endsWith(`Plan digest: \`${upgrade.digest}\``));
+    assert.match(summary, /The API server validated the planned objects/);
+  });
+
+  it('says in a line when nothing changes, and why validation was skipped', () => {
+    const none = planOf(planChanges(rendered(), liveRelease(), rendered(), []), {
+      serverSide: false,
+      reason: 'the credentials may not change the release (read-only)',
+    });
+    const text = renderPlanSummary(none);
+    assert.match(text, /^Nothing changes: the live objects already match the plan\.$/m);
+    assert.match(
+      text,
+      /^Server-side validation was skipped: the credentials may not change the release \(read-only\)\.$/m,
+    );
+    assert.doesNotMatch(text, /<details>|\| Object \|/);
+    assert.equal(changeCount(none), 0);
+  });
+});
+
+describe('renderPlanComment', () => {
+  it('starts with the marker and holds the table, the digest and the run', () => {
+    const comment = renderPlanComment(upgrade, { runUrl: RUN, status: 'deployed, revision 4' });
+    assert.ok(comment.startsWith(`${stickyMarker('lily-a')}\n### Lily plan:`));
+    assert.ok(comment.includes(`Plan digest: \`${upgrade.digest}\` · [the run](${RUN})`));
+    assert.match(comment, /^\*\*Preview:\*\* deployed, revision 4$/m);
+    assert.match(comment, /^\| `StatefulSet\/indexer\/lily-a-lily-daemon` \| changed \|/m);
+    assert.match(comment, /```diff\n/);
+    assert.doesNotMatch(comment, /full plan is in the job summary/);
+  });
+
+  it('is cut to GitHub’s limit, keeping the marker, the table, the digest and a pointer to the run', () => {
+    const huge = planChanges(rendered({ rc: true }), liveRelease(), rendered(), []).map((c) =>
+      c.change === 'changed' ? { ...c, diff: `${c.diff}\n${'+ x\n'.repeat(30_000)}` } : c,
+    );
+    const comment = renderPlanComment(planOf(huge), { runUrl: RUN });
+    assert.ok(comment.length < COMMENT_LIMIT, String(comment.length));
+    assert.ok(comment.startsWith(stickyMarker('lily-a')));
+    assert.ok(comment.includes(`The full plan is in the job summary of [the run](${RUN})`));
+    assert.ok(comment.includes(upgrade.digest));
+    assert.match(comment, /^\| `StatefulSet\/indexer\/lily-a-lily-daemon` \| changed \|/m);
+    // The diff that fits stays, the one that does not goes.
+    assert.match(
+      comment,
+      /PodDisruptionBudget\/indexer\/lily-a-lily-daemon-pdb \(removed\)<\/summary>/,
+    );
+    assert.doesNotMatch(comment, /lily-a-lily-daemon \(changed\)<\/summary>/);
+  });
+
+  it('cuts table rows too when they alone are too long', () => {
+    const many = Array.from({ length: 2_000 }, (_, i) => ({
+      key: `ConfigMap/indexer/cm-${i}`,
+      object: `ConfigMap/indexer/lily-a-config-${String(i).padStart(4, '0')}`,
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'indexer',
+      name: `lily-a-config-${i}`,
+      change: 'added' as const,
+      fields: [],
+      diff: '+data: {}',
+    }));
+    const comment = renderPlanComment(planOf(many), { runUrl: RUN });
+    assert.ok(comment.length < COMMENT_LIMIT);
+    assert.match(comment, /^\| … \| \d+ more objects \| \|$/m);
+    assert.ok(comment.includes('The full plan is in the job summary'));
+  });
+});
+
+describe('findStickyComment', () => {
+  it('picks the newest comment that starts with the release’s marker', () => {
+    const comments = [
+      { id: 1, body: 'Looks good to me', created_at: '2026-05-01T10:00:00Z' },
+      { id: 2, body: `${stickyMarker('lily-a')}\nold`, created_at: '2026-05-01T10:01:00Z' },
+      {
+        id: 3,
+        body: `${stickyMarker('lily-a-2')}\nother release`,
+        created_at: '2026-05-01T10:02:00Z',
+      },
+      { id: 4, body: `${stickyMarker('lily-a')}\nnewer`, created_at: '2026-05-01T10:03:00Z' },
+      { id: 5, body: `quoting ${stickyMarker('lily-a')}`, created_at: '2026-05-01T10:04:00Z' },
+      { id: 6, body: null, created_at: '2026-05-01T10:05:00Z' },
+    ];
+    assert.equal(findStickyComment(comments, 'lily-a')?.id, 4);
+    assert.equal(findStickyComment(comments, 'lily-a-2')?.id, 3);
+    assert.equal(findStickyComment(comments, 'lily-b'), undefined);
+  });
+});
+
+describe('plan file', () => {
+  it('counts the changes, and gives its digest parts back only when they agree with its digest', () => {
+    assert.deepEqual(upgrade.counts, { added: 0, changed: 1, removed: 1, unchanged: 3 });
+    assert.equal(changeCount(upgrade), 2);
+    const json = planFileJson(upgrade);
+    assert.deepEqual(planFileParts(json), upgrade.parts);
+    const tampered = JSON.parse(json) as PlanFile;
+    tampered.parts.chartVersion = '0.1.4';
+    assert.equal(planFileParts(JSON.stringify(tampered)), undefined);
+    assert.equal(planFileParts('not json'), undefined);
+  });
+});

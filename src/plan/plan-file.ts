@@ -1,0 +1,91 @@
+import { isRecord } from '../yaml.js';
+import type { Change, ObjectChange } from './diff.js';
+import { type DigestParts, partsDigest } from './digest.js';
+
+// The plan file: the whole plan as JSON (the `plan` output points to it), made
+// only of redacted texts (diff.ts). A deploy can read the plan's digest parts
+// back from it to say what changed since. Pure.
+
+export const PLAN_FILE_VERSION = 1;
+
+/** Whether the API server checked the planned objects (a server-side dry run), and if not, why. */
+export type Validation = { serverSide: true } | { serverSide: false; reason: string };
+
+export interface PlanFile {
+  version: typeof PLAN_FILE_VERSION;
+  release: string;
+  namespace: string;
+  /** The chart as given (a name in the repository, an oci:// reference, a path). */
+  chart: string;
+  chartVersion: string;
+  /** The live revision planned against; null for a first install. */
+  liveRevision: number | null;
+  /** What a deploy is given as plan-digest to apply exactly this plan. */
+  digest: string;
+  parts: DigestParts;
+  validation: Validation;
+  counts: Record<Change, number>;
+  /** Every object of the new and the previous release, in the plan's order. */
+  changes: ObjectChange[];
+  /** The user-supplied values, live → planned, redacted; empty when alike. */
+  valuesDiff: string;
+}
+
+export interface PlanFileInput {
+  release: string;
+  namespace: string;
+  chart: string;
+  parts: DigestParts;
+  validation: Validation;
+  changes: ObjectChange[];
+  valuesDiff: string;
+}
+
+export function createPlanFile(input: PlanFileInput): PlanFile {
+  const counts: Record<Change, number> = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+  for (const c of input.changes) counts[c.change] += 1;
+  return {
+    version: PLAN_FILE_VERSION,
+    release: input.release,
+    namespace: input.namespace,
+    chart: input.chart,
+    chartVersion: input.parts.chartVersion,
+    liveRevision: input.parts.liveRevision,
+    digest: partsDigest(input.parts),
+    parts: input.parts,
+    validation: input.validation,
+    counts,
+    changes: input.changes,
+    valuesDiff: input.valuesDiff,
+  };
+}
+
+/** The objects a deploy of the plan would add, change or remove: the `changes` output. */
+export function changeCount(plan: PlanFile): number {
+  return plan.counts.added + plan.counts.changed + plan.counts.removed;
+}
+
+export function planFileJson(plan: PlanFile): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+/** The digest parts of a plan file's JSON, when it is one this version wrote and they agree with its digest. */
+export function planFileParts(json: string): DigestParts | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(doc) || doc.version !== PLAN_FILE_VERSION || !isRecord(doc.parts)) return undefined;
+  const { chartVersion, liveRevision, manifest, values } = doc.parts;
+  if (
+    typeof chartVersion !== 'string' ||
+    (liveRevision !== null && typeof liveRevision !== 'number') ||
+    typeof manifest !== 'string' ||
+    typeof values !== 'string'
+  )
+    return undefined;
+  const parts = { chartVersion, liveRevision, manifest, values };
+  return partsDigest(parts) === doc.digest ? parts : undefined;
+}

@@ -1,0 +1,158 @@
+import { code, collapsed, escapeCell } from '../markdown.js';
+import type { ObjectChange } from './diff.js';
+import type { PlanFile } from './plan-file.js';
+
+// The plan as people read it: the job summary, and the sticky comment on the
+// pull request (one per pull request and release, found again by a hidden
+// marker). Both show only the plan file's texts, which are redacted. Pure.
+
+/** GitHub refuses a comment longer than this many characters. */
+export const COMMENT_LIMIT = 65_536;
+/** What the plan comment is cut to: the limit, less a margin. */
+const COMMENT_BUDGET = COMMENT_LIMIT - 4_096;
+const FIELDS_SHOWN = 6;
+
+function heading(plan: PlanFile): string {
+  return `### Lily plan: ${code(plan.release)} in ${code(plan.namespace)}`;
+}
+
+function overview(plan: PlanFile): string[] {
+  const against =
+    plan.liveRevision === null ? 'a first install' : `against revision ${plan.liveRevision}`;
+  const { added, changed, removed, unchanged } = plan.counts;
+  const counts = `${added} to add, ${changed} to change, ${removed} to remove, ${unchanged} unchanged`;
+  const validation = plan.validation.serverSide
+    ? 'The API server validated the planned objects (server-side dry run).'
+    : `Server-side validation was skipped: ${plan.validation.reason}.`;
+  return [
+    `Chart ${code(`${plan.chart}@${plan.chartVersion}`)}, ${against}: ${counts}.`,
+    '',
+    validation,
+    '',
+  ];
+}
+
+function fieldsCell(change: ObjectChange): string {
+  if (change.fields.length === 0) return '–';
+  const shown = change.fields.slice(0, FIELDS_SHOWN).map(code).join(', ');
+  const more = change.fields.length - FIELDS_SHOWN;
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}
+
+/** One table row per object that changes. */
+function tableRows(plan: PlanFile): string[] {
+  return plan.changes
+    .filter((c) => c.change !== 'unchanged')
+    .map((c) => `| ${escapeCell(code(c.object))} | ${c.change} | ${escapeCell(fieldsCell(c))} |`);
+}
+
+function changeTable(rows: string[]): string[] {
+  if (rows.length === 0) return ['Nothing changes: the live objects already match the plan.', ''];
+  return ['| Object | Change | Fields |', '|---|---|---|', ...rows, ''];
+}
+
+/** A collapsed diff per object that changes, then the values'. */
+function diffSections(plan: PlanFile): string[][] {
+  const sections = plan.changes
+    .filter((c) => c.change !== 'unchanged' && c.diff !== '')
+    .map((c) => collapsed(`${c.object} (${c.change})`, c.diff, 'diff'));
+  if (plan.valuesDiff !== '')
+    sections.push(collapsed('User-supplied values (changed)', plan.valuesDiff, 'diff'));
+  return sections;
+}
+
+/** The plan's job summary, as Markdown. */
+export function renderPlanSummary(plan: PlanFile): string {
+  return [
+    heading(plan),
+    '',
+    ...overview(plan),
+    ...changeTable(tableRows(plan)),
+    ...diffSections(plan).flat(),
+    `Plan digest: ${code(plan.digest)}`,
+    '',
+  ].join('\n');
+}
+
+/** The hidden first line of the plan comment of a release. */
+export function stickyMarker(release: string): string {
+  return `<!-- lily-deploy plan: ${release} -->`;
+}
+
+export interface CommentOptions {
+  /** The run whose job summary holds the whole plan. */
+  runUrl: string;
+  /** A preview deploy's status, shown above the plan. */
+  status?: string;
+}
+
+/** The sticky pull-request comment: the table, the digest, the run, and as many diffs as fit. */
+export function renderPlanComment(plan: PlanFile, options: CommentOptions): string {
+  const intro = [
+    stickyMarker(plan.release),
+    heading(plan),
+    '',
+    ...(options.status ? [`**Preview:** ${options.status}`, ''] : []),
+    ...overview(plan),
+  ];
+  const footer = [`Plan digest: ${code(plan.digest)} · [the run](${options.runUrl})`, ''];
+  const pointer = `The full plan is in the job summary of [the run](${options.runUrl}); this comment is cut to GitHub's limit.`;
+  const compose = (rows: string[], sections: string[][], cut: boolean) =>
+    [
+      ...intro,
+      ...changeTable(rows),
+      ...footer,
+      ...(cut ? [pointer, ''] : []),
+      ...sections.flat(),
+    ].join('\n');
+  return fitted(tableRows(plan), diffSections(plan), compose);
+}
+
+/** The longest composition within the budget: fewer diffs first, then fewer table rows. */
+function fitted(
+  rows: string[],
+  sections: string[][],
+  compose: (rows: string[], sections: string[][], cut: boolean) => string,
+): string {
+  const whole = compose(rows, sections, false);
+  if (whole.length <= COMMENT_BUDGET) return whole;
+  const withSections = (kept: number) => compose(rows, sections.slice(0, kept), true);
+  const sectionsKept = mostThatFit(sections.length - 1, withSections);
+  if (sectionsKept !== undefined) return withSections(sectionsKept);
+  const withRows = (kept: number) =>
+    compose([...rows.slice(0, kept), `| … | ${rows.length - kept} more objects | |`], [], true);
+  return withRows(mostThatFit(rows.length - 1, withRows) ?? 0).slice(0, COMMENT_BUDGET);
+}
+
+/** The largest count up to `most` whose text fits the budget (texts grow with the count). */
+function mostThatFit(most: number, text: (count: number) => string): number | undefined {
+  let [low, high] = [0, most];
+  if (most < 0 || text(0).length > COMMENT_BUDGET) return undefined;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (text(middle).length <= COMMENT_BUDGET) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** A pull-request comment, as the GitHub API lists them. */
+export interface IssueComment {
+  id: number;
+  body?: string | null;
+  created_at?: string;
+}
+
+/** The release's plan comment among a pull request's comments: the newest with its marker. */
+export function findStickyComment<C extends IssueComment>(
+  comments: readonly C[],
+  release: string,
+): C | undefined {
+  const marker = stickyMarker(release);
+  const newer = (a: C, b: C) =>
+    (a.created_at ?? '') > (b.created_at ?? '') ||
+    ((a.created_at ?? '') === (b.created_at ?? '') && a.id > b.id);
+  return comments
+    .filter((c) => (c.body ?? '').trimStart().startsWith(marker))
+    .reduce<C | undefined>((newest, c) => (!newest || newer(c, newest) ? c : newest), undefined);
+}
