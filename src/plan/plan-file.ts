@@ -1,10 +1,8 @@
-import { isRecord } from '../yaml.js';
 import type { Change, ObjectChange } from './diff.js';
-import { type DigestParts, partsDigest } from './digest.js';
+import { type DigestParts, formatDigest } from './digest.js';
 
 // The plan file: the whole plan as JSON (the `plan` output points to it), made
-// only of redacted texts (diff.ts). A deploy can read the plan's digest parts
-// back from it to say what changed since. Pure.
+// only of redacted texts (diff.ts). Pure.
 
 export const PLAN_FILE_VERSION = 1;
 
@@ -51,7 +49,7 @@ export function createPlanFile(input: PlanFileInput): PlanFile {
     chart: input.chart,
     chartVersion: input.parts.chartVersion,
     liveRevision: input.parts.liveRevision,
-    digest: partsDigest(input.parts),
+    digest: formatDigest(input.parts),
     parts: input.parts,
     validation: input.validation,
     counts,
@@ -67,25 +65,4 @@ export function changeCount(plan: PlanFile): number {
 
 export function planFileJson(plan: PlanFile): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
-}
-
-/** The digest parts of a plan file's JSON, when it is one this version wrote and they agree with its digest. */
-export function planFileParts(json: string): DigestParts | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(doc) || doc.version !== PLAN_FILE_VERSION || !isRecord(doc.parts)) return undefined;
-  const { chartVersion, liveRevision, manifest, values } = doc.parts;
-  if (
-    typeof chartVersion !== 'string' ||
-    (liveRevision !== null && typeof liveRevision !== 'number') ||
-    typeof manifest !== 'string' ||
-    typeof values !== 'string'
-  )
-    return undefined;
-  const parts = { chartVersion, liveRevision, manifest, values };
-  return partsDigest(parts) === doc.digest ? parts : undefined;
 }
