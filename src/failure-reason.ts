@@ -21,8 +21,9 @@ export type FailureReason =
   | 'cancelled'
   | 'helm-error';
 
+/** Why a run failed: a deploy's reason, or where the run stopped before it. */
 export type RunFailureReason =
-  FailureReason | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
+  FailureReason | 'plan-mismatch' | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
 
 /** A failure whose reason is known where it is thrown. */
 export class DeployError extends Error {

@@ -1,5 +1,8 @@
+import type { PlanDigest } from './plan-digest.js';
+
 // The action's inputs, parsed and validated into one typed object: what the
-// rest of the action is told. It imports nothing, so every part can use it.
+// rest of the action is told. It imports only types of its own layer, so
+// every part can use it.
 
 /** How Helm 4 applies the release: the server-side input. */
 export type ServerSideSetting = 'auto' | 'true' | 'false';
@@ -42,7 +45,7 @@ export interface HelmInstallSettings {
   sha256?: string;
 }
 
-export type Command = 'deploy' | 'uninstall';
+export type Command = 'deploy' | 'uninstall' | 'plan';
 
 export interface Settings {
   /** What to do; a closed pull request in preview mode makes it 'uninstall'. */
@@ -71,6 +74,8 @@ export interface Settings {
   /** How Helm 4 applies the release (the server-side input). */
   serverSide: ServerSideSetting;
   extraArgs: string[];
+  /** The reviewed plan a deploy must apply exactly (plan-digest). */
+  planDigest?: PlanDigest;
   failure: FailureSettings;
   cleanup: CleanupSettings;
   github: GithubSettings;
@@ -87,6 +92,8 @@ export interface CleanupSettings {
 /** GitHub Deployments: off without a token. */
 export interface GithubSettings {
   token?: string;
+  /** The pull request of a pull_request event: where a plan's sticky comment goes. */
+  pullRequest?: number;
   environment: string;
   environmentUrl?: string;
 }

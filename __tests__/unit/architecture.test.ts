@@ -12,6 +12,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const LAYERS: string[][] = [
   [
     'settings.ts',
+    'plan-digest.ts',
     'failure-reason.ts',
     'yaml.ts',
     'markdown.ts',

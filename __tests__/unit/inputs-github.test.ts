@@ -2,19 +2,32 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGithub } from '../../src/inputs/github.js';
 import type { InputReader } from '../../src/inputs/reader.js';
+import type { EventContext } from '../../src/inputs/target.js';
 import type { PullRequestEvent } from '../../src/settings.js';
 import { parseGroup } from './fake-inputs.js';
 
 /** The github inputs of a release in namespace lily-prod, or of a preview. */
-function parseGithubOf(given: Record<string, string>, preview?: PullRequestEvent) {
+function parseGithubOf(
+  given: Record<string, string>,
+  preview?: PullRequestEvent,
+  event: EventContext = { eventName: 'push', payload: {} },
+) {
   const namespace = preview ? `lily-pr-${preview.number}` : 'lily-prod';
-  return parseGroup((reader: InputReader) => parseGithub(reader, { namespace, preview }), given);
+  return parseGroup(
+    (reader: InputReader) => parseGithub(reader, { namespace, preview }, event),
+    given,
+  );
 }
 
 describe('parseGithub', () => {
   it('is off without a token, the environment named after the namespace', () => {
     assert.deepEqual(parseGithubOf({}), {
-      parsed: { token: undefined, environment: 'lily-prod', environmentUrl: undefined },
+      parsed: {
+        token: undefined,
+        pullRequest: undefined,
+        environment: 'lily-prod',
+        environmentUrl: undefined,
+      },
       errors: [],
       secrets: [],
     });
@@ -22,9 +35,11 @@ describe('parseGithub', () => {
 
   it('masks the token and names a preview environment after its pull request', () => {
     const given = { 'github-token': 'ghs_canary', 'environment-url': 'https://lily.example' };
-    assert.deepEqual(parseGithubOf(given, { number: 12, action: 'opened' }), {
+    const event = { eventName: 'pull_request', payload: { number: 12, action: 'opened' } };
+    assert.deepEqual(parseGithubOf(given, { number: 12, action: 'opened' }, event), {
       parsed: {
         token: 'ghs_canary',
+        pullRequest: 12,
         environment: 'preview/pr-12',
         environmentUrl: 'https://lily.example',
       },
@@ -42,5 +57,11 @@ describe('parseGithub', () => {
     assert.deepEqual(errors, [
       "Input 'environment-url' is 'lily.example.org'; allowed: an http:// or https:// URL",
     ]);
+  });
+
+  it('knows the pull request of a pull_request event without preview (for the plan comment)', () => {
+    const event = { eventName: 'pull_request', payload: { number: 7, action: 'synchronize' } };
+    assert.equal(parseGithubOf({}, undefined, event).parsed.pullRequest, 7);
+    assert.equal(parseGithubOf({}).parsed.pullRequest, undefined);
   });
 });

@@ -5,9 +5,9 @@ import {
   type DigestInput,
   digestMismatch,
   digestParts,
-  parseDigest,
   planDigest,
 } from '../../src/plan/digest.js';
+import { parseDigest } from '../../src/plan-digest.js';
 import { lilyManifest } from './plan-fixtures.js';
 
 const planned: DigestInput = {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ObjectChange, planChanges } from '../../src/plan/diff.js';
-import { digestParts, parseDigest } from '../../src/plan/digest.js';
+import { digestParts } from '../../src/plan/digest.js';
+import { parseDigest } from '../../src/plan-digest.js';
 import {
   changeCount,
   createPlanFile,

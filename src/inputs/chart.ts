@@ -32,9 +32,9 @@ function parseChartRef(reader: InputReader): ChartRef {
 }
 
 function parseChartVersion(reader: InputReader, command: Command): string {
-  // Only a deploy needs a chart version; an uninstall takes the same step's inputs.
+  // A deploy and its plan need a chart version; an uninstall takes the same step's inputs.
   const text =
-    command === 'deploy'
+    command !== 'uninstall'
       ? reader.required('chart-version')
       : reader.text('chart-version') || 'latest';
   const version = withoutLeadingV(text);

@@ -1,13 +1,17 @@
+import { pullRequestOf } from '../github/preview.js';
 import type { GithubSettings, Settings } from '../settings.js';
 import type { InputReader } from './reader.js';
+import type { EventContext } from './target.js';
 
 /**
- * GitHub Deployments: github-token (off without one), environment and
- * environment-url. The environment defaults to the preview's or the namespace.
+ * GitHub Deployments and the plan comment: github-token (off without one),
+ * environment and environment-url. The environment defaults to the
+ * preview's or the namespace.
  */
 export function parseGithub(
   reader: InputReader,
   target: Pick<Settings, 'preview' | 'namespace'>,
+  event: EventContext,
 ): GithubSettings {
   const token = reader.text('github-token') || undefined;
   if (token) reader.secret(token);
@@ -16,5 +20,11 @@ export function parseGithub(
     (target.preview ? `preview/pr-${target.preview.number}` : target.namespace);
   const environmentUrl = reader.text('environment-url') || undefined;
   if (environmentUrl) reader.httpUrl('environment-url', environmentUrl);
-  return { token, environment, environmentUrl };
+  const pullRequest = pullRequestOf(event.eventName, event.payload);
+  return {
+    token,
+    pullRequest: typeof pullRequest === 'string' ? undefined : pullRequest.number,
+    environment,
+    environmentUrl,
+  };
 }

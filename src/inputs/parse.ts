@@ -5,6 +5,7 @@ import { parseCluster } from './cluster.js';
 import { parseDatabase } from './database.js';
 import { parseGithub } from './github.js';
 import { parseHelm } from './helm.js';
+import { parsePlanDigest } from './plan.js';
 import { InputReader, type InputSource } from './reader.js';
 import { parseRollout } from './rollout.js';
 import { type EventContext, parseTarget } from './target.js';
@@ -35,8 +36,9 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const database = parseDatabase(reader, target.release);
   const helm = parseHelm(reader);
   const rollout = parseRollout(reader);
+  const planDigest = parsePlanDigest(reader, target.command);
   const cleanup = parseCleanup(reader);
-  const github = parseGithub(reader, target);
+  const github = parseGithub(reader, target, event);
 
   const { errors, secrets } = reader;
   if (errors.length > 0) return { errors, secrets };
@@ -51,6 +53,7 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
       database,
       ...helm,
       ...rollout,
+      planDigest,
       cleanup,
       github,
     },

@@ -1,5 +1,5 @@
 import type { Change, ObjectChange } from './diff.js';
-import { type DigestParts, formatDigest } from './digest.js';
+import { formatDigest, type PlanDigest } from '../plan-digest.js';
 
 // The plan file: the whole plan as JSON (the `plan` output points to it), made
 // only of redacted texts (diff.ts). Pure.
@@ -20,7 +20,7 @@ export interface PlanFile {
   liveRevision: number | null;
   /** What a deploy is given as plan-digest to apply exactly this plan. */
   digest: string;
-  parts: DigestParts;
+  parts: PlanDigest;
   validation: Validation;
   counts: Record<Change, number>;
   /** Every object of the new and the previous release, in the plan's order. */
@@ -33,7 +33,7 @@ export interface PlanFileInput {
   release: string;
   namespace: string;
   chart: string;
-  parts: DigestParts;
+  parts: PlanDigest;
   validation: Validation;
   changes: ObjectChange[];
   valuesDiff: string;
