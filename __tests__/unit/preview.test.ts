@@ -92,7 +92,7 @@ describe('preview inputs', () => {
       [{ 'delete-pvcs': 'yes' }, 'delete-pvcs', /'yes'; allowed: true, false/],
       [{ 'delete-namespace': '0' }, 'delete-namespace', /'0'/],
       [{ 'environment-url': 'ftp://x' }, 'environment-url', /http/],
-      [{ command: 'destroy' }, 'command', /deploy, uninstall/],
+      [{ command: 'destroy' }, 'command', /deploy, plan, uninstall/],
     ];
     for (const [given, name, says] of cases) {
       const { errors } = parseInputs(
