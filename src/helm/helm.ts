@@ -38,6 +38,15 @@ export interface TemplateOptions {
   valueArgs: string[];
 }
 
+/** What `helm upgrade --install --dry-run=server` would make the release. */
+export interface DryRunRelease {
+  /** The rendered manifest, as the upgrade would apply it. */
+  manifest: string;
+  /** The user-supplied values, merged as helm records them. */
+  config: Record<string, unknown>;
+  chartVersion: string;
+}
+
 /**
  * How a helm command that changes the release is stopped: SIGTERM when the
  * signal aborts (helm then records the release as failed), SIGKILL if it has
@@ -93,6 +102,45 @@ export class Helm extends BoundTool {
       ...options.valueArgs,
     ];
     return (await this.checked(args, { quiet: true })).stdout;
+  }
+
+  /**
+   * The release as `helm upgrade --install` would make it, changing nothing:
+   * rendered with the cluster's capabilities and lookups, checked against the
+   * cluster's kinds, the release's state read (so it needs the same reads as
+   * the upgrade). Throws helm's error.
+   */
+  async dryRun(options: UpgradeOptions): Promise<DryRunRelease> {
+    const args = [
+      ...upgradeArgs(this.major, { ...options, wait: false, atomic: false }),
+      '--dry-run=server',
+      '--output',
+      'json',
+    ];
+    const doc = JSON.parse((await this.checked(args, { quiet: true })).stdout) as unknown;
+    const release = isRecord(doc) ? doc : {};
+    const chart =
+      isRecord(release.chart) && isRecord(release.chart.metadata) ? release.chart.metadata : {};
+    return {
+      manifest: typeof release.manifest === 'string' ? release.manifest : '',
+      config: isRecord(release.config) ? release.config : {},
+      chartVersion: typeof chart.version === 'string' ? chart.version : '',
+    };
+  }
+
+  /** The release's user-supplied values (for a release driver only helm reads). */
+  async userValues(release: string, namespace: string): Promise<Record<string, unknown>> {
+    const stdout = await this.outputUnlessMissing([
+      'get',
+      'values',
+      release,
+      '--namespace',
+      namespace,
+      '--output',
+      'json',
+    ]);
+    const doc = stdout === undefined ? undefined : (JSON.parse(stdout) as unknown);
+    return isRecord(doc) ? doc : {};
   }
 
   /** The release's latest revision, or undefined when there is no such release. */

@@ -18,6 +18,8 @@ export interface ReleaseRecord extends ReleaseStatus {
   notes: string;
   description: string;
   manifest: string;
+  /** The user-supplied values (`helm get values`). */
+  config: Record<string, unknown>;
 }
 
 /** Where the release records are read: Kubernetes objects of one kind, or helm's CLI. */
@@ -78,6 +80,7 @@ export function decodeRelease(encoded: string): ReleaseRecord {
     notes: text(info.notes),
     description: text(info.description),
     manifest: text(doc.manifest),
+    config: isRecord(doc.config) ? doc.config : {},
   };
 }
 
@@ -172,10 +175,11 @@ export class ReleaseStore {
   ): Promise<ReleaseRecord | undefined> {
     const status = await this.helm.status(release, namespace);
     if (!status) return undefined;
-    const [manifest, notes] = await Promise.all([
+    const [manifest, notes, config] = await Promise.all([
       this.helm.getManifest(release, namespace),
       this.helm.notes(release, namespace),
+      this.helm.userValues(release, namespace),
     ]);
-    return { ...status, notes, description: '', manifest: manifest ?? '' };
+    return { ...status, notes, description: '', manifest: manifest ?? '', config };
   }
 }

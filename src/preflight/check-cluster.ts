@@ -13,6 +13,11 @@ import {
 import { parseQuantity } from '../kube/quantity.js';
 import { apiGroup, discoveryPath, type ManifestObject, parseManifest } from '../kube/manifest.js';
 import {
+  readServedResources,
+  servedResource,
+  type ServedResources,
+} from '../kube/served-resources.js';
+import {
   kindSchema,
   type OpenApiDocument,
   type UndeclaredField,
@@ -24,6 +29,10 @@ import {
 // notice: a namespaced ServiceAccount may deploy without seeing nodes.
 
 export interface PreflightResult extends PreflightReport {
+  /** The release as rendered locally (`helm template`). */
+  manifest: string;
+  /** What the cluster serves of the release's apiVersions. */
+  served: ServedResources;
   /** How many objects the release renders. */
   objectCount: number;
   /** Objects server-side apply would refuse, with the fields why. */
@@ -55,7 +64,10 @@ export async function checkAgainstCluster(
       skipped.push(`${what}: these credentials may not (${err.message})`);
       return undefined;
     });
-  const served = await readServedResources(api, objects);
+  const served = await readServedResources(
+    api,
+    objects.map((o) => o.apiVersion),
+  );
   const checks = deployAccessChecks({
     ...request.access,
     releaseResources: releaseResources(objects, served),
@@ -72,6 +84,8 @@ export async function checkAgainstCluster(
   const facts: ClusterFacts = { servedKinds, storageClasses, nodes };
   return {
     ...preflight(objects, facts),
+    manifest: request.manifest,
+    served,
     objectCount: objects.length,
     undeclared,
     skipped,
@@ -79,46 +93,13 @@ export async function checkAgainstCluster(
   };
 }
 
-interface ServedResource {
-  kind: string;
-  /** Plural name: statefulsets. */
-  resource: string;
-  namespaced: boolean;
-}
-
-/** apiVersion → the resources it serves, for the apiVersions the release uses. */
-async function readServedResources(
-  api: KubeApi,
-  objects: ManifestObject[],
-): Promise<Map<string, ServedResource[]>> {
-  const versions = [...new Set(objects.map((o) => o.apiVersion))];
-  const lists = await Promise.all(
-    versions.map((v) =>
-      api.find<{ resources?: { kind: string; name: string; namespaced?: boolean }[] }>(
-        discoveryPath(v),
-      ),
-    ),
-  );
-  const served = new Map<string, ServedResource[]>();
-  versions.forEach((version, i) => {
-    const list = lists[i];
-    if (!list) return;
-    const resources = (list.resources ?? []).filter((r) => !r.name.includes('/'));
-    served.set(
-      version,
-      resources.map((r) => ({ kind: r.kind, resource: r.name, namespaced: r.namespaced ?? true })),
-    );
-  });
-  return served;
-}
-
 /** The release's kinds as resources to review access to (kinds the cluster lacks are left out). */
 function releaseResources(
   objects: ManifestObject[],
-  served: Map<string, ServedResource[]>,
+  served: ServedResources,
 ): DeployAccessPlan['releaseResources'] {
   return objects.flatMap((o) => {
-    const found = served.get(o.apiVersion)?.find((r) => r.kind === o.kind);
+    const found = servedResource(served, o.apiVersion, o.kind);
     return found
       ? [{ group: apiGroup(o.apiVersion), resource: found.resource, namespaced: found.namespaced }]
       : [];
