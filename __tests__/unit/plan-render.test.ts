@@ -164,3 +164,29 @@ describe('plan file', () => {
     assert.deepEqual(parseDigest(json.digest), upgrade.parts);
   });
 });
+
+describe('the changes of a deploy', () => {
+  const deployed = createPlanFile({
+    ...upgrade,
+    parts: upgrade.parts,
+    notes: ['Secret/indexer/x was not compared: these credentials may not read it'],
+    applied: 4,
+  });
+
+  it('says what the revision changed, with no digest, in the summary and the comment', () => {
+    const summary = renderPlanSummary(deployed);
+    assert.match(summary, /^### Lily deploy: `lily-a` in `indexer`\n/);
+    assert.ok(
+      summary.includes(
+        'Chart `lily@0.1.5-rc1`, revision 4 (against revision 3): 0 added, 1 changed, 1 removed, 3 unchanged.',
+      ),
+      summary,
+    );
+    assert.ok(summary.includes('- Secret/indexer/x was not compared'), summary);
+    assert.ok(!summary.includes('Plan digest'), summary);
+    const comment = renderPlanComment(deployed, { runUrl: RUN, status: 'revision 4 deployed' });
+    assert.ok(comment.startsWith(stickyMarker('lily-a')), comment);
+    assert.ok(comment.includes('**Preview:** revision 4 deployed'), comment);
+    assert.ok(comment.includes(`[The run](${RUN})`), comment);
+  });
+});

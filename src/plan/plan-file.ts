@@ -27,6 +27,10 @@ export interface PlanFile {
   changes: ObjectChange[];
   /** The user-supplied values, live → planned, redacted; empty when alike. */
   valuesDiff: string;
+  /** What the plan could not see, and what that means for it. */
+  notes: string[];
+  /** Set when the changes are those a deploy made: the revision it made. */
+  applied?: number;
 }
 
 export interface PlanFileInput {
@@ -37,6 +41,8 @@ export interface PlanFileInput {
   validation: Validation;
   changes: ObjectChange[];
   valuesDiff: string;
+  notes?: string[];
+  applied?: number;
 }
 
 export function createPlanFile(input: PlanFileInput): PlanFile {
@@ -55,6 +61,8 @@ export function createPlanFile(input: PlanFileInput): PlanFile {
     counts,
     changes: input.changes,
     valuesDiff: input.valuesDiff,
+    notes: input.notes ?? [],
+    ...(input.applied === undefined ? {} : { applied: input.applied }),
   };
 }
 

@@ -13,23 +13,30 @@ const COMMENT_BUDGET = COMMENT_LIMIT - 4_096;
 const FIELDS_SHOWN = 6;
 
 function heading(plan: PlanFile): string {
-  return `### Lily plan: ${code(plan.release)} in ${code(plan.namespace)}`;
+  const what = plan.applied === undefined ? 'plan' : 'deploy';
+  return `### Lily ${what}: ${code(plan.release)} in ${code(plan.namespace)}`;
 }
 
 function overview(plan: PlanFile): string[] {
+  const chart = `Chart ${code(`${plan.chart}@${plan.chartVersion}`)}`;
+  const { added, changed, removed, unchanged } = plan.counts;
+  if (plan.applied !== undefined) {
+    const against =
+      plan.liveRevision === null ? 'the first install' : `against revision ${plan.liveRevision}`;
+    const counts = `${added} added, ${changed} changed, ${removed} removed, ${unchanged} unchanged`;
+    return [`${chart}, revision ${plan.applied} (${against}): ${counts}.`, '', ...notes(plan)];
+  }
   const against =
     plan.liveRevision === null ? 'a first install' : `against revision ${plan.liveRevision}`;
-  const { added, changed, removed, unchanged } = plan.counts;
   const counts = `${added} to add, ${changed} to change, ${removed} to remove, ${unchanged} unchanged`;
   const validation = plan.validation.serverSide
     ? 'The API server validated the planned objects (server-side dry run).'
     : `Server-side validation was skipped: ${plan.validation.reason}.`;
-  return [
-    `Chart ${code(`${plan.chart}@${plan.chartVersion}`)}, ${against}: ${counts}.`,
-    '',
-    validation,
-    '',
-  ];
+  return [`${chart}, ${against}: ${counts}.`, '', validation, '', ...notes(plan)];
+}
+
+function notes(plan: PlanFile): string[] {
+  return plan.notes.length === 0 ? [] : [...plan.notes.map((note) => `- ${note}`), ''];
 }
 
 function fieldsCell(change: ObjectChange): string {
@@ -46,8 +53,14 @@ function tableRows(plan: PlanFile): string[] {
     .map((c) => `| ${escapeCell(code(c.object))} | ${c.change} | ${escapeCell(fieldsCell(c))} |`);
 }
 
-function changeTable(rows: string[]): string[] {
-  if (rows.length === 0) return ['Nothing changes: the live objects already match the plan.', ''];
+function changeTable(plan: PlanFile, rows: string[]): string[] {
+  if (rows.length === 0)
+    return [
+      plan.applied === undefined
+        ? 'Nothing changes: the live objects already match the plan.'
+        : "Nothing changed in the release's objects.",
+      '',
+    ];
   return ['| Object | Change | Fields |', '|---|---|---|', ...rows, ''];
 }
 
@@ -61,16 +74,15 @@ function diffSections(plan: PlanFile): string[][] {
   return sections;
 }
 
-/** The plan's job summary, as Markdown. */
+/** The plan's job summary (or a deploy's changes), as Markdown. */
 export function renderPlanSummary(plan: PlanFile): string {
   return [
     heading(plan),
     '',
     ...overview(plan),
-    ...changeTable(tableRows(plan)),
+    ...changeTable(plan, tableRows(plan)),
     ...diffSections(plan).flat(),
-    `Plan digest: ${code(plan.digest)}`,
-    '',
+    ...(plan.applied === undefined ? [`Plan digest: ${code(plan.digest)}`, ''] : []),
   ].join('\n');
 }
 
@@ -95,12 +107,17 @@ export function renderPlanComment(plan: PlanFile, options: CommentOptions): stri
     ...(options.status ? [`**Preview:** ${options.status}`, ''] : []),
     ...overview(plan),
   ];
-  const footer = [`Plan digest: ${code(plan.digest)} · [the run](${options.runUrl})`, ''];
+  const footer = [
+    plan.applied === undefined
+      ? `Plan digest: ${code(plan.digest)} · [the run](${options.runUrl})`
+      : `[The run](${options.runUrl})`,
+    '',
+  ];
   const pointer = `The full plan is in the job summary of [the run](${options.runUrl}); this comment is cut to GitHub's limit.`;
   const compose = (rows: string[], sections: string[][], cut: boolean) =>
     [
       ...intro,
-      ...changeTable(rows),
+      ...changeTable(plan, rows),
       ...footer,
       ...(cut ? [pointer, ''] : []),
       ...sections.flat(),
