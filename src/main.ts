@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { connectToCluster } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
-import { deploymentRequest, GithubDeployments, runContext } from './github/deployments.js';
+import { deploymentRequest, GithubDeployments } from './github/deployments.js';
+import { RepositoryApi, runContext } from './github/repository-api.js';
 import { helmMajor } from './helm/flags.js';
 import { installHelm } from './helm/installer.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
@@ -33,7 +34,7 @@ async function run(): Promise<void> {
   core.info(`Kubeconfig: ${kubeconfig}`);
   announcePreview(settings);
   const github = settings.github.token
-    ? new GithubDeployments(runContext(process.env), settings.github.token)
+    ? new GithubDeployments(new RepositoryApi(runContext(process.env), settings.github.token))
     : undefined;
   const deployment =
     settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;

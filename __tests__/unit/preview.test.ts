@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deploymentRequest, runContext, statusRequest } from '../../src/github/deployments.js';
+import { deploymentRequest, statusRequest } from '../../src/github/deployments.js';
+import { runContext } from '../../src/github/repository-api.js';
 import { parseInputs } from '../../src/inputs/parse.js';
 import { previewName, pullRequestOf } from '../../src/github/preview.js';
 

@@ -1,30 +1,11 @@
 import * as core from '@actions/core';
-import { HttpClient } from '@actions/http-client';
+import type { RepositoryApi } from './repository-api.js';
 
 // GitHub Deployments for the release: created when a deploy starts, marked
 // in_progress, then success or failure; marked inactive on uninstall. A
 // failing GitHub API call is a warning: the cluster is what matters.
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive';
-
-export interface RunContext {
-  apiUrl: string;
-  /** owner/name */
-  repository: string;
-  /** The link to this workflow run. */
-  runUrl: string;
-}
-
-/** The run as the runner describes it in its environment. */
-export function runContext(env: NodeJS.ProcessEnv): RunContext {
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const repository = env.GITHUB_REPOSITORY ?? '';
-  return {
-    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
-    repository,
-    runUrl: `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`,
-  };
-}
 
 export interface DeploymentRequest {
   ref: string;
@@ -68,25 +49,15 @@ export function statusRequest(state: DeploymentState, runUrl: string, environmen
 }
 
 export class GithubDeployments {
-  private readonly http: HttpClient;
-
-  constructor(
-    private readonly run: RunContext,
-    token: string,
-  ) {
-    this.http = new HttpClient('lily-deploy', [], {
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-      },
-    });
-  }
+  constructor(private readonly api: RepositoryApi) {}
 
   /** Creates the deployment and marks it in progress; undefined when GitHub refused. */
   async start(request: DeploymentRequest): Promise<number | undefined> {
-    return this.attempt(`create a deployment for ${request.environment}`, async () => {
-      const created = await this.http.postJson<{ id: number }>(this.url('deployments'), request);
+    return this.api.attempt(`create a deployment for ${request.environment}`, async () => {
+      const created = await this.api.http.postJson<{ id: number }>(
+        this.api.url('deployments'),
+        request,
+      );
       const id = created.result?.id;
       if (id === undefined) throw new Error(`HTTP ${created.statusCode} without a deployment id`);
       await this.setState(id, 'in_progress');
@@ -96,7 +67,7 @@ export class GithubDeployments {
   }
 
   async finish(id: number, state: 'success' | 'failure', environmentUrl?: string): Promise<void> {
-    await this.attempt(`mark deployment ${id} ${state}`, () =>
+    await this.api.attempt(`mark deployment ${id} ${state}`, () =>
       this.setState(id, state, environmentUrl),
     );
   }
@@ -104,9 +75,10 @@ export class GithubDeployments {
   /** Marks every deployment of the environment inactive; returns how many. */
   async deactivate(environment: string): Promise<number> {
     return (
-      (await this.attempt(`mark the deployments of ${environment} inactive`, async () => {
+      (await this.api.attempt(`mark the deployments of ${environment} inactive`, async () => {
         const query = `deployments?environment=${encodeURIComponent(environment)}&per_page=100`;
-        const list = (await this.http.getJson<{ id: number }[]>(this.url(query))).result ?? [];
+        const list =
+          (await this.api.http.getJson<{ id: number }[]>(this.api.url(query))).result ?? [];
         for (const deployment of list) await this.setState(deployment.id, 'inactive');
         core.info(`GitHub deployments of ${environment} marked inactive: ${list.length}`);
         return list.length;
@@ -119,22 +91,9 @@ export class GithubDeployments {
     state: DeploymentState,
     environmentUrl?: string,
   ): Promise<void> {
-    await this.http.postJson(
-      this.url(`deployments/${id}/statuses`),
-      statusRequest(state, this.run.runUrl, environmentUrl),
+    await this.api.http.postJson(
+      this.api.url(`deployments/${id}/statuses`),
+      statusRequest(state, this.api.run.runUrl, environmentUrl),
     );
-  }
-
-  private url(path: string): string {
-    return `${this.run.apiUrl}/repos/${this.run.repository}/${path}`;
-  }
-
-  private async attempt<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (err) {
-      core.warning(`Could not ${what} on GitHub: ${(err as Error).message}`);
-      return undefined;
-    }
   }
 }

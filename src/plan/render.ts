@@ -1,3 +1,4 @@
+import type { IssueComment } from '../github/pull-request-comments.js';
 import { code, collapsed, escapeCell } from '../markdown.js';
 import type { ObjectChange } from './diff.js';
 import type { PlanFile } from './plan-file.js';
@@ -151,13 +152,6 @@ function mostThatFit(most: number, text: (count: number) => string): number | un
     else high = middle - 1;
   }
   return low;
-}
-
-/** A pull-request comment, as the GitHub API lists them. */
-export interface IssueComment {
-  id: number;
-  body?: string | null;
-  created_at?: string;
 }
 
 /** The release's plan comment among a pull request's comments: the newest with its marker. */

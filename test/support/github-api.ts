@@ -1,5 +1,6 @@
-// A local stand-in for the part of the GitHub REST API that Deployments use,
-// recording every request: the action reaches it through GITHUB_API_URL.
+// A local stand-in for the parts of the GitHub REST API that the action uses
+// (Deployments, pull-request comments), recording every request: the action
+// reaches it through GITHUB_API_URL.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,9 +17,19 @@ interface Deployment {
   statuses: string[];
 }
 
+export interface Comment {
+  id: number;
+  /** The pull request (issue) number. */
+  issue: number;
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export class GithubApi {
   readonly requests: ApiRequest[] = [];
   readonly deployments: Deployment[] = [];
+  readonly comments: Comment[] = [];
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -78,6 +89,8 @@ export class GithubApi {
       deployment.statuses.push(String(body?.state));
       return { status: 201, json: { state: body?.state } };
     }
+    const comments = this.handleComments(req.method ?? '', url, body);
+    if (comments) return comments;
     if (req.method === 'GET' && url.pathname === base) {
       const environment = url.searchParams.get('environment');
       return {
@@ -88,6 +101,41 @@ export class GithubApi {
       };
     }
     return { status: 404, json: { message: 'Not Found' } };
+  }
+
+  /** Pull-request comments: list (paged), create, update; undefined for any other request. */
+  private handleComments(
+    method: string,
+    url: URL,
+    body: Record<string, unknown> | undefined,
+  ): { status: number; json: unknown } | undefined {
+    const onIssue = /^\/repos\/octo\/lily-infra\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    const one = /^\/repos\/octo\/lily-infra\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    const now = new Date().toISOString();
+    if (onIssue && method === 'GET') {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const all = this.comments.filter((c) => c.issue === Number(onIssue[1]));
+      return { status: 200, json: all.slice((page - 1) * perPage, page * perPage) };
+    }
+    if (onIssue && method === 'POST') {
+      const comment = {
+        id: 1000 + this.comments.length,
+        issue: Number(onIssue[1]),
+        body: String(body?.body),
+        created_at: now,
+        updated_at: now,
+      };
+      this.comments.push(comment);
+      return { status: 201, json: comment };
+    }
+    if (one && method === 'PATCH') {
+      const comment = this.comments.find((c) => c.id === Number(one[1]));
+      if (!comment) return { status: 404, json: { message: 'Not Found' } };
+      Object.assign(comment, { body: String(body?.body), updated_at: now });
+      return { status: 200, json: comment };
+    }
+    return undefined;
   }
 
   close(): Promise<void> {
