@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { connectToCluster } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
+import { plan } from './deploy/plan.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
 import { RepositoryApi, runContext } from './github/repository-api.js';
 import { helmMajor } from './helm/flags.js';
@@ -52,16 +53,9 @@ async function run(): Promise<void> {
       connectToCluster(settings, workspace, installedHelm.binary, helmMajor(installedHelm.version)),
     );
     try {
-      if (settings.command === 'deploy') {
-        await deploy({
-          settings,
-          userValues,
-          secrets,
-          cluster,
-          installedHelm,
-          workspace,
-          startedAt,
-        });
+      if (settings.command !== 'uninstall') {
+        const run = settings.command === 'plan' ? plan : deploy;
+        await run({ settings, userValues, secrets, cluster, installedHelm, workspace, startedAt });
       } else {
         await cluster.ready();
         await uninstall(settings, cluster, startedAt);
@@ -82,7 +76,7 @@ async function run(): Promise<void> {
 function setKnownOutputs(settings: Settings): void {
   core.setOutput('release', settings.release);
   core.setOutput('namespace', settings.namespace);
-  if (settings.command !== 'deploy') return;
+  if (settings.command === 'uninstall') return;
   if (settings.chartVersion !== 'latest') core.setOutput('chart-version', settings.chartVersion);
   core.setOutput('secret-name', settings.database?.secretName ?? '');
 }

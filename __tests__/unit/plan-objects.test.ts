@@ -6,6 +6,7 @@ import {
   liveObject,
   normalizeLive,
   renderedObjects,
+  withoutFields,
 } from '../../src/plan/objects.js';
 import { liveStatefulSet, NAMESPACE, rendered } from './plan-fixtures.js';
 
@@ -137,5 +138,26 @@ describe('comparableLive', () => {
         ],
       },
     });
+  });
+});
+
+describe('withoutFields', () => {
+  it('drops the fields at the given key paths (keys with dots included), leaving the body as it was', () => {
+    const body = {
+      spec: {
+        selector: { matchLabels: { a: 'b' }, 'app.kubernetes.io/name': 'lily' },
+        list: [{ keep: 1, drop: 2 }],
+      },
+    };
+    const before = structuredClone(body);
+    assert.deepEqual(
+      withoutFields(body, [
+        ['spec', 'selector', 'app.kubernetes.io/name'],
+        ['spec', 'list', 0, 'drop'],
+        ['spec', 'missing', 'x'],
+      ]),
+      { spec: { selector: { matchLabels: { a: 'b' } }, list: [{ keep: 1 }] } },
+    );
+    assert.deepEqual(body, before);
   });
 });

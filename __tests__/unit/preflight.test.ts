@@ -122,9 +122,14 @@ describe('undeclaredFieldsWarning', () => {
   it('names the fields, where they belong, and what an emptied PDB selector means', () => {
     const pdb = objects[2]!;
     const text = undeclaredFieldsWarning(pdb, [
-      { path: '.spec.selector.app.kubernetes.io/name', belongsUnder: '.spec.selector.matchLabels' },
+      {
+        path: '.spec.selector.app.kubernetes.io/name',
+        keys: ['spec', 'selector', 'app.kubernetes.io/name'],
+        belongsUnder: '.spec.selector.matchLabels',
+      },
       {
         path: '.spec.selector.app.kubernetes.io/instance',
+        keys: ['spec', 'selector', 'app.kubernetes.io/instance'],
         belongsUnder: '.spec.selector.matchLabels',
       },
     ]);

@@ -64,7 +64,11 @@ describe('undeclaredFields', () => {
       },
     };
     assert.deepEqual(undeclaredFields(pdb, schema, DOC), [
-      { path: '.spec.selector.app.kubernetes.io/name', belongsUnder: '.spec.selector.matchLabels' },
+      {
+        path: '.spec.selector.app.kubernetes.io/name',
+        keys: ['spec', 'selector', 'app.kubernetes.io/name'],
+        belongsUnder: '.spec.selector.matchLabels',
+      },
     ]);
   });
 
@@ -82,7 +86,10 @@ describe('undeclaredFields', () => {
     assert.ok(schema);
     const pdb = { spec: { selector: { matchExpressions: [{ key: 'k', operater: 'In' }] } } };
     assert.deepEqual(undeclaredFields(pdb, schema, DOC), [
-      { path: '.spec.selector.matchExpressions[0].operater' },
+      {
+        path: '.spec.selector.matchExpressions[0].operater',
+        keys: ['spec', 'selector', 'matchExpressions', 0, 'operater'],
+      },
     ]);
   });
 

@@ -1,49 +1,19 @@
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
-import type { ClusterAccess } from '../cluster-access.js';
-import { type ChartSource, prepareChart } from '../helm/chart-source.js';
-import { translateExtraArgs } from '../helm/flags.js';
-import type { InstalledHelm } from '../helm/installer.js';
-import type { Values } from '../inputs/values.js';
-import type { PreflightResult } from '../preflight/check-cluster.js';
-import type { Settings } from '../settings.js';
-import type { Workspace } from '../workspace.js';
-import { needsChartDefaults } from './database-values.js';
 import { handleFailedUpgrade } from './failed-upgrade.js';
 import { runMonitored, type UpgradeOutcome } from './monitored-run.js';
 import {
   createNamespaceAndSecret,
-  type Existing,
   type Made,
-  readExisting,
   removeWhatThisRunMade,
 } from './namespace-and-secret.js';
-import { preflightChecks, settleOnPreflight } from './preflight-gate.js';
+import { appliedChanges, checkPlanDigest } from './plan.js';
+import { settleOnPreflight } from './preflight-gate.js';
+import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 import { checkReleaseState } from './release-state.js';
 import { renderDeploySummary } from './summary.js';
-import { userValuesFiles, withDatabaseValues } from './values-files.js';
 
-export interface DeployContext {
-  settings: Settings;
-  userValues: Values;
-  secrets: string[];
-  cluster: ClusterAccess;
-  installedHelm: InstalledHelm;
-  workspace: Workspace;
-  startedAt: number;
-}
-
-/** What the deploy has ready once the cluster answers: the chart, the values, the checks. */
-interface Prepared {
-  chart: ChartSource;
-  valuesFiles: string[];
-  extraArgs: string[];
-  existing: Existing;
-  /** The preflight; awaited only where its answer is needed. */
-  checked: Promise<PreflightResult>;
-  /** The release's latest revision before this deploy. */
-  previousRevision: number;
-}
+export type { DeployContext } from './prepare.js';
 
 /** The guide's steps after helm is installed and the cluster answers. */
 export async function deploy(ctx: DeployContext): Promise<void> {
@@ -54,7 +24,7 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     );
   }
   const kubernetesVersion = startedEarly(cluster.ready());
-  const prepared = await prepare(ctx);
+  const prepared = await prepare(ctx, checkReleaseState);
   const made: Made = { namespace: false, secret: false };
   let outcome: UpgradeOutcome;
   try {
@@ -65,52 +35,7 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     await removeWhatThisRunMade(settings, cluster, made);
     throw err;
   }
-  await report(ctx, prepared.chart, await kubernetesVersion, outcome.interventions);
-}
-
-/**
- * Everything before the first change, overlapped: the chart repository is
- * helm's local files and the network, prepared while the cluster is checked;
- * the preflight renders with the user's values (ours only wire the database
- * Secret) as soon as the chart is there. A repository that is down changes
- * nothing in the cluster.
- */
-async function prepare(ctx: DeployContext): Promise<Prepared> {
-  const { settings, cluster, workspace } = ctx;
-  const chartReady = startedEarly(prepareChart(cluster.helm, settings.chart, settings.repo));
-  const defaultsReady = startedEarly(chartDefaultsIfNeeded(ctx, chartReady));
-  const userFiles = startedEarly(userValuesFiles(settings, workspace));
-  const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
-  const existingReady = startedEarly(cluster.ready().then(() => readExisting(settings, cluster)));
-  const checked = startedEarly(
-    Promise.all([chartReady, userFiles]).then(([chart, files]) =>
-      preflightChecks(settings, cluster, {
-        chartRef: chart.ref,
-        version: versionFlag(settings, chart),
-        valuesFiles: files,
-        extraArgs: extra.args,
-        createsNamespace: existingReady.then((e) => settings.createNamespace && !e.namespace),
-      }),
-    ),
-  );
-  await cluster.ready();
-  // Reads through the API proxy: a few milliseconds.
-  const [previous, existing] = await core.group('Release state', () =>
-    Promise.all([checkReleaseState(settings, cluster), existingReady]),
-  );
-  const chart = await core.group('Chart repository', () => chartReady);
-  const valuesFiles = await core.group('Values', async () =>
-    withDatabaseValues(settings, workspace, ctx.userValues, await userFiles, await defaultsReady),
-  );
-  for (const note of extra.notes) core.notice(note);
-  return {
-    chart,
-    valuesFiles,
-    extraArgs: extra.args,
-    existing,
-    checked,
-    previousRevision: previous?.revision ?? 0,
-  };
+  await report(ctx, prepared, await kubernetesVersion, outcome.interventions);
 }
 
 /** The namespace and Secret, the preflight's verdict, then helm under the release monitor. */
@@ -120,6 +45,8 @@ async function changeTheCluster(
   made: Made,
 ): Promise<UpgradeOutcome> {
   const { settings, cluster } = ctx;
+  if (settings.planDigest)
+    await core.group('Plan digest', () => checkPlanDigest(ctx, prepared, settings.planDigest!));
   if (settings.createNamespace || settings.database) {
     await core
       .group('Namespace and database Secret', () =>
@@ -141,52 +68,27 @@ async function changeTheCluster(
   );
 }
 
-/** The chart's default values, when the database storage entry needs them. */
-async function chartDefaultsIfNeeded(
-  { settings, userValues, cluster }: DeployContext,
-  chartReady: Promise<ChartSource>,
-): Promise<Values | undefined> {
-  const db = settings.database;
-  if (!db || !needsChartDefaults(db.valuesPath, userValues)) return undefined;
-  const chart = await chartReady;
-  return cluster.helm.showValues(chart.ref, versionFlag(settings, chart));
-}
-
 function upgrade(
   { settings, cluster }: DeployContext,
   prepared: Prepared,
   extraArgs: string[],
   revision: number,
 ): Promise<UpgradeOutcome> {
-  const options = {
-    release: settings.release,
-    chartRef: prepared.chart.ref,
-    version: versionFlag(settings, prepared.chart),
-    namespace: settings.namespace,
-    createNamespace: settings.createNamespace,
-    valuesFiles: prepared.valuesFiles,
-    wait: settings.wait,
-    timeout: settings.timeout,
-    atomic: settings.atomic,
-    extraArgs,
-  };
+  const options = upgradeOptions(settings, prepared, extraArgs);
   return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
     revision,
     failFast: settings.failure.failFast && settings.wait,
   });
 }
 
-function versionFlag(settings: Settings, chart: ChartSource): string | undefined {
-  return chart.versioned && settings.chartVersion !== 'latest' ? settings.chartVersion : undefined;
-}
-
 /** The outputs and the job summary of the release as deployed. */
 async function report(
   ctx: DeployContext,
-  chart: ChartSource,
+  prepared: Prepared,
   kubernetesVersion: string,
   interventions: string[],
 ): Promise<void> {
+  const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
   const release = await cluster.releases.latest(settings.release, settings.namespace);
   if (!release)
@@ -219,5 +121,6 @@ async function report(
         interventions,
       }),
     )
+    .addRaw(await appliedChanges(ctx, prepared, release))
     .write();
 }

@@ -21,13 +21,21 @@ export interface Made {
   secret: boolean;
 }
 
-/** The namespace and the database Secret as they are, read through the API. */
-export async function readExisting(settings: Settings, cluster: ClusterAccess): Promise<Existing> {
+/**
+ * The namespace and the database Secret as they are, read through the API.
+ * A plan, which writes no Secret, reads only the namespace (and so needs no
+ * right to read Secrets).
+ */
+export async function readExisting(
+  settings: Settings,
+  cluster: ClusterAccess,
+  { secret: readSecret } = { secret: true },
+): Promise<Existing> {
   const api = await cluster.api();
   const ns = settings.namespace;
   const [namespace, secret] = await Promise.all([
     settings.createNamespace ? api.find<KubeObject>(`/api/v1/namespaces/${ns}`) : undefined,
-    settings.database
+    settings.database && readSecret
       ? api.find<KubeObject>(`/api/v1/namespaces/${ns}/secrets/${settings.database.secretName}`)
       : undefined,
   ]);

@@ -51,10 +51,12 @@ export async function preflightChecks(
       storage: cluster.releases.storage,
       remediate: settings.failure.remediate,
     },
+    // A plan compares with what the server keeps, which is not what it drops.
     checkSchemas:
-      cluster.helm.major === 4 &&
-      settings.serverSide === 'auto' &&
-      !choosesServerSide(request.extraArgs),
+      settings.command === 'plan' ||
+      (cluster.helm.major === 4 &&
+        settings.serverSide === 'auto' &&
+        !choosesServerSide(request.extraArgs)),
   });
 }
 
@@ -83,7 +85,7 @@ export async function settleOnPreflight(
       .write();
     throw new DeployError(
       first.reason,
-      `Deploy of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
+      `${settings.command === 'plan' ? 'Plan' : 'Deploy'} of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
     );
   }
   return serverSideArgs(cluster.helm.major, settings.serverSide, result.undeclared.length > 0);

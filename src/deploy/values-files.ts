@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as yaml from 'js-yaml';
-import type { Values } from '../inputs/values.js';
+import { mergeValues, type Values } from '../inputs/values.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
 import { databaseValues } from './database-values.js';
@@ -16,18 +16,26 @@ export async function userValuesFiles(settings: Settings, workspace: Workspace):
   return files;
 }
 
-/** The values files for helm: the user's, then ours wiring the database Secret. */
+/** The values helm gets: its files (the user's, then ours wiring the database Secret) and their merge. */
+export interface ValuesForHelm {
+  files: string[];
+  /** What the files hold, merged as helm merges them: what a plan compares and digests. */
+  values: Values;
+}
+
 export async function withDatabaseValues(
   settings: Settings,
   workspace: Workspace,
   userValues: Values,
   userFiles: string[],
   chartDefaults?: Values,
-): Promise<string[]> {
+): Promise<ValuesForHelm> {
   const files = [...userFiles];
+  let values = userValues;
   if (settings.database) {
     const db = settings.database;
     const generated = databaseValues(db, userValues, chartDefaults);
+    values = mergeValues(userValues, generated);
     const path = await workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
     core.info(
       `Storage entry '${db.storageName}' → Secret ${db.secretName}, written to ${path}:\n${yaml.dump(generated)}`,
@@ -39,5 +47,5 @@ export async function withDatabaseValues(
       ? `Values files, in order:\n${files.join('\n')}`
       : 'No values files: chart defaults',
   );
-  return files;
+  return { files, values };
 }

@@ -42,8 +42,6 @@ export interface TemplateOptions {
 export interface DryRunRelease {
   /** The rendered manifest, as the upgrade would apply it. */
   manifest: string;
-  /** The user-supplied values, merged as helm records them. */
-  config: Record<string, unknown>;
   chartVersion: string;
 }
 
@@ -86,6 +84,13 @@ export class Helm extends BoundTool {
     return isRecord(doc) ? doc : {};
   }
 
+  /** The chart's version (from its Chart.yaml): what a local render deploys. */
+  async chartVersion(chartRef: string, version?: string): Promise<string> {
+    const args = ['show', 'chart', chartRef, ...(version ? ['--version', version] : [])];
+    const doc = yaml.load((await this.checked(args, { quiet: true })).stdout);
+    return isRecord(doc) && typeof doc.version === 'string' ? doc.version : '';
+  }
+
   /**
    * The release's manifest as `helm upgrade --install` would apply it, rendered
    * locally (no cluster access: a kind the cluster lacks renders all the same).
@@ -105,7 +110,7 @@ export class Helm extends BoundTool {
   }
 
   /**
-   * The release as `helm upgrade --install` would make it, changing nothing:
+   * The release as `helm upgrade --install` would apply it, changing nothing:
    * rendered with the cluster's capabilities and lookups, checked against the
    * cluster's kinds, the release's state read (so it needs the same reads as
    * the upgrade). Throws helm's error.
@@ -123,7 +128,6 @@ export class Helm extends BoundTool {
       isRecord(release.chart) && isRecord(release.chart.metadata) ? release.chart.metadata : {};
     return {
       manifest: typeof release.manifest === 'string' ? release.manifest : '',
-      config: isRecord(release.config) ? release.config : {},
       chartVersion: typeof chart.version === 'string' ? chart.version : '',
     };
   }

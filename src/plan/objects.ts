@@ -167,3 +167,29 @@ export function comparableLive(
   const projected = project(normalizeLive(live), shape);
   return isRecord(projected) ? projected : {};
 }
+
+/**
+ * The body without the fields at `paths` (key by key): fields the API server's
+ * schema does not declare, which it drops, so they are never live and are
+ * no change a deploy makes.
+ */
+export function withoutFields(
+  body: Record<string, unknown>,
+  paths: (string | number)[][],
+): Record<string, unknown> {
+  const copy = structuredClone(body);
+  for (const keys of paths) {
+    const parent = keys
+      .slice(0, -1)
+      .reduce<unknown>(
+        (node, key) =>
+          isRecord(node) || Array.isArray(node)
+            ? (node as Record<string | number, unknown>)[key]
+            : undefined,
+        copy,
+      );
+    const last = keys.at(-1);
+    if (isRecord(parent) && typeof last === 'string') delete parent[last];
+  }
+  return copy;
+}

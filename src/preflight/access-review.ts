@@ -101,6 +101,16 @@ export function deniedTable(denied: AccessCheck[]): string {
   ].join('\n');
 }
 
+/** The denied access on one line: `get, list secrets; create, patch statefulsets.apps`. */
+export function deniedLine(denied: AccessCheck[]): string {
+  return groupByResource(denied)
+    .map(
+      ({ group, resource, verbs }) =>
+        `${verbs.join(', ')} ${group ? `${resource}.${group}` : resource}`,
+    )
+    .join('; ');
+}
+
 /** A Role (and, for cluster-scoped resources, a ClusterRole) that grants what is denied. */
 export function grantingRoles(denied: AccessCheck[], namespace: string): string {
   const rules = (scoped: boolean) =>

@@ -24,6 +24,8 @@ export interface OpenApiDocument {
 export interface UndeclaredField {
   /** As the API server writes it: `.spec.selector.app.kubernetes.io/name`. */
   path: string;
+  /** The same, key by key: ['spec', 'selector', 'app.kubernetes.io/name']. */
+  keys: (string | number)[];
   /** Where the schema has room for it, when that is clear: `.spec.selector.matchLabels`. */
   belongsUnder?: string;
 }
@@ -48,13 +50,16 @@ export function undeclaredFields(
   schema: Schema,
   doc: OpenApiDocument,
   path = '',
+  keys: (string | number)[] = [],
 ): UndeclaredField[] {
   const resolved = resolve(schema, doc);
   if (resolved['x-kubernetes-preserve-unknown-fields']) return [];
   if (Array.isArray(value)) {
     const items = resolved.items;
     return items
-      ? value.flatMap((item, i) => undeclaredFields(item, items, doc, `${path}[${i}]`))
+      ? value.flatMap((item, i) =>
+          undeclaredFields(item, items, doc, `${path}[${i}]`, [...keys, i]),
+        )
       : [];
   }
   if (!isRecord(value)) return [];
@@ -63,17 +68,18 @@ export function undeclaredFields(
     // A map (labels, annotations, data): any key, values of one schema.
     return isRecord(additionalProperties)
       ? Object.entries(value).flatMap(([key, v]) =>
-          undeclaredFields(v, additionalProperties, doc, `${path}.${key}`),
+          undeclaredFields(v, additionalProperties, doc, `${path}.${key}`, [...keys, key]),
         )
       : [];
   }
   return Object.entries(value).flatMap(([key, v]): UndeclaredField[] => {
     const field = properties[key];
-    if (field) return undeclaredFields(v, field, doc, `${path}.${key}`);
+    if (field) return undeclaredFields(v, field, doc, `${path}.${key}`, [...keys, key]);
     // apiVersion and kind are declared on every kind; status is the server's.
     return [
       {
         path: `${path}.${key}`,
+        keys: [...keys, key],
         ...(properties.matchLabels ? { belongsUnder: `${path}.matchLabels` } : {}),
       },
     ];

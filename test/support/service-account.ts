@@ -32,11 +32,11 @@ export const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
   { apiGroup: 'policy', resources: 'poddisruptionbudgets' },
 ];
 
-/** A namespace with a ServiceAccount bound there alone (to `admin`, or to `rules`); its token. */
+/** A namespace with a ServiceAccount bound there alone (to `admin` or `view`, or to `rules`); its token. */
 export async function namespacedServiceAccount(
   kube: Kube,
   namespace: string,
-  role: 'admin' | 'fixture-role',
+  role: 'admin' | 'view' | 'fixture-role',
   rules = FIXTURE_ROLE_RULES,
 ): Promise<string> {
   await kube.run(['create', 'namespace', namespace]);
@@ -60,7 +60,7 @@ export async function namespacedServiceAccount(
     'create',
     'rolebinding',
     'deployer',
-    role === 'admin' ? '--clusterrole=admin' : '--role=deployer',
+    role === 'fixture-role' ? '--role=deployer' : `--clusterrole=${role}`,
     `--serviceaccount=${namespace}:deployer`,
     '-n',
     namespace,
