@@ -53,12 +53,12 @@ async function resourceVersions(namespace: string): Promise<Record<string, strin
 }
 
 /** The environment of a run started by a pull_request event. */
-async function pullRequestEvent(number: number): Promise<Record<string, string>> {
+async function pullRequestEvent(
+  number: number,
+  action = 'synchronize',
+): Promise<Record<string, string>> {
   const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
-  await writeFile(
-    path,
-    JSON.stringify({ action: 'synchronize', number, pull_request: { number } }),
-  );
+  await writeFile(path, JSON.stringify({ action, number, pull_request: { number } }));
   return { ...github.env(), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path };
 }
 
@@ -287,6 +287,40 @@ for (const major of [3, 4] as const) {
       assert.equal(mine()[0]?.id, comment.id);
       assert.ok(mine()[0]?.body.includes(`Plan digest: \`${second.outputs['plan-digest']}\``));
       assert.notEqual(first.outputs['plan-digest'], second.outputs['plan-digest']);
+    });
+
+    it('of a preview: the plan comment, then the preview deploy updates it with its status', async () => {
+      const number = 320 + major;
+      const release = `lily-pr-${number}`;
+      const event = { env: await pullRequestEvent(number) };
+      const inputs = {
+        'database-url': DB_URL,
+        release: 'lily',
+        preview: 'true',
+        'github-token': 'ghs_canaryPlanToken',
+      };
+      const planned = await deploy(env.e2e, major, { ...inputs, command: 'plan' }, event);
+      assert.equal(planned.exitCode, 0, planned.log);
+      const mine = () => github.comments.filter((c) => c.issue === number);
+      assert.equal(mine().length, 1);
+      assert.match(mine()[0]?.body ?? '', /### Lily plan: `lily-pr-\d+` in `lily-pr-\d+`/);
+
+      const deployed = await deploy(env.e2e, major, inputs, event);
+      assert.equal(deployed.exitCode, 0, deployed.log);
+      assert.equal(mine().length, 1);
+      const body = mine()[0]?.body ?? '';
+      assert.ok(body.startsWith(`<!-- lily-deploy plan: ${release} -->`), body);
+      assert.match(body, /### Lily deploy: /);
+      const revision = Number(deployed.outputs.revision);
+      assert.ok(body.includes(`**Preview:** revision ${revision} deployed`), body);
+      const against = revision === 1 ? 'the first install' : `against revision ${revision - 1}`;
+      assert.ok(body.includes(`revision ${revision} (${against}): `), body);
+      await assertNoSecretShows(planned, body);
+      const closed = await deploy(env.e2e, major, inputs, {
+        env: await pullRequestEvent(number, 'closed'),
+      });
+      assert.equal(closed.exitCode, 0, closed.log);
+      assert.equal(await env.kube.find(['get', 'namespace', release]), undefined);
     });
   });
 }
