@@ -177,19 +177,19 @@ export function withoutFields(
   body: Record<string, unknown>,
   paths: (string | number)[][],
 ): Record<string, unknown> {
-  const copy = structuredClone(body);
-  for (const keys of paths) {
-    const parent = keys
-      .slice(0, -1)
-      .reduce<unknown>(
-        (node, key) =>
-          isRecord(node) || Array.isArray(node)
-            ? (node as Record<string | number, unknown>)[key]
-            : undefined,
-        copy,
-      );
-    const last = keys.at(-1);
-    if (isRecord(parent) && typeof last === 'string') delete parent[last];
-  }
-  return copy;
+  return paths.reduce<Record<string, unknown>>(
+    (value, keys) => withoutField(value, keys) as Record<string, unknown>,
+    body,
+  );
+}
+
+/** The value without the field at `keys`; the same value when there is none. */
+function withoutField(value: unknown, keys: (string | number)[]): unknown {
+  const [key, ...rest] = keys;
+  if (key === undefined) return value;
+  if (Array.isArray(value) && typeof key === 'number' && key < value.length)
+    return value.map((item: unknown, i): unknown => (i === key ? withoutField(item, rest) : item));
+  if (!isRecord(value) || typeof key !== 'string' || !(key in value)) return value;
+  if (rest.length === 0) return omit(value, [key]);
+  return { ...value, [key]: withoutField(value[key], rest) };
 }
