@@ -84,6 +84,7 @@ try {
   await startUp();
   await cachedInstall();
   await actionAgainstScript();
+  await planAgainstDryRun();
   await failFast();
   await failFastOnPlacement();
   await diagnostics();
@@ -194,13 +195,11 @@ async function cachedInstall(): Promise<void> {
   });
 }
 
-/** The action against the guide's commands by hand, alternating, on the same cluster. */
-async function actionAgainstScript(): Promise<void> {
-  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
-  const shims = await recordTimings({ ...tool, version: tool.version }, toolCache);
-  const guideValues = join(await mkdtemp(join(tmpdir(), 'bench-values-')), 'values.yaml');
+/** The values file of the guide's user for release lily: the README's, sized to the fake node, plus the storage entry. */
+async function guideValuesFile(): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'bench-values-')), 'values.yaml');
   await writeFile(
-    guideValues,
+    path,
     // What a user of the guide writes: the README's values file, sized to the fake node, plus the storage entry.
     yaml.dump(
       mergeValues(
@@ -224,6 +223,14 @@ async function actionAgainstScript(): Promise<void> {
       ),
     ),
   );
+  return path;
+}
+
+/** The action against the guide's commands by hand, alternating, on the same cluster. */
+async function actionAgainstScript(): Promise<void> {
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  const shims = await recordTimings({ ...tool, version: tool.version }, toolCache);
+  const guideValues = await guideValuesFile();
   const plainCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
   const runAction = async (shimmed: boolean) => {
     const result = await deploy(
@@ -292,6 +299,82 @@ async function actionAgainstScript(): Promise<void> {
     target: '≤ 150 ms',
     met: o <= 150,
   });
+}
+
+/**
+ * command: plan of an upgrade (0.1.4 → 0.1.5-rc1) against the bare
+ * `helm upgrade --install --dry-run=server` it wraps, same release, alternating.
+ */
+async function planAgainstDryRun(): Promise<void> {
+  const namespace = uniqueName('bench-plan');
+  const inputs = {
+    release: 'lily',
+    namespace,
+    'create-namespace': 'true',
+    values: VALUES,
+    'database-url': DATABASE_URL,
+    timeout: '2m',
+  };
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  const first = await deploy(e2e, 4, inputs, { toolCache, post: false });
+  if (first.exitCode !== 0) throw new Error(`the deploy failed:\n${first.log}`);
+  const plan = async () => {
+    const result = await deploy(
+      e2e,
+      4,
+      { ...inputs, command: 'plan', 'chart-version': '0.1.5-rc1' },
+      { toolCache, post: false },
+    );
+    if (result.exitCode !== 0) throw new Error(`the plan failed:\n${result.log}`);
+    return result.durationMs;
+  };
+  // The bare dry run with what it needs already there: the repository added, the values written.
+  const home = await mkdtemp(join(tmpdir(), 'bench-dry-run-'));
+  const env = { PATH: process.env.PATH, HOME: home, KUBECONFIG: e2e.kubeconfigPath };
+  await exec(tool.helm, ['repo', 'add', 'filecoin', e2e.repo.repoUrl], { env });
+  const values = await guideValuesFile();
+  const dryRun = async () => {
+    const t0 = performance.now();
+    await exec(
+      tool.helm,
+      [
+        'upgrade',
+        '--install',
+        'lily',
+        'filecoin/lily',
+        '--version',
+        '0.1.5-rc1',
+        '--namespace',
+        namespace,
+        '--values',
+        values,
+        '--dry-run=server',
+      ],
+      { env },
+    );
+    return performance.now() - t0;
+  };
+  await plan();
+  const plans: number[] = [];
+  const dryRuns: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    plans.push(await plan());
+    dryRuns.push(await dryRun());
+  }
+  const [p, d] = [median(plans), median(dryRuns)];
+  record({
+    name: 'plan of an upgrade, action (median)',
+    value: round(p),
+    unit: 'ms',
+    note: 'main step, helm cached',
+  });
+  record({
+    name: 'bare helm upgrade --install --dry-run=server (median)',
+    value: round(d),
+    unit: 'ms',
+  });
+  recordRatio('ratio plan / bare dry run', p / d, 1.25, 2);
+  await dropNamespace(namespace);
 }
 
 /** Wall time during which at least one helm or kubectl process ran, from the timing shims' lines. */

@@ -69,7 +69,7 @@ const USER_FILES = {
 
 /** One run of an example workflow: its event, and what differs from the README. */
 interface Scenario {
-  example: 'deploy-on-push.yml' | 'pr-preview.yml' | 'production.yml';
+  example: 'deploy-on-push.yml' | 'pr-preview.yml' | 'production.yml' | 'plan-on-pr.yml';
   event: 'push' | 'pull_request' | 'workflow_dispatch';
   payload: Record<string, unknown>;
   /** workflow_dispatch inputs. */
@@ -243,14 +243,16 @@ async function withEmulation(
   };
 }
 
-/** The outputs with what differs between two runs by design made equal: the namespace, the diagnostics file's directory and time. */
+/** The outputs with what differs between two runs by design made equal: the namespace, the directory (and time) of the diagnostics and plan files. */
 function comparable(outputs: Record<string, string>, namespace?: string): Record<string, string> {
   const same = Object.entries(outputs).map(([k, v]): [string, string] => [
     k,
-    (namespace ? v.replaceAll(namespace, '<namespace>') : v).replace(
-      /^.*\/(lily-deploy-diagnostics-.*)-\d{4}-[\dT-]+Z\.json$/,
-      '<RUNNER_TEMP>/$1-<time>.json',
-    ),
+    (namespace ? v.replaceAll(namespace, '<namespace>') : v)
+      .replace(
+        /^.*\/(lily-deploy-diagnostics-.*)-\d{4}-[\dT-]+Z\.json$/,
+        '<RUNNER_TEMP>/$1-<time>.json',
+      )
+      .replace(/^.*\/(lily-deploy-plan-.*\.json)$/, '<RUNNER_TEMP>/$1'),
   ]);
   return Object.fromEntries(same);
 }
@@ -385,6 +387,38 @@ for (const major of [3, 4] as const) {
         assert.deepEqual(await leaks(emulated.result, CANARIES), []);
       }
       await uninstalled();
+    });
+
+    it('plan on a pull request: the plan in the outputs and one sticky comment, changing nothing; runner.ts agrees', async () => {
+      const number = 330 + major;
+      const namespace = uniqueName(`act-plan-h${major}`);
+      const scenario: Scenario = {
+        example: 'plan-on-pr.yml',
+        event: 'pull_request',
+        payload: { action: 'synchronize', number, pull_request: { number } },
+        with: { namespace },
+      };
+      const { act, run, jobLog } = await withAct(major, scenario, cacheDir);
+      assert.equal(act.exitCode, 0, act.log + act.stderr);
+      assertStepsRan(act, true);
+      assert.match(
+        run.outputs['plan-digest'] ?? '',
+        /^lily-plan-1:chart=0\.1\.5-rc1,revision=none,/,
+      );
+      assert.ok(Number(run.outputs.changes) > 0, JSON.stringify(run.outputs));
+      const comments = () => api.comments.filter((c) => c.issue === number);
+      assert.equal(comments().length, 1);
+      assert.ok(comments()[0]?.body.includes(run.outputs['plan-digest'] ?? '-'));
+      assert.equal(await env.kube.releaseStatus('lily', namespace), undefined);
+      assert.deepEqual(leaksInLog('act job log', jobLog, CANARIES), []);
+
+      // The same plan through the emulation: the same outputs and masks, the same comment updated.
+      const emulated = await withEmulation(major, scenario);
+      assert.equal(emulated.result.exitCode, 0, emulated.result.log);
+      assert.deepEqual(comparable(emulated.run.outputs), comparable(run.outputs));
+      assertSameMasks(emulated, run);
+      assert.deepEqual(await leaks(emulated.result, CANARIES), []);
+      assert.equal(comments().length, 1);
     });
 
     it('a production deploy that fails: failure-reason reaches the failure() step, the job fails; runner.ts agrees', async () => {

@@ -239,13 +239,15 @@ function uniqueObjects(objects: PlanObject[]): PlanObject[] {
 /** The log, the outputs, the plan file, the job summary and the pull request's comment. */
 async function publishPlan(settings: Settings, file: PlanFile): Promise<void> {
   const { added, changed, removed, unchanged } = file.counts;
-  core.startGroup(
+  // The diffs are in the job summary and the plan file; the log lists what changes.
+  core.info(
     `Plan: ${added} to add, ${changed} to change, ${removed} to remove, ${unchanged} unchanged`,
   );
   for (const c of file.changes.filter((c) => c.change !== 'unchanged'))
-    core.info(`${c.object}: ${c.change}${c.diff ? `\n${c.diff}` : ''}`);
-  if (file.valuesDiff) core.info(`User-supplied values:\n${file.valuesDiff}`);
-  core.endGroup();
+    core.info(
+      `  ${c.object}: ${c.change}${c.fields.length > 0 ? ` (${c.fields.join(', ')})` : ''}`,
+    );
+  if (file.valuesDiff) core.info('  user-supplied values: changed');
   for (const note of file.notes) core.notice(note, { title: 'lily-deploy: plan' });
   const path = join(process.env.RUNNER_TEMP || tmpdir(), `lily-deploy-plan-${file.release}.json`);
   await writeFile(path, planFileJson(file), { mode: 0o600 });
