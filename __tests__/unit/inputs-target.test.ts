@@ -55,6 +55,11 @@ describe('parseTarget', () => {
     assert.equal(parsed.createNamespace, false, 'a namespace given is not created on demand');
   });
 
+  it('plans, never uninstalls, when the command is plan, even on a closed pull request', () => {
+    const given = { release: 'lily', preview: 'true', command: 'plan' };
+    assert.equal(parseTargetOf(given, pullRequest('closed', 7)).parsed.command, 'plan');
+  });
+
   it('reports each bad input, naming it, what was given and what is allowed', () => {
     const { parsed, errors } = parseTargetOf({
       command: 'destroy',

@@ -27,7 +27,7 @@ const COMMANDS = ['deploy', 'plan', 'uninstall'] as const;
  * What to do, to which release, in which namespace: the command, release,
  * namespace, preview and create-namespace inputs. With `preview`, the pull
  * request of the event names the release and namespace (`<release>-pr-<number>`)
- * and decides the command: a closed PR is uninstalled.
+ * and a closed PR's deploy becomes an uninstall.
  */
 export function parseTarget(reader: InputReader, event: EventContext): TargetSettings {
   const command = parseCommand(reader);
@@ -46,7 +46,8 @@ export function parseTarget(reader: InputReader, event: EventContext): TargetSet
   // A preview namespace is made on demand.
   const derivedNamespace = preview !== undefined && namespaceInput === '';
   return {
-    command: preview?.action === 'closed' ? 'uninstall' : command,
+    // A plan changes nothing, whatever the event: it never becomes an uninstall.
+    command: preview?.action === 'closed' && command === 'deploy' ? 'uninstall' : command,
     preview,
     release: preview && baseValid ? previewName(base, preview.number, MAX_RELEASE_NAME) : base,
     namespace,
