@@ -19,6 +19,7 @@ const LAYERS: string[][] = [
     'process.ts',
     'workspace.ts',
     'state.ts',
+    'names.ts',
   ],
   ['kube/', 'github/'],
   ['helm/', 'inputs/'],
