@@ -23,6 +23,7 @@ const LAYERS: string[][] = [
   ],
   ['kube/', 'github/'],
   ['helm/', 'inputs/'],
+  ['lock/'],
   ['cluster-access.ts'],
   ['failure/'],
   ['preflight/'],
