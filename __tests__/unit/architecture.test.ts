@@ -27,6 +27,7 @@ const LAYERS: string[][] = [
   ['cluster-access.ts'],
   ['failure/'],
   ['preflight/'],
+  ['sweep/'],
   ['deploy/'],
   ['main.ts', 'post.ts', 'index.ts'],
 ];
