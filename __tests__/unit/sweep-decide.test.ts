@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { previewName } from '../../src/github/preview.js';
 import {
   decideSweep,
   type FoundPreview,
@@ -123,6 +124,26 @@ describe('decideSweep', () => {
     const atTtl = context([[REPO, 9, 'open']]);
     assert.equal(decideSweep([preview(9, 72)], atTtl)[0]?.action, 'keep');
     assert.equal(decideSweep([preview(9, 72.001)], atTtl)[0]?.action, 'remove');
+  });
+
+  it('with a release, sweeps only that release’s previews, long names included', () => {
+    const long = `lily-${'x'.repeat(47)}a`;
+    const longPreview = { ...preview(3), release: previewName(long, 3, 53) };
+    const otherBase = { ...preview(2), release: 'lily-archive-pr-2' };
+    const ctx = context([
+      [REPO, 2, 'closed'],
+      [REPO, 3, 'closed'],
+    ]);
+    assert.deepEqual(outcome([preview(2), otherBase], { ...ctx, base: 'lily' }), [
+      ['lily-pr-2', 'remove', 'pull request #2 is closed'],
+      ['lily-archive-pr-2', 'keep', 'not a preview of release lily'],
+    ]);
+    assert.equal(decideSweep([longPreview], { ...ctx, base: long })[0]?.action, 'remove');
+    assert.deepEqual(
+      pullRequestsToRead([preview(2), otherBase], { ...ctx, base: 'lily-archive' }),
+      [{ repository: REPO, number: 2 }],
+    );
+    assert.deepEqual(pullRequestsToRead([preview(2)], { ...ctx, base: 'lily-archive' }), []);
   });
 
   it('takes the repository in any case, as GitHub does', () => {

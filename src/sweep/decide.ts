@@ -1,3 +1,4 @@
+import { MAX_RELEASE_NAME, previewName } from '../github/preview.js';
 import { formatSpan } from '../inputs/duration.js';
 import type { PreviewMarks } from '../kube/objects.js';
 
@@ -25,12 +26,17 @@ export interface SweepContext {
   repository: string;
   /** Whether previews of other repositories are swept too (sweep-other-repositories). */
   otherRepositories: boolean;
+  /** The release input: only its previews (`<base>-pr-<number>`) are swept; undefined = all. */
+  base?: string;
   /** An open pull request's preview not deployed for longer than this is removed; undefined = never. */
   ttlMs?: number;
   now: Date;
   /** By pullRequestKey(repository, number). */
   states: ReadonlyMap<string, PullRequestState>;
 }
+
+/** What tells whether a preview is this sweep's to remove, whatever its pull request. */
+export type SweepScope = Pick<SweepContext, 'repository' | 'otherRepositories' | 'base'>;
 
 export interface SweepDecision {
   preview: FoundPreview;
@@ -53,18 +59,14 @@ export function pullRequestRef(marks: PreviewMarks, repository: string): string 
 /** The pull requests whose state the sweep needs: those of the previews it may remove. */
 export function pullRequestsToRead(
   previews: readonly FoundPreview[],
-  context: Pick<SweepContext, 'repository' | 'otherRepositories'>,
+  scope: SweepScope,
 ): { repository: string; number: number }[] {
   const wanted = new Map<string, { repository: string; number: number }>();
-  for (const { marks, madeByLilyDeploy } of previews) {
-    if (!marks || !madeByLilyDeploy) continue;
-    if (!context.otherRepositories && !sameRepository(marks.repository, context.repository)) {
-      continue;
-    }
-    wanted.set(pullRequestKey(marks.repository, marks.number), {
-      repository: marks.repository,
-      number: marks.number,
-    });
+  for (const preview of previews) {
+    const { marks } = preview;
+    if (!marks || whyNotOurs(preview, scope) !== undefined) continue;
+    const { repository, number } = marks;
+    wanted.set(pullRequestKey(repository, number), { repository, number });
   }
   return [...wanted.values()];
 }
@@ -79,18 +81,9 @@ export function decideSweep(
 
 function decide(preview: FoundPreview, context: SweepContext): Omit<SweepDecision, 'preview'> {
   const { marks } = preview;
-  if (!preview.madeByLilyDeploy) {
-    return keep("not made by lily-deploy: its namespace and Secret lack lily-deploy's labels");
-  }
-  if (!marks) {
-    return keep(
-      'carries no pull request marks: not a preview, or deployed by a lily-deploy version that did not mark previews',
-    );
-  }
+  const notOurs = whyNotOurs(preview, context);
+  if (notOurs !== undefined || !marks) return keep(notOurs ?? 'carries no pull request marks');
   const ref = pullRequestRef(marks, context.repository);
-  if (!context.otherRepositories && !sameRepository(marks.repository, context.repository)) {
-    return keep(`a preview of ${marks.repository}; sweep-other-repositories is false`);
-  }
   const state = context.states.get(pullRequestKey(marks.repository, marks.number));
   if (state === undefined) return keep(`the state of pull request ${ref} was not read`);
   if (typeof state === 'object') {
@@ -99,6 +92,25 @@ function decide(preview: FoundPreview, context: SweepContext): Omit<SweepDecisio
   if (state === 'closed') return remove(`pull request ${ref} is closed`);
   if (state === 'merged') return remove(`pull request ${ref} is merged`);
   return decideOpen(ref, marks.deployedAt, context);
+}
+
+/** Why a preview is not this sweep's to remove, whatever its pull request; undefined when it is. */
+function whyNotOurs(preview: FoundPreview, scope: SweepScope): string | undefined {
+  const { marks, release } = preview;
+  if (!preview.madeByLilyDeploy) {
+    return "not made by lily-deploy: its namespace and Secret lack lily-deploy's labels";
+  }
+  if (!marks) {
+    return 'carries no pull request marks: not a preview, or deployed by a lily-deploy version that did not mark previews';
+  }
+  const { base } = scope;
+  if (base !== undefined && release !== previewName(base, marks.number, MAX_RELEASE_NAME)) {
+    return `not a preview of release ${base}`;
+  }
+  if (!scope.otherRepositories && !sameRepository(marks.repository, scope.repository)) {
+    return `a preview of ${marks.repository}; sweep-other-repositories is false`;
+  }
+  return undefined;
 }
 
 /** An open pull request's preview: removed only when idle for longer than the TTL. */
@@ -110,14 +122,13 @@ function decideOpen(
   const idleMs = Math.max(0, context.now.getTime() - deployedAt.getTime());
   const last = `last deployed ${formatSpan(idleMs)} ago (${deployedAt.toISOString()})`;
   if (context.ttlMs === undefined) return keep(`pull request ${ref} is open; ${last}`);
+  const ttl = formatSpan(context.ttlMs);
   if (idleMs > context.ttlMs) {
     return remove(
-      `pull request ${ref} is open, but idle for longer than preview-ttl (${formatSpan(context.ttlMs)}): ${last}`,
+      `pull request ${ref} is open, but idle for longer than preview-ttl (${ttl}): ${last}`,
     );
   }
-  return keep(
-    `pull request ${ref} is open; ${last}, within preview-ttl (${formatSpan(context.ttlMs)})`,
-  );
+  return keep(`pull request ${ref} is open; ${last}, within preview-ttl (${ttl})`);
 }
 
 function keep(why: string): Omit<SweepDecision, 'preview'> {
