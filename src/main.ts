@@ -26,6 +26,14 @@ export async function main(): Promise<void> {
 async function run(): Promise<void> {
   const startedAt = Date.now();
   const { settings, userValues, secrets } = await readInputs();
+  if (settings.command === 'sweep') {
+    // Parsed, decided and rendered (inputs/sweep.ts, sweep/), not yet run:
+    // refused here so that no sweep falls through to an uninstall.
+    throw new DeployError(
+      'bad-input',
+      "Input 'command' is 'sweep', which this build cannot run yet",
+    );
+  }
   setKnownOutputs(settings);
   const kubeconfig = await checkKubeconfig(settings).catch((err: unknown) => {
     throw new DeployError('cluster-unreachable', (err as Error).message, { cause: err });

@@ -7,6 +7,7 @@ import { parseGithub } from './github.js';
 import { parseHelm } from './helm.js';
 import { InputReader, type InputSource } from './reader.js';
 import { parseRollout } from './rollout.js';
+import { parseSweepAndLock } from './sweep.js';
 import { type EventContext, parseTarget } from './target.js';
 import { parseValues } from './values.js';
 
@@ -37,6 +38,7 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const rollout = parseRollout(reader);
   const cleanup = parseCleanup(reader);
   const github = parseGithub(reader, target);
+  const sweepAndLock = parseSweepAndLock(reader);
 
   const { errors, secrets } = reader;
   if (errors.length > 0) return { errors, secrets };
@@ -53,6 +55,7 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
       ...rollout,
       cleanup,
       github,
+      ...sweepAndLock,
     },
   };
 }
