@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseGithub } from '../../src/inputs/github.js';
 import type { InputReader } from '../../src/inputs/reader.js';
-import type { PullRequestEvent } from '../../src/settings.js';
+import type { Command, PullRequestEvent } from '../../src/settings.js';
 import { parseGroup } from './fake-inputs.js';
 
 /** The github inputs of a release in namespace lily-prod, or of a preview. */
-function parseGithubOf(given: Record<string, string>, preview?: PullRequestEvent) {
+function parseGithubOf(
+  given: Record<string, string>,
+  preview?: PullRequestEvent,
+  command: Command = 'deploy',
+) {
   const namespace = preview ? `lily-pr-${preview.number}` : 'lily-prod';
-  return parseGroup((reader: InputReader) => parseGithub(reader, { namespace, preview }), given);
+  return parseGroup(
+    (reader: InputReader) => parseGithub(reader, { command, namespace, preview }),
+    given,
+  );
 }
 
 describe('parseGithub', () => {
@@ -42,5 +49,12 @@ describe('parseGithub', () => {
     assert.deepEqual(errors, [
       "Input 'environment-url' is 'lily.example.org'; allowed: an http:// or https:// URL",
     ]);
+  });
+
+  it('needs a token for a sweep, which reads the pull requests with it', () => {
+    assert.deepEqual(parseGithubOf({}, undefined, 'sweep').errors, [
+      "Input 'github-token' is empty: command sweep reads each preview's pull request from the GitHub API with it (pull-requests: read)",
+    ]);
+    assert.deepEqual(parseGithubOf({ 'github-token': 'ghs_x' }, undefined, 'sweep').errors, []);
   });
 });

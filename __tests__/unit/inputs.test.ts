@@ -72,8 +72,11 @@ describe('parseInputs', () => {
     assert.deepEqual(bare, withDefaults);
   });
 
-  it('sweeps with action.yml’s defaults and no release or chart version', () => {
-    const { settings, errors } = parseInputs(source({ command: 'sweep' }), PUSH);
+  it('sweeps with action.yml’s defaults and no release or chart version (a token to read pull requests)', () => {
+    const { settings, errors } = parseInputs(
+      source({ command: 'sweep', 'github-token': 'ghs_sweep' }),
+      PUSH,
+    );
     assert.deepEqual(errors, []);
     assert.ok(settings);
     assert.equal(settings.command, 'sweep');

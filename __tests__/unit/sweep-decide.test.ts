@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { previewName } from '../../src/github/preview.js';
+import type { PullRequestState } from '../../src/github/pull-requests.js';
 import {
   decideSweep,
   type FoundPreview,
   pullRequestKey,
   pullRequestsToRead,
-  type PullRequestState,
   type SweepContext,
 } from '../../src/sweep/decide.js';
 

@@ -67,6 +67,17 @@ export function statusRequest(state: DeploymentState, runUrl: string, environmen
   };
 }
 
+/** An HTTP client for the GitHub REST API, authenticated with the token. */
+export function githubClient(token: string): HttpClient {
+  return new HttpClient('lily-deploy', [], {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+    },
+  });
+}
+
 export class GithubDeployments {
   private readonly http: HttpClient;
 
@@ -74,13 +85,7 @@ export class GithubDeployments {
     private readonly run: RunContext,
     token: string,
   ) {
-    this.http = new HttpClient('lily-deploy', [], {
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-      },
-    });
+    this.http = githubClient(token);
   }
 
   /** Creates the deployment and marks it in progress; undefined when GitHub refused. */

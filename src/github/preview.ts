@@ -37,3 +37,8 @@ export function pullRequestOf(eventName: string, payload: unknown): PullRequestE
 export function previewName(base: string, number: number, max: number): string {
   return boundedName(base, `-pr-${number}`, max);
 }
+
+/** The GitHub Deployment environment of a preview. */
+export function previewEnvironment(number: number): string {
+  return `preview/pr-${number}`;
+}

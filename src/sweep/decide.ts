@@ -1,4 +1,5 @@
 import { MAX_RELEASE_NAME, previewName } from '../github/preview.js';
+import type { PullRequestState } from '../github/pull-requests.js';
 import { formatSpan } from '../inputs/duration.js';
 import type { PreviewMarks } from '../kube/objects.js';
 
@@ -17,9 +18,6 @@ export interface FoundPreview {
   /** Whether its namespace or Secret carries lily-deploy's labels for this release. */
   madeByLilyDeploy: boolean;
 }
-
-/** A pull request's state as GitHub gave it, or why it could not be read. */
-export type PullRequestState = 'open' | 'closed' | 'merged' | { error: string };
 
 export interface SweepContext {
   /** `owner/name` of the repository this run is for. */

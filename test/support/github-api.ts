@@ -1,5 +1,6 @@
-// A local stand-in for the part of the GitHub REST API that Deployments use,
-// recording every request: the action reaches it through GITHUB_API_URL.
+// A local stand-in for the part of the GitHub REST API that Deployments and a
+// sweep's pull request reads use, recording every request: the action reaches
+// it through GITHUB_API_URL.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,9 +17,14 @@ interface Deployment {
   statuses: string[];
 }
 
+/** A pull request as the fake answers it, or the HTTP status it fails with. */
+export type FakePullRequest = { state: 'open' | 'closed'; merged?: boolean } | { status: number };
+
 export class GithubApi {
   readonly requests: ApiRequest[] = [];
   readonly deployments: Deployment[] = [];
+  /** By `owner/name#number`; one not here is 404. */
+  readonly pullRequests = new Map<string, FakePullRequest>();
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -61,6 +67,13 @@ export class GithubApi {
       authorization: req.headers.authorization,
       body,
     });
+    const pull = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && pull) {
+      const found = this.pullRequests.get(`${pull[1]}#${pull[2]}`);
+      if (!found) return { status: 404, json: { message: 'Not Found' } };
+      if ('status' in found) return { status: found.status, json: { message: 'Server Error' } };
+      return { status: 200, json: { number: Number(pull[2]), merged: false, ...found } };
+    }
     const base = '/repos/octo/lily-infra/deployments';
     if (req.method === 'POST' && url.pathname === base) {
       const deployment = {
