@@ -22,7 +22,7 @@ export type FailureReason =
   | 'helm-error';
 
 export type RunFailureReason =
-  FailureReason | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
+  FailureReason | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'lock-timeout' | 'error';
 
 /** A failure whose reason is known where it is thrown. */
 export class DeployError extends Error {

@@ -1,11 +1,18 @@
 import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
 import { connectToCluster } from './cluster-access.js';
-import { deploy } from './deploy/deploy.js';
-import { deploymentRequest, GithubDeployments, runContext } from './github/deployments.js';
+import { deploy, type DeployContext } from './deploy/deploy.js';
+import {
+  deploymentRequest,
+  GithubDeployments,
+  type RunContext,
+  runContext,
+} from './github/deployments.js';
 import { helmMajor } from './helm/flags.js';
 import { installHelm } from './helm/installer.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
 import { readInputs } from './inputs/read.js';
+import { holderIdentity } from './lock/lease.js';
 import { DeployError } from './failure-reason.js';
 import { failureReasonOf } from './failure/run-failure.js';
 import type { Settings } from './settings.js';
@@ -25,7 +32,8 @@ export async function main(): Promise<void> {
 
 async function run(): Promise<void> {
   const startedAt = Date.now();
-  const { settings, userValues, secrets } = await readInputs();
+  const inputs = await readInputs();
+  const { settings } = inputs;
   if (settings.command === 'sweep') {
     // Parsed, decided and rendered (inputs/sweep.ts, sweep/), not yet run:
     // refused here so that no sweep falls through to an uninstall.
@@ -40,8 +48,9 @@ async function run(): Promise<void> {
   });
   core.info(`Kubeconfig: ${kubeconfig}`);
   announcePreview(settings);
+  const run = runContext(process.env);
   const github = settings.github.token
-    ? new GithubDeployments(runContext(process.env), settings.github.token)
+    ? new GithubDeployments(run, settings.github.token)
     : undefined;
   const deployment =
     settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;
@@ -56,24 +65,16 @@ async function run(): Promise<void> {
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
     const cluster = await core.group('Connect to the cluster', () =>
-      connectToCluster(settings, workspace, installedHelm.binary, helmMajor(installedHelm.version)),
+      connectToCluster(
+        settings,
+        workspace,
+        installedHelm.binary,
+        helmMajor(installedHelm.version),
+        lockHolder(run),
+      ),
     );
     try {
-      if (settings.command === 'deploy') {
-        await deploy({
-          settings,
-          userValues,
-          secrets,
-          cluster,
-          installedHelm,
-          workspace,
-          startedAt,
-        });
-      } else {
-        await cluster.ready();
-        await uninstall(settings, cluster, startedAt);
-        await github?.deactivate(settings.github.environment);
-      }
+      await changeRelease({ ...inputs, cluster, installedHelm, workspace, startedAt }, run, github);
     } finally {
       cluster.close();
     }
@@ -83,6 +84,38 @@ async function run(): Promise<void> {
   }
   if (deployment !== undefined)
     await github?.finish(deployment, 'success', settings.github.environmentUrl);
+}
+
+/** A deploy or an uninstall, under the release's lock (released however it ends). */
+async function changeRelease(
+  ctx: Omit<DeployContext, 'lock' | 'repository'>,
+  run: RunContext,
+  github: GithubDeployments | undefined,
+): Promise<void> {
+  const { settings, cluster } = ctx;
+  const lock = cluster.lockOf(settings.release, settings.namespace);
+  try {
+    if (settings.command === 'deploy') {
+      await deploy({ ...ctx, lock, repository: run.repository });
+    } else {
+      await cluster.ready();
+      await lock.take(settings.lock.timeoutMs);
+      await uninstall(settings, cluster, ctx.startedAt);
+      await github?.deactivate(settings.github.environment);
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Who holds a lock this run takes: the run, its attempt and job, and this process. */
+function lockHolder(run: RunContext): string {
+  return holderIdentity({
+    runUrl: run.runUrl,
+    attempt: process.env.GITHUB_RUN_ATTEMPT ?? '1',
+    job: process.env.GITHUB_JOB ?? '',
+    id: randomUUID().slice(0, 8),
+  });
 }
 
 /** What is known before anything runs: set whatever the outcome (success overwrites with what was deployed). */

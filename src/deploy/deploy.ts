@@ -5,6 +5,8 @@ import { type ChartSource, prepareChart } from '../helm/chart-source.js';
 import { translateExtraArgs } from '../helm/flags.js';
 import type { InstalledHelm } from '../helm/installer.js';
 import type { Values } from '../inputs/values.js';
+import { previewAnnotations } from '../kube/objects.js';
+import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
@@ -31,6 +33,10 @@ export interface DeployContext {
   installedHelm: InstalledHelm;
   workspace: Workspace;
   startedAt: number;
+  /** The release's lock; the caller releases it. */
+  lock: ReleaseLock;
+  /** `owner/name` of the run's repository, for a preview's marks. */
+  repository: string;
 }
 
 /** What the deploy has ready once the cluster answers: the chart, the values, the checks. */
@@ -43,6 +49,8 @@ interface Prepared {
   checked: Promise<PreflightResult>;
   /** The release's latest revision before this deploy. */
   previousRevision: number;
+  /** The lock, taken before the release state was read; 'no-namespace' = to take once it exists. */
+  locked: LockOutcome;
 }
 
 /** The guide's steps after helm is installed and the cluster answers. */
@@ -81,7 +89,10 @@ async function prepare(ctx: DeployContext): Promise<Prepared> {
   const defaultsReady = startedEarly(chartDefaultsIfNeeded(ctx, chartReady));
   const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
-  const existingReady = startedEarly(cluster.ready().then(() => readExisting(settings, cluster)));
+  // The lock comes first of what needs the cluster: the release state read
+  // under it is the one this deploy changes. One request while uncontended.
+  const locked = startedEarly(cluster.ready().then(() => ctx.lock.take(settings.lock.timeoutMs)));
+  const existingReady = startedEarly(locked.then(() => readExisting(settings, cluster)));
   const checked = startedEarly(
     Promise.all([chartReady, userFiles]).then(([chart, files]) =>
       preflightChecks(settings, cluster, {
@@ -94,6 +105,7 @@ async function prepare(ctx: DeployContext): Promise<Prepared> {
     ),
   );
   await cluster.ready();
+  const lockOutcome = await locked;
   // Reads through the API proxy: a few milliseconds.
   const [previous, existing] = await core.group('Release state', () =>
     Promise.all([checkReleaseState(settings, cluster), existingReady]),
@@ -110,6 +122,7 @@ async function prepare(ctx: DeployContext): Promise<Prepared> {
     existing,
     checked,
     previousRevision: previous?.revision ?? 0,
+    locked: lockOutcome,
   };
 }
 
@@ -123,7 +136,10 @@ async function changeTheCluster(
   if (settings.createNamespace || settings.database) {
     await core
       .group('Namespace and database Secret', () =>
-        createNamespaceAndSecret(settings, cluster, prepared.existing, made),
+        createNamespaceAndSecret(settings, cluster, prepared.existing, made, {
+          annotations: previewMarks(ctx),
+          afterNamespaceCreated: () => lockInNewNamespace(ctx, prepared),
+        }),
       )
       .catch(async (err: unknown) => {
         // A permission the preflight names explains a refusal better than the raw 403.
@@ -139,6 +155,29 @@ async function changeTheCluster(
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
     upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], revision),
   );
+}
+
+/** A preview's marks: its pull request, the repository, and now as its last deploy. */
+function previewMarks({ settings, repository }: DeployContext): Record<string, string> | undefined {
+  if (!settings.preview || !repository) return undefined;
+  return previewAnnotations({
+    number: settings.preview.number,
+    repository,
+    deployedAt: new Date(),
+  });
+}
+
+/**
+ * The lock of a release whose namespace did not exist: taken as soon as this
+ * run (or a run racing it) has made the namespace, before the Secret and the
+ * release change. A run that had to wait for it reads the release again.
+ */
+async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promise<void> {
+  if (prepared.locked !== 'no-namespace') return;
+  const { settings, cluster } = ctx;
+  prepared.locked = await ctx.lock.take(settings.lock.timeoutMs);
+  const latest = await cluster.releases.latest(settings.release, settings.namespace);
+  prepared.previousRevision = latest?.revision ?? 0;
 }
 
 /** The chart's default values, when the database storage entry needs them. */
