@@ -1,13 +1,15 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
-import { connectToCluster } from './cluster-access.js';
+import { type ClusterAccess, connectToCluster } from './cluster-access.js';
 import { deploy, type DeployContext } from './deploy/deploy.js';
+import { sweep } from './deploy/sweep.js';
 import {
   deploymentRequest,
   GithubDeployments,
   type RunContext,
   runContext,
 } from './github/deployments.js';
+import { PullRequests } from './github/pull-requests.js';
 import { helmMajor } from './helm/flags.js';
 import { installHelm } from './helm/installer.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
@@ -34,14 +36,6 @@ async function run(): Promise<void> {
   const startedAt = Date.now();
   const inputs = await readInputs();
   const { settings } = inputs;
-  if (settings.command === 'sweep') {
-    // Parsed, decided and rendered (inputs/sweep.ts, sweep/), not yet run:
-    // refused here so that no sweep falls through to an uninstall.
-    throw new DeployError(
-      'bad-input',
-      "Input 'command' is 'sweep', which this build cannot run yet",
-    );
-  }
   setKnownOutputs(settings);
   const kubeconfig = await checkKubeconfig(settings).catch((err: unknown) => {
     throw new DeployError('cluster-unreachable', (err as Error).message, { cause: err });
@@ -74,7 +68,13 @@ async function run(): Promise<void> {
       ),
     );
     try {
-      await changeRelease({ ...inputs, cluster, installedHelm, workspace, startedAt }, run, github);
+      if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
+      else
+        await changeRelease(
+          { ...inputs, cluster, installedHelm, workspace, startedAt },
+          run,
+          github,
+        );
     } finally {
       cluster.close();
     }
@@ -106,6 +106,18 @@ async function changeRelease(
   } finally {
     await lock.release();
   }
+}
+
+/** command sweep: pull requests read and deployments deactivated with the token, in each preview's repository. */
+function sweepPreviews(settings: Settings, cluster: ClusterAccess, run: RunContext): Promise<void> {
+  const token = settings.github.token ?? '';
+  return sweep({
+    settings,
+    cluster,
+    repository: run.repository,
+    pullRequests: new PullRequests(run.apiUrl, token),
+    deploymentsOf: (repository) => new GithubDeployments({ ...run, repository }, token),
+  });
 }
 
 /** Who holds a lock this run takes: the run, its attempt and job, and this process. */
