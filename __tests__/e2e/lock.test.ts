@@ -58,6 +58,25 @@ for (const major of [3, 4] as const) {
       'unschedulable-grace': '10m',
     });
 
+    /** A deploy of octo/lily-infra that took the lock, then was SIGKILLed (as a lost runner is). */
+    const killHolder = async (namespace: string, runId: string, post: boolean) => {
+      const killed = await startDeploy(env.e2e, major, inputs(namespace, gate().values), {
+        env: runOf('lily-infra', runId),
+        post,
+      });
+      await killed.waitForLog(/Took the lock on release locked/, 120_000);
+      killed.kill('SIGKILL');
+      return killed.result;
+    };
+    /** The run after it, from octo/lily-data; the killed one may have left the release pending. */
+    const nextRun = (namespace: string, runId: string) =>
+      deploy(
+        env.e2e,
+        major,
+        { ...inputs(namespace, VALUES), 'recover-stuck-release': 'true' },
+        { env: runOf('lily-data', runId) },
+      );
+
     it('two deploys started together from two repositories: one waits, both deploy, revisions 1 and 2, nothing pending', async () => {
       const namespace = uniqueName(`lock-${major}`);
       const { values, open } = gate();
@@ -117,21 +136,8 @@ for (const major of [3, 4] as const) {
       const namespace = uniqueName(`lock-${major}`);
       const first = await deploy(env.e2e, major, inputs(namespace, VALUES));
       assert.equal(first.exitCode, 0, first.log);
-      const { values } = gate();
-      const killed = await startDeploy(env.e2e, major, inputs(namespace, values), {
-        env: runOf('lily-infra', '31'),
-        post: false,
-      });
-      await killed.waitForLog(/Took the lock on release locked/, 120_000);
-      killed.kill('SIGKILL');
-      await killed.result;
-
-      const next = await deploy(
-        env.e2e,
-        major,
-        { ...inputs(namespace, VALUES), 'recover-stuck-release': 'true' },
-        { env: runOf('lily-data', '32') },
-      );
+      await killHolder(namespace, '31', false);
+      const next = await nextRun(namespace, '32');
       assert.equal(next.exitCode, 0, next.log);
       assert.equal(next.outputs.status, 'deployed');
       assert.match(next.log, WAITING);
@@ -149,24 +155,12 @@ for (const major of [3, 4] as const) {
 
     it('a holder killed with SIGKILL: its post step releases the lock, and the next run takes it at once', async () => {
       const namespace = uniqueName(`lock-${major}`);
-      const { values } = gate();
-      const killed = await startDeploy(env.e2e, major, inputs(namespace, values), {
-        env: runOf('lily-infra', '41'),
-      });
-      await killed.waitForLog(/Took the lock on release locked/, 120_000);
-      killed.kill('SIGKILL');
-      const result = await killed.result;
+      const killed = await killHolder(namespace, '41', true);
       assert.match(
-        result.post?.log ?? '',
+        killed.post?.log ?? '',
         /Released the lock the main step left held \(Lease .*\/lily-deploy-locked\)/,
       );
-
-      const next = await deploy(
-        env.e2e,
-        major,
-        { ...inputs(namespace, VALUES), 'recover-stuck-release': 'true' },
-        { env: runOf('lily-data', '42') },
-      );
+      const next = await nextRun(namespace, '42');
       assert.equal(next.exitCode, 0, next.log);
       assert.doesNotMatch(next.log, WAITING);
       assert.ok(!next.annotations.some((a) => /Taking over the lock/.test(a.message)));

@@ -2,9 +2,6 @@
 // requests open, closed, merged, open but idle, of another repository and
 // unreadable, beside a namespace and a Secret lily-deploy did not make.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deploy, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
@@ -22,28 +19,6 @@ const OTHER_REPOSITORY = 'octo/lily-archive';
 const TOKEN = 'ghs_sweepCanary42';
 const VALUES = 'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n';
 const TEN_DAYS_AGO = new Date(Date.now() - 10 * 24 * 3_600_000).toISOString();
-
-/** The environment of a run started by a pull_request event of `repository`. */
-async function pullRequestEvent(
-  number: number,
-  repository: string,
-): Promise<Record<string, string>> {
-  const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
-  await writeFile(
-    path,
-    JSON.stringify({
-      action: 'opened',
-      number,
-      pull_request: { number, head: { sha: 'c'.repeat(40) } },
-    }),
-  );
-  return {
-    ...api.env(),
-    GITHUB_REPOSITORY: repository,
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: path,
-  };
-}
 
 async function exists(args: string[]): Promise<boolean> {
   return (await env.kube.find(args)) !== undefined;
@@ -109,7 +84,7 @@ for (const major of [3, 4] as const) {
                 'database-url': 'postgres://lily:pw@db:5432/chain',
                 values: VALUES,
               },
-              { env: await pullRequestEvent(number, repository) },
+              { env: await api.pullRequestRun(number, 'opened', { repository }) },
             );
             assert.equal(result.exitCode, 0, result.log);
           }),

@@ -1,7 +1,10 @@
 // A local stand-in for the part of the GitHub REST API that Deployments and a
 // sweep's pull request reads use, recording every request: the action reaches
 // it through GITHUB_API_URL.
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export interface ApiRequest {
@@ -53,6 +56,25 @@ export class GithubApi {
       GITHUB_REPOSITORY: 'octo/lily-infra',
       GITHUB_RUN_ID: '4242',
       GITHUB_SHA: 'a'.repeat(40),
+    };
+  }
+
+  /** The environment of a run of `repository` started by a pull_request event. */
+  async pullRequestRun(
+    number: number,
+    action: string,
+    { repository = 'octo/lily-infra', headSha = 'b'.repeat(40) } = {},
+  ): Promise<Record<string, string>> {
+    const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
+    await writeFile(
+      path,
+      JSON.stringify({ action, number, pull_request: { number, head: { sha: headSha } } }),
+    );
+    return {
+      ...this.env(),
+      GITHUB_REPOSITORY: repository,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: path,
     };
   }
 
