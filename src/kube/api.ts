@@ -115,7 +115,11 @@ export class KubeApi {
       // kubectl proxy accepts only local host names.
       const headers = {
         host: 'localhost',
-        ...(body ? { 'content-type': 'application/json' } : {}),
+        // Node sends a DELETE's body without a length unless told: the proxy
+        // would read it as the start of the next request on the connection.
+        ...(body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {}),
       };
       const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
