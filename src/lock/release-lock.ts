@@ -78,9 +78,12 @@ export class ReleaseLock {
   async take(timeoutMs: number): Promise<LockOutcome> {
     const startedAt = Date.now();
     let said = { holder: '', at: 0 };
-    for (;;) {
+    // First as if there were no Lease (a released lock is deleted): uncontended,
+    // the lock costs one request; a Lease that is there makes the create fail.
+    let current: Lease | undefined | 'not-permitted' = undefined;
+    for (let attempt = 0; ; attempt++) {
       const now = new Date();
-      const current = await this.read();
+      if (attempt > 0) current = await this.read();
       if (current === 'not-permitted') return this.unlocked(current);
       const decision = leaseDecision(current, this.holder, now);
       if (decision.kind === 'wait') {
