@@ -77,7 +77,7 @@ for (const major of [3, 4] as const) {
         { env: runOf('lily-data', runId) },
       );
 
-    it('two deploys started together from two repositories: one waits, both deploy, revisions 1 and 2, nothing pending', async () => {
+    it('two deploys started together from two repositories: one waits, both deploy, revisions 1 and 2, nothing pending', async (t) => {
       const namespace = uniqueName(`lock-${major}`);
       const { values, open } = gate();
       const runs = await Promise.all([
@@ -85,6 +85,7 @@ for (const major of [3, 4] as const) {
         startDeploy(env.e2e, major, inputs(namespace, values), { env: runOf('lily-data', '12') }),
       ]);
       const waiting = await firstToLog(runs, WAITING);
+      t.diagnostic(`what the waiting run says: ${waiting}`);
       await open();
       const results = await Promise.all(runs.map((run) => run.result));
       for (const result of results) {
