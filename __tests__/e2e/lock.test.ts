@@ -107,6 +107,32 @@ for (const major of [3, 4] as const) {
       );
     });
 
+    it('a run that waits longer than lock-timeout fails naming the holder, and changes nothing', async () => {
+      const namespace = uniqueName(`lock-${major}`);
+      const { values, open } = gate();
+      const holding = await startDeploy(env.e2e, major, inputs(namespace, values), {
+        env: runOf('lily-infra', '51'),
+      });
+      await holding.waitForLog(/Took the lock on release locked/, 120_000);
+      const late = await deploy(
+        env.e2e,
+        major,
+        { ...inputs(namespace, VALUES), 'lock-timeout': '3s' },
+        { env: runOf('lily-data', '52') },
+      );
+      await open();
+      assert.equal((await holding.result).exitCode, 0);
+      assert.equal(late.exitCode, 1);
+      assert.equal(late.outputs['failure-reason'], 'lock-timeout');
+      assert.match(
+        late.log,
+        /The lock on release locked is held by https:\/\/github\.example\/octo\/lily-infra\/actions\/runs\/51\/attempts\/1 \(job deploy, \w+\); gave up after waiting \d+s \(lock-timeout\)/,
+      );
+      assert.deepEqual(await env.kube.releaseHistory('locked', namespace), [
+        { revision: 1, status: 'deployed' },
+      ]);
+    });
+
     it('an uninstall during a deploy waits for it, then uninstalls', async () => {
       const namespace = uniqueName(`lock-${major}`);
       const { values, open } = gate();
