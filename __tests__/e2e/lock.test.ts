@@ -58,13 +58,18 @@ for (const major of [3, 4] as const) {
       'unschedulable-grace': '10m',
     });
 
-    /** A deploy of octo/lily-infra that took the lock, then was SIGKILLed (as a lost runner is). */
-    const killHolder = async (namespace: string, runId: string, post: boolean) => {
-      const killed = await startDeploy(env.e2e, major, inputs(namespace, gate().values), {
+    /** A deploy of octo/lily-infra, held at helm's wait by the gate of `values`, once it took the lock. */
+    const startHolder = async (namespace: string, values: string, runId: string, post = true) => {
+      const run = await startDeploy(env.e2e, major, inputs(namespace, values), {
         env: runOf('lily-infra', runId),
         post,
       });
-      await killed.waitForLog(/Took the lock on release locked/, 120_000);
+      await run.waitForLog(/Took the lock on release locked/, 120_000);
+      return run;
+    };
+    /** A holder SIGKILLed (as a lost runner is), its post step run or not. */
+    const killHolder = async (namespace: string, runId: string, post: boolean) => {
+      const killed = await startHolder(namespace, gate().values, runId, post);
       killed.kill('SIGKILL');
       return killed.result;
     };
@@ -110,10 +115,7 @@ for (const major of [3, 4] as const) {
     it('a run that waits longer than lock-timeout fails naming the holder, and changes nothing', async () => {
       const namespace = uniqueName(`lock-${major}`);
       const { values, open } = gate();
-      const holding = await startDeploy(env.e2e, major, inputs(namespace, values), {
-        env: runOf('lily-infra', '51'),
-      });
-      await holding.waitForLog(/Took the lock on release locked/, 120_000);
+      const holding = await startHolder(namespace, values, '51');
       const late = await deploy(
         env.e2e,
         major,
@@ -136,10 +138,7 @@ for (const major of [3, 4] as const) {
     it('an uninstall during a deploy waits for it, then uninstalls', async () => {
       const namespace = uniqueName(`lock-${major}`);
       const { values, open } = gate();
-      const deploying = await startDeploy(env.e2e, major, inputs(namespace, values), {
-        env: runOf('lily-infra', '21'),
-      });
-      await deploying.waitForLog(/Took the lock on release locked/, 120_000);
+      const deploying = await startHolder(namespace, values, '21');
       const uninstalling = await startDeploy(
         env.e2e,
         major,
