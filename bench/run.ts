@@ -1,6 +1,8 @@
 // `npm run bench`: what the action costs on top of helm, on the local cluster
 // (or E2E_KUBECONFIG's). Prints a table and writes bench/results.json.
 //   BENCH_RUNS=9 (runs per alternating pair)
+//   BENCH_ONLY=lock,sweep (only these cases, by function name; their figures
+//   replace those of the same name in bench/results.json)
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import {
   uniqueName,
 } from '../test/support/e2e.js';
 import { exec } from '../test/support/exec.js';
+import { GithubApi } from '../test/support/github-api.js';
 import { useScratchTmpdir } from '../test/support/scratch.js';
 import { pathWith } from '../test/support/runner.js';
 import { namespaceAdminKubeconfig } from '../test/support/service-account.js';
@@ -79,22 +82,39 @@ const tool = await helmTool(4);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cluster.description.replace(/ at \S+$/, '')}`;
 console.log(`Benchmark on ${machine}; ${RUNS} runs per figure unless said\n`);
 
+const CASES = {
+  distSize,
+  startUp,
+  cachedInstall,
+  actionAgainstScript,
+  planAgainstDryRun,
+  failFast,
+  failFastOnPlacement,
+  diagnostics,
+  lock,
+  sweep,
+};
+const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 try {
-  await distSize();
-  await startUp();
-  await cachedInstall();
-  await actionAgainstScript();
-  await planAgainstDryRun();
-  await failFast();
-  await failFastOnPlacement();
-  await diagnostics();
+  for (const [name, run] of Object.entries(CASES)) if (!only || only.includes(name)) await run();
 } finally {
   await e2e.close();
   await cluster.stop();
   scratch.remove();
 }
-const results = { machine, runs: RUNS, date: new Date().toISOString(), figures };
-await writeFile(join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+const resultsFile = join(REPO_ROOT, 'bench', 'results.json');
+const earlier = only
+  ? (JSON.parse(await readFile(resultsFile, 'utf8')) as { figures: Figure[] }).figures
+  : [];
+const kept = earlier.filter((f) => !figures.some((g) => g.name === f.name));
+const results = {
+  machine,
+  runs: RUNS,
+  date: new Date().toISOString(),
+  ...(only ? { only } : {}),
+  figures: [...kept, ...figures],
+};
+await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log('\n| figure | value | target |\n|---|---|---|');
 for (const f of figures)
   console.log(
@@ -647,4 +667,80 @@ async function diagnostics(): Promise<void> {
   });
   record({ name: 'one kubectl logs call (median)', value: round(one), unit: 'ms' });
   recordRatio('diagnostics / one kubectl logs', collection / one, 2, 2);
+}
+
+/**
+ * The lock on an uncontended deploy: what taking it (before the release state
+ * is read) and releasing it (after the summary) add to the run, as the run
+ * logs them: upgrades of one release.
+ */
+async function lock(): Promise<void> {
+  const namespace = uniqueName('bench-lock');
+  const inputs = { release: 'locked', namespace, 'create-namespace': 'true', values: VALUES };
+  const costs: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const result = await deploy(e2e, 4, inputs, { post: false });
+    if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
+    const took = /Took the lock on release locked in (\d+) ms/.exec(result.log);
+    const released = /Released the lock on release locked in (\d+) ms/.exec(result.log);
+    if (!took || !released) throw new Error(`no lock lines in the log:\n${result.log}`);
+    // The first run creates the namespace: the lock comes after it there.
+    if (i > 0) costs.push(Number(took[1]) + Number(released[1]));
+  }
+  await dropNamespace(namespace);
+  const cost = median(costs);
+  record({
+    name: 'the lock on an uncontended deploy, take + release (median)',
+    value: round(cost),
+    unit: 'ms',
+    target: '≤ 50 ms',
+    met: cost <= 50,
+  });
+}
+
+/**
+ * Sweeping 20 previews of closed pull requests (fixture chart, one PVC each)
+ * against uninstalling one preview on its pull request's closed event.
+ */
+async function sweep(): Promise<void> {
+  const github = await GithubApi.start();
+  const values =
+    'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n';
+  const previewOf = async (number: number, action: string) => {
+    const result = await deploy(
+      e2e,
+      4,
+      { release: 'swept', preview: 'true', 'github-token': 'ghs_bench', values },
+      { post: false, env: await github.pullRequestRun(number, action) },
+    );
+    if (result.exitCode !== 0) throw new Error(`the preview ${action} failed:\n${result.log}`);
+    return result.durationMs;
+  };
+  try {
+    const one: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await previewOf(900 + i, 'opened');
+      one.push(await previewOf(900 + i, 'closed'));
+    }
+    const numbers = Array.from({ length: 20 }, (_, i) => 1000 + i);
+    for (let i = 0; i < numbers.length; i += 4) {
+      await Promise.all(numbers.slice(i, i + 4).map((n) => previewOf(n, 'opened')));
+    }
+    for (const n of numbers) github.pullRequests.set(`octo/lily-infra#${n}`, { state: 'closed' });
+    const swept = await deploy(
+      e2e,
+      4,
+      { command: 'sweep', release: 'swept', 'github-token': 'ghs_bench' },
+      { post: false, env: github.env() },
+    );
+    const removed = (JSON.parse(swept.outputs.swept ?? '[]') as unknown[]).length;
+    if (swept.exitCode !== 0 || removed !== 20)
+      throw new Error(`the sweep removed ${removed} previews:\n${swept.log}`);
+    const single = median(one);
+    record({ name: 'uninstall of one preview (median of 3)', value: round(single), unit: 'ms' });
+    record({ name: 'sweep of 20 closed previews', value: round(swept.durationMs), unit: 'ms' });
+    recordRatio('sweep of 20 / uninstall of one', swept.durationMs / single, 3, 2);
+  } finally {
+    await github.close();
+  }
 }

@@ -5,6 +5,7 @@ import { Helm } from './helm/helm.js';
 import type { HelmMajor } from './helm/flags.js';
 import { explainClusterError } from './kube/cluster-errors.js';
 import { KubeApi } from './kube/api.js';
+import { ReleaseLock } from './lock/release-lock.js';
 import { Kubectl } from './kube/kubectl.js';
 import { ReleaseStore, releaseStorage } from './helm/release-store.js';
 import { CommandError } from './process.js';
@@ -18,6 +19,12 @@ import type { Workspace } from './workspace.js';
 // - changes go through helm (the release) or kubectl (the namespace, the
 //   database Secret, deleting what the release left behind), the commands the
 //   deployment guide runs by hand;
+// - one exception: the Lease of a release's lock (lock/) is written through
+//   the API client too. It is bookkeeping, not part of what is deployed; it is
+//   taken before the release state is read, so it sits on every deploy's
+//   critical path, and renewed every few seconds: a kubectl process per write
+//   (150 ms or more) would cost more than the lock's 50 ms budget, a request
+//   through the proxy a few ms. Only Leases: KubeApi has no other write.
 // - helm's release records are read through `releases`, which reads the
 //   storage helm uses (HELM_DRIVER) and asks helm only for a driver it cannot
 //   read itself.
@@ -36,6 +43,8 @@ export interface ClusterAccess {
   ready(): Promise<string>;
   /** Reads, through kubectl proxy (started with the connection). */
   api(): Promise<KubeApi>;
+  /** The lock of a release, held by this run once taken (see lock/). */
+  lockOf(release: string, namespace: string, log?: (line: string) => void): ReleaseLock;
   /** Stops the proxy. */
   close(): void;
 }
@@ -51,6 +60,7 @@ export async function connectToCluster(
   workspace: Workspace,
   helmBinary: string,
   helmMajor: HelmMajor,
+  lockHolder: string,
 ): Promise<ClusterAccess> {
   if (settings.kubeconfig !== undefined) {
     const path = await workspace.write('kubeconfig', settings.kubeconfig);
@@ -100,6 +110,8 @@ export async function connectToCluster(
     releases: new ReleaseStore(helm, () => api, releaseStorage(process.env.HELM_DRIVER)),
     ready: () => version,
     api: () => api,
+    lockOf: (release, namespace, log) =>
+      new ReleaseLock(() => api, release, namespace, lockHolder, settings.kubeContext, log),
     close,
   };
 }

@@ -23,7 +23,13 @@ export type FailureReason =
 
 /** Why a run failed: a deploy's reason, or where the run stopped before it. */
 export type RunFailureReason =
-  FailureReason | 'plan-mismatch' | 'bad-input' | 'helm-install' | 'cluster-unreachable' | 'error';
+  | FailureReason
+  | 'plan-mismatch'
+  | 'bad-input'
+  | 'helm-install'
+  | 'cluster-unreachable'
+  | 'lock-timeout'
+  | 'error';
 
 /** A failure whose reason is known where it is thrown. */
 export class DeployError extends Error {

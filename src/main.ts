@@ -1,13 +1,18 @@
 import * as core from '@actions/core';
-import { connectToCluster } from './cluster-access.js';
+import { randomUUID } from 'node:crypto';
+import { type ClusterAccess, connectToCluster } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
 import { plan } from './deploy/plan.js';
+import type { DeployContext } from './deploy/prepare.js';
+import { sweep } from './deploy/sweep.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
-import { RepositoryApi, runContext } from './github/repository-api.js';
+import { PullRequests } from './github/pull-requests.js';
+import { RepositoryApi, type RunContext, runContext } from './github/repository-api.js';
 import { helmMajor } from './helm/flags.js';
 import { installHelm } from './helm/installer.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
 import { readInputs } from './inputs/read.js';
+import { holderIdentity } from './lock/lease.js';
 import { DeployError } from './failure-reason.js';
 import { failureReasonOf } from './failure/run-failure.js';
 import type { Settings } from './settings.js';
@@ -27,15 +32,17 @@ export async function main(): Promise<void> {
 
 async function run(): Promise<void> {
   const startedAt = Date.now();
-  const { settings, userValues, secrets } = await readInputs();
+  const inputs = await readInputs();
+  const { settings } = inputs;
   setKnownOutputs(settings);
   const kubeconfig = await checkKubeconfig(settings).catch((err: unknown) => {
     throw new DeployError('cluster-unreachable', (err as Error).message, { cause: err });
   });
   core.info(`Kubeconfig: ${kubeconfig}`);
   announcePreview(settings);
+  const run = runContext(process.env);
   const github = settings.github.token
-    ? new GithubDeployments(new RepositoryApi(runContext(process.env), settings.github.token))
+    ? new GithubDeployments(new RepositoryApi(run, settings.github.token))
     : undefined;
   const deployment =
     settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;
@@ -50,17 +57,26 @@ async function run(): Promise<void> {
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
     const cluster = await core.group('Connect to the cluster', () =>
-      connectToCluster(settings, workspace, installedHelm.binary, helmMajor(installedHelm.version)),
+      connectToCluster(
+        settings,
+        workspace,
+        installedHelm.binary,
+        helmMajor(installedHelm.version),
+        lockHolder(run),
+      ),
     );
     try {
-      if (settings.command !== 'uninstall') {
-        const run = settings.command === 'plan' ? plan : deploy;
-        await run({ settings, userValues, secrets, cluster, installedHelm, workspace, startedAt });
-      } else {
-        await cluster.ready();
-        await uninstall(settings, cluster, startedAt);
-        await github?.deactivate(settings.github.environment);
-      }
+      const ctx = {
+        ...inputs,
+        cluster,
+        installedHelm,
+        workspace,
+        startedAt,
+        repository: run.repository,
+      };
+      if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
+      else if (settings.command === 'plan') await plan(ctx);
+      else await changeRelease(ctx, github);
     } finally {
       cluster.close();
     }
@@ -70,6 +86,50 @@ async function run(): Promise<void> {
   }
   if (deployment !== undefined)
     await github?.finish(deployment, 'success', settings.github.environmentUrl);
+}
+
+/** A deploy or an uninstall, under the release's lock (released however it ends). */
+async function changeRelease(
+  ctx: DeployContext,
+  github: GithubDeployments | undefined,
+): Promise<void> {
+  const { settings, cluster } = ctx;
+  const lock = cluster.lockOf(settings.release, settings.namespace);
+  try {
+    if (settings.command === 'deploy') {
+      await deploy({ ...ctx, lock });
+    } else {
+      await cluster.ready();
+      await lock.take(settings.lock.timeoutMs);
+      await uninstall(settings, cluster, ctx.startedAt);
+      await github?.deactivate(settings.github.environment);
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** command sweep: pull requests read and deployments deactivated with the token, in each preview's repository. */
+function sweepPreviews(settings: Settings, cluster: ClusterAccess, run: RunContext): Promise<void> {
+  const token = settings.github.token ?? '';
+  return sweep({
+    settings,
+    cluster,
+    repository: run.repository,
+    pullRequests: new PullRequests(run.apiUrl, token),
+    deploymentsOf: (repository) =>
+      new GithubDeployments(new RepositoryApi({ ...run, repository }, token)),
+  });
+}
+
+/** Who holds a lock this run takes: the run, its attempt and job, and this process. */
+function lockHolder(run: RunContext): string {
+  return holderIdentity({
+    runUrl: run.runUrl,
+    attempt: process.env.GITHUB_RUN_ATTEMPT ?? '1',
+    job: process.env.GITHUB_JOB ?? '',
+    id: randomUUID().slice(0, 8),
+  });
 }
 
 /** What is known before anything runs: set whatever the outcome (success overwrites with what was deployed). */

@@ -45,14 +45,16 @@ export interface HelmInstallSettings {
   sha256?: string;
 }
 
-export type Command = 'deploy' | 'uninstall' | 'plan';
+export type Command = 'deploy' | 'uninstall' | 'plan' | 'sweep';
 
 export interface Settings {
   /** What to do; a closed pull request in preview mode makes it 'uninstall'. */
   command: Command;
   /** The pull request of a preview release. */
   preview?: PullRequestEvent;
+  /** For a sweep, the release whose previews are swept, or '' for all. */
   release: string;
+  /** '' for a sweep, which finds the previews' namespaces itself. */
   namespace: string;
   createNamespace: boolean;
   /** Kubeconfig YAML from the input; undefined = the ambient KUBECONFIG. */
@@ -79,6 +81,24 @@ export interface Settings {
   failure: FailureSettings;
   cleanup: CleanupSettings;
   github: GithubSettings;
+  sweep: SweepSettings;
+  lock: LockSettings;
+}
+
+/** What command sweep removes, and whether it only says so. */
+export interface SweepSettings {
+  /** An open pull request's preview not deployed for this long is removed; undefined = never. */
+  previewTtlMs?: number;
+  /** List what would be removed; remove nothing. */
+  dryRun: boolean;
+  /** Sweep the previews of other repositories too. */
+  otherRepositories: boolean;
+}
+
+/** The in-cluster lock of a release. */
+export interface LockSettings {
+  /** How long a run waits for a lock another run holds before it fails. */
+  timeoutMs: number;
 }
 
 /** What uninstall deletes besides the release. */

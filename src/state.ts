@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 // State saved by the main step is what tells them apart.
 const IS_POST = 'isPost';
 const WORKSPACE = 'workspace';
+const HELD_LOCKS = 'heldLocks';
 
 export const isPost = core.getState(IS_POST) === 'true';
 
@@ -16,4 +17,11 @@ export const savedWorkspace = core.getState(WORKSPACE);
 
 export function saveWorkspace(path: string): void {
   core.saveState(WORKSPACE, path);
+}
+
+/** The release locks the main step holds (JSON), for the post step to release if it died. */
+export const savedHeldLocks = core.getState(HELD_LOCKS);
+
+export function saveHeldLocks(json: string): void {
+  core.saveState(HELD_LOCKS, json);
 }

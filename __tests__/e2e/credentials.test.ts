@@ -213,6 +213,37 @@ for (const major of [3, 4] as const) {
     });
   });
 
+  describe(`a ServiceAccount that may not manage Leases, helm ${major}`, () => {
+    it('deploys and uninstalls without the lock, with a warning saying what to grant', async () => {
+      const namespace = uniqueName(`sa-nolease-h${major}`);
+      const withoutLeases = FIXTURE_ROLE_RULES.filter((r) => r.apiGroup !== 'coordination.k8s.io');
+      const token = await namespacedServiceAccount(
+        env.kube,
+        namespace,
+        'fixture-role',
+        withoutLeases,
+      );
+      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const inputs = { namespace, kubeconfig, release: 'nolease' };
+      const warned = (result: ActionResult) =>
+        result.annotations.some(
+          (a) =>
+            a.kind === 'warning' &&
+            /may not manage Leases in namespace .*changed without the lock.*leases\.coordination\.k8s\.io/.test(
+              a.message,
+            ),
+        );
+      const deployed = await scannedDeploy(major, { ...inputs, values: DAEMON }, token);
+      assert.equal(deployed.exitCode, 0, deployed.log);
+      assert.equal(deployed.outputs.status, 'deployed');
+      assert.ok(warned(deployed), deployed.log);
+      const removed = await scannedDeploy(major, { ...inputs, command: 'uninstall' }, token);
+      assert.equal(removed.exitCode, 0, removed.log);
+      assert.ok(warned(removed), removed.log);
+      assert.equal(await env.kube.releaseStatus('nolease', namespace), undefined);
+    });
+  });
+
   describe(`a kubeconfig that cannot work, helm ${major}`, () => {
     /** Runs the action; asserts it failed before downloading helm, reading the chart repository or running kubectl. */
     async function refused(

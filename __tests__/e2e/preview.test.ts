@@ -1,9 +1,6 @@
 // PR preview releases on a real control plane, Helm 3 and Helm 4: opened,
 // synchronized, closed (twice), with GitHub Deployments on a local API server.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deploy, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
@@ -20,13 +17,8 @@ const VALUES = 'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n   
 const HEAD = 'b'.repeat(40);
 
 /** The environment of a run started by a pull_request event with this action. */
-async function pullRequestEvent(number: number, action: string): Promise<Record<string, string>> {
-  const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
-  await writeFile(
-    path,
-    JSON.stringify({ action, number, pull_request: { number, head: { sha: HEAD } } }),
-  );
-  return { ...api.env(), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path };
+function pullRequestEvent(number: number, action: string): Promise<Record<string, string>> {
+  return api.pullRequestRun(number, action, { headSha: HEAD });
 }
 
 async function exists(args: string[]): Promise<boolean> {

@@ -3,18 +3,24 @@ import { describe, it } from 'node:test';
 import { parseGithub } from '../../src/inputs/github.js';
 import type { InputReader } from '../../src/inputs/reader.js';
 import type { EventContext } from '../../src/inputs/target.js';
-import type { PullRequestEvent } from '../../src/settings.js';
+import type { Command, PullRequestEvent } from '../../src/settings.js';
 import { parseGroup } from './fake-inputs.js';
 
 /** The github inputs of a release in namespace lily-prod, or of a preview. */
 function parseGithubOf(
   given: Record<string, string>,
   preview?: PullRequestEvent,
-  event: EventContext = { eventName: 'push', payload: {} },
+  {
+    event = { eventName: 'push', payload: {} },
+    command = 'deploy',
+  }: {
+    event?: EventContext;
+    command?: Command;
+  } = {},
 ) {
   const namespace = preview ? `lily-pr-${preview.number}` : 'lily-prod';
   return parseGroup(
-    (reader: InputReader) => parseGithub(reader, { namespace, preview }, event),
+    (reader: InputReader) => parseGithub(reader, { command, namespace, preview }, event),
     given,
   );
 }
@@ -36,7 +42,7 @@ describe('parseGithub', () => {
   it('masks the token and names a preview environment after its pull request', () => {
     const given = { 'github-token': 'ghs_canary', 'environment-url': 'https://lily.example' };
     const event = { eventName: 'pull_request', payload: { number: 12, action: 'opened' } };
-    assert.deepEqual(parseGithubOf(given, { number: 12, action: 'opened' }, event), {
+    assert.deepEqual(parseGithubOf(given, { number: 12, action: 'opened' }, { event }), {
       parsed: {
         token: 'ghs_canary',
         pullRequest: 12,
@@ -61,7 +67,17 @@ describe('parseGithub', () => {
 
   it('knows the pull request of a pull_request event without preview (for the plan comment)', () => {
     const event = { eventName: 'pull_request', payload: { number: 7, action: 'synchronize' } };
-    assert.equal(parseGithubOf({}, undefined, event).parsed.pullRequest, 7);
+    assert.equal(parseGithubOf({}, undefined, { event }).parsed.pullRequest, 7);
     assert.equal(parseGithubOf({}).parsed.pullRequest, undefined);
+  });
+
+  it('needs a token for a sweep, which reads the pull requests with it', () => {
+    assert.deepEqual(parseGithubOf({}, undefined, { command: 'sweep' }).errors, [
+      "Input 'github-token' is empty: command sweep reads each preview's pull request from the GitHub API with it (pull-requests: read)",
+    ]);
+    assert.deepEqual(
+      parseGithubOf({ 'github-token': 'ghs_x' }, undefined, { command: 'sweep' }).errors,
+      [],
+    );
   });
 });

@@ -70,7 +70,7 @@ describe('parseTarget', () => {
     });
     assert.equal(parsed.release, 'Lily', 'an invalid release gets no preview suffix');
     assert.deepEqual(errors, [
-      "Input 'command' is 'destroy'; allowed: deploy, plan, uninstall",
+      "Input 'command' is 'destroy'; allowed: deploy, plan, uninstall, sweep",
       "Input 'release' is 'Lily'; allowed: a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 53 characters",
       "Input 'preview' is true, which needs a pull_request or pull_request_target event; this run is a push event",
       "Input 'namespace' is 'Prod'; allowed: a DNS label: lower-case letters, digits and '-', at most 63 characters",
@@ -80,5 +80,41 @@ describe('parseTarget', () => {
 
   it('requires the release', () => {
     assert.deepEqual(parseTargetOf({}).errors, ["Input 'release' is required"]);
+  });
+
+  it('sweeps without a release, or narrows the sweep to one release', () => {
+    assert.deepEqual(parseTargetOf({ command: 'sweep' }), {
+      parsed: {
+        command: 'sweep',
+        preview: undefined,
+        release: '',
+        namespace: '',
+        createNamespace: false,
+      },
+      errors: [],
+      secrets: [],
+    });
+    const { parsed, errors } = parseTargetOf({ command: 'sweep', release: 'lily' });
+    assert.deepEqual(errors, []);
+    assert.equal(parsed.release, 'lily', 'the release the previews are named after');
+    assert.match(parseTargetOf({ command: 'sweep', release: 'Lily' }).errors[0] ?? '', /'Lily'/);
+  });
+
+  it('refuses the inputs of one release’s namespace or pull request for a sweep', () => {
+    const given = {
+      command: 'sweep',
+      namespace: 'lily-pr-1',
+      preview: 'true',
+      'create-namespace': 'true',
+    };
+    const why =
+      'which command sweep does not take: it finds the previews and their namespaces itself';
+    assert.deepEqual(parseTargetOf(given, pullRequest('closed', 1)).errors, [
+      `Input 'namespace' is 'lily-pr-1', ${why}`,
+      `Input 'preview' is true, ${why}`,
+      `Input 'create-namespace' is true, ${why}`,
+    ]);
+    const defaults = { command: 'sweep', preview: 'false', 'create-namespace': 'false' };
+    assert.deepEqual(parseTargetOf(defaults).errors, [], "action.yml's defaults are no error");
   });
 });

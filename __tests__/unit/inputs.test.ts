@@ -72,6 +72,23 @@ describe('parseInputs', () => {
     assert.deepEqual(bare, withDefaults);
   });
 
+  it('sweeps with action.yml’s defaults and no release or chart version (a token to read pull requests)', () => {
+    const { settings, errors } = parseInputs(
+      source({ command: 'sweep', 'github-token': 'ghs_sweep' }),
+      PUSH,
+    );
+    assert.deepEqual(errors, []);
+    assert.ok(settings);
+    assert.equal(settings.command, 'sweep');
+    assert.equal(settings.release, '');
+    assert.deepEqual(settings.sweep, {
+      previewTtlMs: undefined,
+      dryRun: false,
+      otherRepositories: false,
+    });
+    assert.deepEqual(settings.lock, { timeoutMs: 300_000 });
+  });
+
   it('composes the database URL from parts, percent-encoding user and password', () => {
     const { settings, secrets } = parse({
       'database-host': 'db.example.com',

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
+import { previewAnnotations } from '../kube/objects.js';
 import { handleFailedUpgrade } from './failed-upgrade.js';
 import { runMonitored, type UpgradeOutcome } from './monitored-run.js';
 import {
@@ -12,8 +13,6 @@ import { settleOnPreflight } from './preflight-gate.js';
 import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 import { checkReleaseState } from './release-state.js';
 import { renderDeploySummary } from './summary.js';
-
-export type { DeployContext } from './prepare.js';
 
 /** The guide's steps after helm is installed and the cluster answers. */
 export async function deploy(ctx: DeployContext): Promise<void> {
@@ -50,7 +49,10 @@ async function changeTheCluster(
   if (settings.createNamespace || settings.database) {
     await core
       .group('Namespace and database Secret', () =>
-        createNamespaceAndSecret(settings, cluster, prepared.existing, made),
+        createNamespaceAndSecret(settings, cluster, prepared.existing, made, {
+          annotations: previewMarks(ctx),
+          afterNamespaceCreated: () => lockInNewNamespace(ctx, prepared),
+        }),
       )
       .catch(async (err: unknown) => {
         // A permission the preflight names explains a refusal better than the raw 403.
@@ -66,6 +68,29 @@ async function changeTheCluster(
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
     upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], revision),
   );
+}
+
+/** A preview's marks: its pull request, the repository, and now as its last deploy. */
+function previewMarks({ settings, repository }: DeployContext): Record<string, string> | undefined {
+  if (!settings.preview || !repository) return undefined;
+  return previewAnnotations({
+    number: settings.preview.number,
+    repository,
+    deployedAt: new Date(),
+  });
+}
+
+/**
+ * The lock of a release whose namespace did not exist: taken as soon as this
+ * run (or a run racing it) has made the namespace, before the Secret and the
+ * release change. A run that had to wait for it reads the release again.
+ */
+async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promise<void> {
+  if (prepared.locked !== 'no-namespace' || !ctx.lock) return;
+  const { settings, cluster } = ctx;
+  prepared.locked = await ctx.lock.take(settings.lock.timeoutMs);
+  const latest = await cluster.releases.latest(settings.release, settings.namespace);
+  prepared.previousRevision = latest?.revision ?? 0;
 }
 
 function upgrade(

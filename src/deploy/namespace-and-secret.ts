@@ -8,11 +8,24 @@ import type { Settings } from '../settings.js';
 // than by helm's --create-namespace, because the Secret must exist in it
 // before helm runs, and labelled so that uninstall knows it may delete it),
 // and the database Secret. A failed first install takes back what it made.
+// A preview's namespace and Secret carry its marks (pull request, repository,
+// last deploy), refreshed on every deploy, by which a sweep finds it.
 
 /** The namespace and the database Secret as they were before this run. */
 export interface Existing {
-  namespace: boolean;
+  namespace?: KubeObject;
   secret?: KubeObject;
+}
+
+/** What a deploy adds to the namespace and Secret, and when it takes the lock. */
+export interface NamespaceAndSecretOptions {
+  /** A preview's marks, as annotations. */
+  annotations?: Record<string, string>;
+  /**
+   * Called once the namespace exists and before anything else changes, when
+   * the lock (a Lease in that namespace) could not be taken before it did.
+   */
+  afterNamespaceCreated: () => Promise<void>;
 }
 
 /** What this run created, so that a failed first install can take it back. */
@@ -39,7 +52,7 @@ export async function readExisting(
       ? api.find<KubeObject>(`/api/v1/namespaces/${ns}/secrets/${settings.database.secretName}`)
       : undefined,
   ]);
-  return { namespace: namespace !== undefined, secret };
+  return { namespace, secret };
 }
 
 /**
@@ -53,6 +66,7 @@ export async function createNamespaceAndSecret(
   cluster: ClusterAccess,
   existing: Existing,
   made: Made,
+  { annotations, afterNamespaceCreated }: NamespaceAndSecretOptions,
 ): Promise<void> {
   const db = settings.database;
   if (db && existing.secret && !isManagedFor(existing.secret.metadata.labels, settings.release)) {
@@ -68,12 +82,13 @@ export async function createNamespaceAndSecret(
         key: db.secretKey,
         value: db.url,
         release: settings.release,
+        annotations,
       })
     : undefined;
   const keyNote = db ? ` (key '${db.secretKey}'; the URL went to kubectl on stdin)` : '';
   if (settings.createNamespace && !existing.namespace) {
     const existed = await cluster.kubectl.create([
-      namespaceManifest(settings.namespace, settings.release),
+      namespaceManifest(settings.namespace, settings.release, annotations),
       ...(secret ? [secret] : []),
     ]);
     made.namespace = !existed.includes(`namespaces/${settings.namespace}`);
@@ -83,14 +98,31 @@ export async function createNamespaceAndSecret(
         ? `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`
         : `Namespace ${settings.namespace} appeared meanwhile: left as it is`,
     );
+    await afterNamespaceCreated();
     if (made.namespace || !secret) return;
   } else if (settings.createNamespace) {
     core.info(`Namespace ${settings.namespace} exists`);
   }
-  if (secret) {
-    made.secret = !existing.secret;
-    core.info(`${await cluster.kubectl.apply(secret)}${keyNote}`);
-  }
+  await Promise.all([
+    refreshNamespaceMarks(settings, cluster, existing.namespace, annotations),
+    secret &&
+      cluster.kubectl.apply(secret).then((applied) => {
+        made.secret = !existing.secret;
+        core.info(`${applied}${keyNote}`);
+      }),
+  ]);
+}
+
+/** The last deploy time on a preview namespace lily-deploy made (one it did not make is not marked). */
+async function refreshNamespaceMarks(
+  { namespace, release }: Settings,
+  cluster: ClusterAccess,
+  existing: KubeObject | undefined,
+  annotations: Record<string, string> | undefined,
+): Promise<void> {
+  if (!annotations || !existing || !isManagedFor(existing.metadata.labels, release)) return;
+  await cluster.kubectl.annotate('namespace', namespace, annotations);
+  core.info(`Namespace ${namespace} marked as deployed now`);
 }
 
 /**

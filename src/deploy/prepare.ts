@@ -6,6 +6,7 @@ import { translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
 import type { ReleaseStatus } from '../helm/helm.js';
 import type { InstalledHelm } from '../helm/installer.js';
 import type { Values } from '../inputs/values.js';
+import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
@@ -24,6 +25,10 @@ export interface DeployContext {
   installedHelm: InstalledHelm;
   workspace: Workspace;
   startedAt: number;
+  /** `owner/name` of the run's repository, for a preview's marks. */
+  repository: string;
+  /** The release's lock, for a run that changes the release (not a plan); the caller releases it. */
+  lock?: ReleaseLock;
 }
 
 /** What a deploy (or its plan) has ready once the cluster answers: the chart, the values, the checks. */
@@ -36,6 +41,8 @@ export interface Prepared {
   checked: Promise<PreflightResult>;
   /** The release's latest revision before this deploy; 0 when there is none. */
   previousRevision: number;
+  /** The lock, taken before the release state was read; 'no-namespace' = to take once it exists. */
+  locked?: LockOutcome;
 }
 
 /** How the release's state is read: a deploy repairs a stuck one, a plan only looks. */
@@ -61,8 +68,11 @@ export async function prepare(
   const defaultsReady = startedEarly(chartDefaultsIfNeeded(ctx, chartReady));
   const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
+  // The lock comes first of what needs the cluster: the release state read
+  // under it is the one this deploy changes. One request while uncontended.
+  const locked = startedEarly(cluster.ready().then(() => ctx.lock?.take(settings.lock.timeoutMs)));
   const existingReady = startedEarly(
-    cluster.ready().then(() => readExisting(settings, cluster, { secret: readsSecret })),
+    locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
   const checked = startedEarly(
     Promise.all([chartReady, userFiles]).then(([chart, files]) =>
@@ -76,6 +86,7 @@ export async function prepare(
     ),
   );
   await cluster.ready();
+  const lockOutcome = await locked;
   // Reads through the API proxy: a few milliseconds.
   const [previous, existing] = await core.group('Release state', () =>
     Promise.all([readReleaseState(settings, cluster), existingReady]),
@@ -92,6 +103,7 @@ export async function prepare(
     existing,
     checked,
     previousRevision: previous?.revision ?? 0,
+    locked: lockOutcome,
   };
 }
 

@@ -14,7 +14,7 @@ export interface DeletedObject {
 }
 
 /** What an uninstall did: every object deleted, and what was kept and why. */
-interface Cleanup {
+export interface Cleanup {
   deleted: DeletedObject[];
   kept: string[];
 }
@@ -32,18 +32,7 @@ export async function uninstall(
   startedAt: number,
 ): Promise<void> {
   const { release, namespace } = settings;
-  const done: Cleanup = { deleted: [], kept: [] };
-  const workloads = await core.group(`helm uninstall ${release}`, () =>
-    uninstallRelease(settings, cluster, done),
-  );
-  await core.group('What the release left behind', async () => {
-    const namespaceObject = await readNamespace(cluster, namespace);
-    if (namespaceObject) await deleteLeftovers(settings, cluster, workloads, done);
-    await deleteNamespaceIfOurs(settings, cluster, namespaceObject, done);
-    for (const object of done.deleted) core.info(`deleted ${describe(object)}`);
-    for (const what of done.kept) core.info(`kept ${what}`);
-  });
-
+  const done = await removeRelease(settings, cluster, core.group);
   core.setOutput('deleted', JSON.stringify(done.deleted));
   core.setOutput('release', release);
   core.setOutput('namespace', namespace);
@@ -58,6 +47,30 @@ export async function uninstall(
       }),
     )
     .write();
+}
+
+/** Runs one part of a removal: a log group of its own, or (removals side by side) not. */
+export type Phase = <T>(name: string, part: () => Promise<T>) => Promise<T>;
+
+/** The removal itself, without outputs or summary: an uninstall's, or one preview of a sweep. */
+export async function removeRelease(
+  settings: Settings,
+  cluster: ClusterAccess,
+  phase: Phase,
+): Promise<Cleanup> {
+  const { release, namespace } = settings;
+  const done: Cleanup = { deleted: [], kept: [] };
+  const workloads = await phase(`helm uninstall ${release}`, () =>
+    uninstallRelease(settings, cluster, done),
+  );
+  await phase('What the release left behind', async () => {
+    const namespaceObject = await readNamespace(cluster, namespace);
+    if (namespaceObject) await deleteLeftovers(settings, cluster, workloads, done);
+    await deleteNamespaceIfOurs(settings, cluster, namespaceObject, done);
+    for (const object of done.deleted) core.info(`deleted ${describe(object)}`);
+    for (const what of done.kept) core.info(`kept ${what}`);
+  });
+  return done;
 }
 
 /** `helm uninstall`, once the release's workloads are known from its manifest. */

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mapWithLimit } from '../background.js';
 import type { Finding } from './finding.js';
 import {
   type ContainerLog,
@@ -61,7 +62,7 @@ export async function collectDiagnostics(
   const [events, reports] = await Promise.all([
     // Events are optional evidence: credentials may not read them (the access preflight warned).
     listReleaseEvents(api, options.namespace, workloads, pods).catch((): KubeEvent[] => []),
-    mapLimit(pods, options.parallelism, (pod) =>
+    mapWithLimit(pods, options.parallelism, (pod) =>
       podReport(api, options.namespace, pod, options.logLines),
     ),
   ]);
@@ -141,22 +142,4 @@ export async function writeDiagnosticsFile(d: Diagnostics): Promise<string> {
   );
   await writeFile(path, `${JSON.stringify(d, null, 2)}\n`, { mode: 0o600 });
   return path;
-}
-
-/** Runs `task` over `items` with at most `limit` at a time, keeping order. */
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

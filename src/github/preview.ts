@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { boundedName } from '../names.js';
 import type { PullRequestEvent } from '../settings.js';
 import { isRecord } from '../yaml.js';
 
@@ -35,10 +35,10 @@ export function pullRequestOf(eventName: string, payload: unknown): PullRequestE
  * apart, always the same for the same input.
  */
 export function previewName(base: string, number: number, max: number): string {
-  const suffix = `-pr-${number}`;
-  const full = `${base}${suffix}`;
-  if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
-  const room = max - suffix.length - hash.length - 1;
-  return `${base.slice(0, room).replace(/-+$/, '')}-${hash}${suffix}`;
+  return boundedName(base, `-pr-${number}`, max);
+}
+
+/** The GitHub Deployment environment of a preview. */
+export function previewEnvironment(number: number): string {
+  return `preview/pr-${number}`;
 }

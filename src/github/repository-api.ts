@@ -24,6 +24,17 @@ export function runContext(env: NodeJS.ProcessEnv): RunContext {
   };
 }
 
+/** An HTTP client for the GitHub REST API, authenticated with the token. */
+export function githubClient(token: string): HttpClient {
+  return new HttpClient('lily-deploy', [], {
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/vnd.github+json',
+      'x-github-api-version': '2022-11-28',
+    },
+  });
+}
+
 export class RepositoryApi {
   readonly http: HttpClient;
 
@@ -31,13 +42,7 @@ export class RepositoryApi {
     readonly run: RunContext,
     token: string,
   ) {
-    this.http = new HttpClient('lily-deploy', [], {
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-      },
-    });
+    this.http = githubClient(token);
   }
 
   /** The URL of a path under the repository: `deployments`, `issues/3/comments`. */

@@ -32,9 +32,9 @@ function parseChartRef(reader: InputReader): ChartRef {
 }
 
 function parseChartVersion(reader: InputReader, command: Command): string {
-  // A deploy and its plan need a chart version; an uninstall takes the same step's inputs.
+  // A deploy and its plan need a chart version; an uninstall or sweep takes the same step's inputs.
   const text =
-    command !== 'uninstall'
+    command === 'deploy' || command === 'plan'
       ? reader.required('chart-version')
       : reader.text('chart-version') || 'latest';
   const version = withoutLeadingV(text);

@@ -34,3 +34,25 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
+
+// Seconds in each unit of a long span.
+const SPAN_UNITS: [string, number][] = [
+  ['d', 86_400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+];
+
+/**
+ * A span of time that may run to days, in its two largest units, rounded
+ * down (never more than it was): `45s`, `12m30s`, `5h12m`, `3d4h`, `3d`.
+ */
+export function formatSpan(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const first = SPAN_UNITS.findIndex(([, size]) => seconds >= size);
+  if (first === -1) return '0s';
+  const [unit, size] = SPAN_UNITS[first]!;
+  const [smallUnit, smallSize] = SPAN_UNITS[first + 1] ?? ['', 1];
+  const rest = Math.floor((seconds % size) / smallSize);
+  return `${Math.floor(seconds / size)}${unit}${rest > 0 ? `${rest}${smallUnit}` : ''}`;
+}

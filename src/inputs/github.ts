@@ -1,4 +1,4 @@
-import { pullRequestOf } from '../github/preview.js';
+import { previewEnvironment, pullRequestOf } from '../github/preview.js';
 import type { GithubSettings, Settings } from '../settings.js';
 import type { InputReader } from './reader.js';
 import type { EventContext } from './target.js';
@@ -10,14 +10,20 @@ import type { EventContext } from './target.js';
  */
 export function parseGithub(
   reader: InputReader,
-  target: Pick<Settings, 'preview' | 'namespace'>,
+  target: Pick<Settings, 'command' | 'preview' | 'namespace'>,
   event: EventContext,
 ): GithubSettings {
   const token = reader.text('github-token') || undefined;
   if (token) reader.secret(token);
+  if (!token && target.command === 'sweep') {
+    reader.fail(
+      'github-token',
+      "is empty: command sweep reads each preview's pull request from the GitHub API with it (pull-requests: read)",
+    );
+  }
   const environment =
     reader.text('environment') ||
-    (target.preview ? `preview/pr-${target.preview.number}` : target.namespace);
+    (target.preview ? previewEnvironment(target.preview.number) : target.namespace);
   const environmentUrl = reader.text('environment-url') || undefined;
   if (environmentUrl) reader.httpUrl('environment-url', environmentUrl);
   const pullRequest = pullRequestOf(event.eventName, event.payload);

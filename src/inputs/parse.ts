@@ -8,6 +8,7 @@ import { parseHelm } from './helm.js';
 import { parsePlanDigest } from './plan.js';
 import { InputReader, type InputSource } from './reader.js';
 import { parseRollout } from './rollout.js';
+import { parseSweepAndLock } from './sweep.js';
 import { type EventContext, parseTarget } from './target.js';
 import { parseValues } from './values.js';
 
@@ -39,6 +40,7 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const planDigest = parsePlanDigest(reader, target.command);
   const cleanup = parseCleanup(reader);
   const github = parseGithub(reader, target, event);
+  const sweepAndLock = parseSweepAndLock(reader);
 
   const { errors, secrets } = reader;
   if (errors.length > 0) return { errors, secrets };
@@ -56,6 +58,7 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
       planDigest,
       cleanup,
       github,
+      ...sweepAndLock,
     },
   };
 }

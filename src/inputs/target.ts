@@ -21,16 +21,17 @@ export type TargetSettings = Pick<
 // Helm's own rules: a release name is a lower-case DNS label of at most 53
 // characters (helm appends suffixes to it for its own objects).
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const COMMANDS = ['deploy', 'plan', 'uninstall'] as const;
+const COMMANDS = ['deploy', 'plan', 'uninstall', 'sweep'] as const;
 
 /**
  * What to do, to which release, in which namespace: the command, release,
  * namespace, preview and create-namespace inputs. With `preview`, the pull
  * request of the event names the release and namespace (`<release>-pr-<number>`)
- * and a closed PR's deploy becomes an uninstall.
+ * and a closed PR's deploy becomes an uninstall. A sweep needs no release.
  */
 export function parseTarget(reader: InputReader, event: EventContext): TargetSettings {
   const command = parseCommand(reader);
+  if (command === 'sweep') return parseSweepTarget(reader);
   const base = reader.required('release');
   const baseValid = base !== '' && checkRelease(reader, base);
   const namespaceInput = reader.text('namespace');
@@ -53,6 +54,23 @@ export function parseTarget(reader: InputReader, event: EventContext): TargetSet
     namespace,
     createNamespace: reader.bool('create-namespace', false) || derivedNamespace,
   };
+}
+
+/**
+ * A sweep finds the previews and their namespaces itself: the release input,
+ * optional, narrows it to that release's previews; the inputs that name one
+ * release's namespace or pull request are refused rather than ignored.
+ */
+function parseSweepTarget(reader: InputReader): TargetSettings {
+  const release = reader.text('release');
+  if (release !== '') checkRelease(reader, release);
+  const why =
+    'which command sweep does not take: it finds the previews and their namespaces itself';
+  const namespace = reader.text('namespace');
+  if (namespace !== '') reader.fail('namespace', `is '${namespace}', ${why}`);
+  if (reader.bool('preview', false)) reader.fail('preview', `is true, ${why}`);
+  if (reader.bool('create-namespace', false)) reader.fail('create-namespace', `is true, ${why}`);
+  return { command: 'sweep', preview: undefined, release, namespace: '', createNamespace: false };
 }
 
 function parseCommand(reader: InputReader): Command {

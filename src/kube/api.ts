@@ -14,8 +14,9 @@ export class ApiError extends Error {
 
 /**
  * The API server through one `kubectl proxy` on a private unix socket, for
- * reads and for questions that change nothing (access reviews); changes go
- * through helm and kubectl (see cluster-access.ts). Watching pods and collecting logs of
+ * reads, for questions that change nothing (access reviews), and for the one
+ * exception to "changes go through helm and kubectl" (see cluster-access.ts):
+ * the Lease of a release's lock. Watching pods and collecting logs of
  * many pods takes dozens of reads; as HTTP requests they run in parallel for
  * the price of one kubectl start, with kubectl still doing all authentication.
  */
@@ -88,12 +89,37 @@ export class KubeApi {
     return JSON.parse(await this.send('POST', path, JSON.stringify(review))) as T;
   }
 
-  private send(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
+  /** Creates a Lease; an ApiError 409 when one of that name exists. */
+  async createLease<T>(namespace: string, lease: object): Promise<T> {
+    return JSON.parse(await this.send('POST', leasesPath(namespace), JSON.stringify(lease))) as T;
+  }
+
+  /** Replaces a Lease; the manifest's resourceVersion makes a write over a changed one fail (409). */
+  async replaceLease<T>(namespace: string, name: string, lease: object): Promise<T> {
+    const path = `${leasesPath(namespace)}/${name}`;
+    return JSON.parse(await this.send('PUT', path, JSON.stringify(lease))) as T;
+  }
+
+  /** Deletes a Lease if it is still at `resourceVersion` (else an ApiError 409). */
+  async deleteLease(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    const options = { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion } };
+    await this.send('DELETE', `${leasesPath(namespace)}/${name}`, JSON.stringify(options));
+  }
+
+  private send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: string,
+  ): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
       const headers = {
         host: 'localhost',
-        ...(body ? { 'content-type': 'application/json' } : {}),
+        // Node sends a DELETE's body without a length unless told: the proxy
+        // would read it as the start of the next request on the connection.
+        ...(body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {}),
       };
       const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -123,6 +149,10 @@ export class KubeApi {
   stop(): void {
     this.proxy.kill('SIGTERM');
   }
+}
+
+export function leasesPath(namespace: string): string {
+  return `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
 }
 
 /** The `message` of a Kubernetes Status body, else the body itself. */

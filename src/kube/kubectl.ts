@@ -57,6 +57,12 @@ export class Kubectl extends BoundTool {
     return existed;
   }
 
+  /** Sets annotations on an object, replacing their values. */
+  async annotate(kind: string, name: string, annotations: Record<string, string>): Promise<void> {
+    const pairs = Object.entries(annotations).map(([key, value]) => `${key}=${value}`);
+    await this.checked(['annotate', kind, name, '--overwrite', ...pairs]);
+  }
+
   /** Server-side apply of a manifest passed on stdin (it may hold a secret). */
   async apply(manifest: object): Promise<string> {
     // --validate=false: the API server validates the object anyway; kubectl's

@@ -6,6 +6,7 @@ export interface ObjectMeta {
   namespace?: string;
   uid?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   creationTimestamp?: string;
   deletionTimestamp?: string;
   generation?: number;

@@ -1,7 +1,10 @@
 // A local stand-in for the parts of the GitHub REST API that the action uses
-// (Deployments, pull-request comments), recording every request: the action
-// reaches it through GITHUB_API_URL.
+// (Deployments, pull-request comments, a sweep's pull request reads),
+// recording every request: the action reaches it through GITHUB_API_URL.
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export interface ApiRequest {
@@ -26,10 +29,15 @@ export interface Comment {
   updated_at: string;
 }
 
+/** A pull request as the fake answers it, or the HTTP status it fails with. */
+export type FakePullRequest = { state: 'open' | 'closed'; merged?: boolean } | { status: number };
+
 export class GithubApi {
   readonly requests: ApiRequest[] = [];
   readonly deployments: Deployment[] = [];
   readonly comments: Comment[] = [];
+  /** By `owner/name#number`; one not here is 404. */
+  readonly pullRequests = new Map<string, FakePullRequest>();
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -61,6 +69,25 @@ export class GithubApi {
     };
   }
 
+  /** The environment of a run of `repository` started by a pull_request event. */
+  async pullRequestRun(
+    number: number,
+    action: string,
+    { repository = 'octo/lily-infra', headSha = 'b'.repeat(40) } = {},
+  ): Promise<Record<string, string>> {
+    const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
+    await writeFile(
+      path,
+      JSON.stringify({ action, number, pull_request: { number, head: { sha: headSha } } }),
+    );
+    return {
+      ...this.env(),
+      GITHUB_REPOSITORY: repository,
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: path,
+    };
+  }
+
   private handle(
     req: IncomingMessage,
     body: Record<string, unknown> | undefined,
@@ -72,6 +99,13 @@ export class GithubApi {
       authorization: req.headers.authorization,
       body,
     });
+    const pull = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'GET' && pull) {
+      const found = this.pullRequests.get(`${pull[1]}#${pull[2]}`);
+      if (!found) return { status: 404, json: { message: 'Not Found' } };
+      if ('status' in found) return { status: found.status, json: { message: 'Server Error' } };
+      return { status: 200, json: { number: Number(pull[2]), merged: false, ...found } };
+    }
     const base = '/repos/octo/lily-infra/deployments';
     if (req.method === 'POST' && url.pathname === base) {
       const deployment = {

@@ -30,6 +30,8 @@ export const FIXTURE_ROLE_RULES: { apiGroup: string; resources: string }[] = [
   },
   { apiGroup: 'apps', resources: 'statefulsets,controllerrevisions' },
   { apiGroup: 'policy', resources: 'poddisruptionbudgets' },
+  // The release's lock.
+  { apiGroup: 'coordination.k8s.io', resources: 'leases' },
 ];
 
 /** A namespace with a ServiceAccount bound there alone (to `admin` or `view`, or to `rules`); its token. */
