@@ -3,9 +3,7 @@
 // pull-request comment on the local GitHub API, and deploys held to the
 // reviewed plan by its digest.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
@@ -50,16 +48,6 @@ async function resourceVersions(namespace: string): Promise<Record<string, strin
   return Object.fromEntries(
     list.items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]),
   );
-}
-
-/** The environment of a run started by a pull_request event. */
-async function pullRequestEvent(
-  number: number,
-  action = 'synchronize',
-): Promise<Record<string, string>> {
-  const path = join(await mkdtemp(join(tmpdir(), 'event-')), 'event.json');
-  await writeFile(path, JSON.stringify({ action, number, pull_request: { number } }));
-  return { ...github.env(), GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path };
 }
 
 /** Neither the chart's Secret value nor the database password, plain or base64, in anything the plan wrote. */
@@ -269,7 +257,7 @@ for (const major of [3, 4] as const) {
         namespace,
         'github-token': 'ghs_canaryPlanToken',
       };
-      const event = { env: await pullRequestEvent(number) };
+      const event = { env: await github.pullRequestRun(number, 'synchronize') };
       const first = await deploy(env.e2e, major, { ...inputs, values: REDIS_ON }, event);
       assert.equal(first.exitCode, 0, first.log);
       const mine = () => github.comments.filter((c) => c.issue === number);
@@ -292,7 +280,7 @@ for (const major of [3, 4] as const) {
     it('of a preview: the plan comment, then the preview deploy updates it with its status', async () => {
       const number = 320 + major;
       const release = `lily-pr-${number}`;
-      const event = { env: await pullRequestEvent(number) };
+      const event = { env: await github.pullRequestRun(number, 'synchronize') };
       const inputs = {
         'database-url': DB_URL,
         release: 'lily',
@@ -317,7 +305,7 @@ for (const major of [3, 4] as const) {
       assert.ok(body.includes(`revision ${revision} (${against}): `), body);
       await assertNoSecretShows(planned, body);
       const closed = await deploy(env.e2e, major, inputs, {
-        env: await pullRequestEvent(number, 'closed'),
+        env: await github.pullRequestRun(number, 'closed'),
       });
       assert.equal(closed.exitCode, 0, closed.log);
       assert.equal(await env.kube.find(['get', 'namespace', release]), undefined);
