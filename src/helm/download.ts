@@ -92,6 +92,9 @@ async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): P
       response.message.resume();
       throw statusError(url, status);
     }
+    // From here the idle guard judges the body: the socket's timer, left on,
+    // would race it and end a stalled download with a bare 'aborted'.
+    response.message.socket.setTimeout(0);
     await pipeline(
       response.message,
       idleGuard(url, idleTimeoutMs),

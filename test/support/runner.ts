@@ -216,7 +216,11 @@ export function startAction(options: RunActionOptions = {}): ActionRun {
         }, timeoutMs);
         const onEnd = () => {
           cleanup();
-          reject(new Error(`the action finished without a log line matching ${String(match)}`));
+          reject(
+            new Error(
+              `the action finished without a log line matching ${String(match)}; its log:\n${logLines.join('\n')}`,
+            ),
+          );
         };
         const cleanup = () => {
           clearTimeout(timer);
