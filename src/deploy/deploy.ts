@@ -44,6 +44,9 @@ async function changeTheCluster(
   made: Made,
 ): Promise<UpgradeOutcome> {
   const { settings, cluster } = ctx;
+  // A namespace missing when the lock was first tried but there when this run
+  // looked (a run racing it made it in between): lock before anything else.
+  if (prepared.existing.namespace) await lockInNewNamespace(ctx, prepared);
   if (settings.planDigest)
     await core.group('Plan digest', () => checkPlanDigest(ctx, prepared, settings.planDigest!));
   if (settings.createNamespace || settings.database) {
@@ -81,9 +84,10 @@ function previewMarks({ settings, repository }: DeployContext): Record<string, s
 }
 
 /**
- * The lock of a release whose namespace did not exist: taken as soon as this
- * run (or a run racing it) has made the namespace, before the Secret and the
- * release change. A run that had to wait for it reads the release again.
+ * The lock of a release whose namespace did not exist when it was first
+ * tried: taken as soon as this run (or a run racing it) has made the
+ * namespace, before the Secret and the release change. A run that had to wait
+ * for it reads the release again.
  */
 async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promise<void> {
   if (prepared.locked !== 'no-namespace' || !ctx.lock) return;
