@@ -72,7 +72,7 @@ async function run(): Promise<void> {
         installedHelm,
         workspace,
         startedAt,
-        repository: run.repository,
+        run,
       };
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
       else if (settings.command === 'plan') await plan(ctx);

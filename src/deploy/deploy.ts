@@ -74,11 +74,11 @@ async function changeTheCluster(
 }
 
 /** A preview's marks: its pull request, the repository, and now as its last deploy. */
-function previewMarks({ settings, repository }: DeployContext): Record<string, string> | undefined {
-  if (!settings.preview || !repository) return undefined;
+function previewMarks({ settings, run }: DeployContext): Record<string, string> | undefined {
+  if (!settings.preview || !run.repository) return undefined;
   return previewAnnotations({
     number: settings.preview.number,
-    repository,
+    repository: run.repository,
     deployedAt: new Date(),
   });
 }

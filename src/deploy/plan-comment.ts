@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { PullRequestComments } from '../github/pull-request-comments.js';
-import { RepositoryApi, runContext } from '../github/repository-api.js';
+import { RepositoryApi, type RunContext } from '../github/repository-api.js';
 import type { PlanFile } from '../plan/plan-file.js';
 import { findStickyComment, renderPlanComment } from '../plan/render.js';
 import type { Settings } from '../settings.js';
@@ -13,12 +13,13 @@ import type { Settings } from '../settings.js';
  */
 export async function keepStickyComment(
   settings: Settings,
+  run: RunContext,
   plan: PlanFile,
   status?: string,
 ): Promise<void> {
   const { token, pullRequest } = settings.github;
   if (!token || pullRequest === undefined) return;
-  const api = new RepositoryApi(runContext(process.env), token);
+  const api = new RepositoryApi(run, token);
   const comments = new PullRequestComments(api, pullRequest);
   const body = renderPlanComment(plan, { runUrl: api.run.runUrl, status });
   await api.attempt(`keep the plan comment on pull request #${pullRequest}`, async () => {

@@ -91,7 +91,7 @@ export async function plan(ctx: DeployContext): Promise<void> {
   const file = await core.group('Diff against the live release', () =>
     diffAgainstLive(ctx, prepared, live, rendered, checked.undeclared),
   );
-  await publishPlan(settings, file);
+  await publishPlan(ctx, file);
 }
 
 async function readLiveRelease(
@@ -237,7 +237,7 @@ function uniqueObjects(objects: PlanObject[]): PlanObject[] {
 }
 
 /** The log, the outputs, the plan file, the job summary and the pull request's comment. */
-async function publishPlan(settings: Settings, file: PlanFile): Promise<void> {
+async function publishPlan({ settings, run }: DeployContext, file: PlanFile): Promise<void> {
   const { added, changed, removed, unchanged } = file.counts;
   // The diffs are in the job summary and the plan file; the log lists what changes.
   core.info(
@@ -257,7 +257,7 @@ async function publishPlan(settings: Settings, file: PlanFile): Promise<void> {
   core.setOutput('plan-digest', file.digest);
   core.setOutput('chart-version', file.chartVersion);
   await core.summary.addRaw(renderPlanSummary(file)).write();
-  await keepStickyComment(settings, file);
+  await keepStickyComment(settings, run, file);
 }
 
 /**
@@ -290,7 +290,7 @@ export async function checkPlanDigest(
  * reporting: a failure to work it out is a warning.
  */
 export async function appliedChanges(
-  { settings, cluster, secrets }: DeployContext,
+  { settings, cluster, secrets, run }: DeployContext,
   prepared: Prepared,
   release: ReleaseRecord,
 ): Promise<string> {
@@ -322,7 +322,12 @@ export async function appliedChanges(
       applied: release.revision,
     });
     if (settings.preview)
-      await keepStickyComment(settings, file, `revision ${release.revision} ${release.status}`);
+      await keepStickyComment(
+        settings,
+        run,
+        file,
+        `revision ${release.revision} ${release.status}`,
+      );
     return renderPlanSummary(file);
   } catch (err) {
     core.warning(

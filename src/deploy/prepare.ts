@@ -4,6 +4,7 @@ import type { ClusterAccess } from '../cluster-access.js';
 import { type ChartSource, prepareChart } from '../helm/chart-source.js';
 import { translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
 import type { ReleaseStatus } from '../helm/helm.js';
+import type { RunContext } from '../github/repository-api.js';
 import type { InstalledHelm } from '../helm/installer.js';
 import type { Values } from '../inputs/values.js';
 import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
@@ -25,8 +26,8 @@ export interface DeployContext {
   installedHelm: InstalledHelm;
   workspace: Workspace;
   startedAt: number;
-  /** `owner/name` of the run's repository, for a preview's marks. */
-  repository: string;
+  /** The workflow run: its repository marks a preview, its link goes in the plan comment. */
+  run: RunContext;
   /** The release's lock, for a run that changes the release (not a plan); the caller releases it. */
   lock?: ReleaseLock;
 }
