@@ -3,7 +3,12 @@
 // built first if it is not cached) and stopped at the end, also on failure.
 // With E2E_KUBECONFIG set, that cluster is used instead.
 //
-//   tsx test/run-tests.ts [unit|integration|e2e ...]   (default: all three)
+//   tsx test/run-tests.ts [unit|integration|e2e ...] [FILE ...] [--name PATTERN]
+//
+// Suites default to all three. A FILE argument (a test file's path or a part of
+// its name, e.g. `lock` or `__tests__/e2e/lock.test.ts`) keeps only the files
+// that match; `--name PATTERN` runs only the tests whose name matches (node's
+// --test-name-pattern).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,28 +19,27 @@ import { useScratchTmpdir } from './support/scratch.js';
 const SUITES = ['unit', 'integration', 'e2e'] as const;
 type Suite = (typeof SUITES)[number];
 
-const asked = process.argv.slice(2);
-const unknown = asked.filter((s) => !(SUITES as readonly string[]).includes(s));
-if (unknown.length > 0) {
-  console.error(`unknown suite(s): ${unknown.join(', ')}; choose from ${SUITES.join(', ')}`);
-  process.exit(2);
-}
-const suites: Suite[] = asked.length > 0 ? (asked as Suite[]) : [...SUITES];
+const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
 
 const files = suites.flatMap((suite) => {
   const dir = join(REPO_ROOT, '__tests__', suite);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.test.ts'))
     .sort()
-    .map((f) => join(dir, f));
+    .map((f) => join(dir, f))
+    .filter((f) => fileFilters.length === 0 || fileFilters.some((part) => f.includes(part)));
 });
+if (files.length === 0) {
+  console.error(`no test file matches ${fileFilters.join(', ')} in ${suites.join(', ')}`);
+  process.exit(2);
+}
 
 const scratch = useScratchTmpdir('lily-deploy-test-');
 let cluster: Cluster | undefined;
 let exitCode: number;
 try {
   const env = { ...process.env };
-  if (suites.includes('e2e')) {
+  if (files.some((f) => f.startsWith(join(REPO_ROOT, '__tests__', 'e2e')))) {
     cluster = await startCluster({
       log: (line) => {
         console.log(`[cluster] ${line}`);
@@ -55,7 +59,14 @@ function runNodeTests(testFiles: string[], env: NodeJS.ProcessEnv): Promise<numb
   // Files run one at a time: the e2e files share a cluster, and the machine has 2 cores.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      ...namePatterns.map((p) => `--test-name-pattern=${p}`),
+      ...testFiles,
+    ],
     {
       cwd: REPO_ROOT,
       env,
@@ -67,4 +78,31 @@ function runNodeTests(testFiles: string[], env: NodeJS.ProcessEnv): Promise<numb
       resolve(code ?? (signal ? 1 : 0));
     });
   });
+}
+
+function parseArguments(args: string[]): {
+  suites: Suite[];
+  fileFilters: string[];
+  namePatterns: string[];
+} {
+  const asked: Suite[] = [];
+  const fileFilters: string[] = [];
+  const namePatterns: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--name') {
+      const pattern = args[++i];
+      if (!pattern) {
+        console.error('--name needs a pattern, e.g. --name "lock-timeout"');
+        process.exit(2);
+      }
+      namePatterns.push(pattern);
+    } else if ((SUITES as readonly string[]).includes(arg)) {
+      asked.push(arg as Suite);
+    } else {
+      fileFilters.push(arg.replace(/^\.\//, ''));
+    }
+  }
+  const suites = asked.length > 0 ? asked : [...SUITES];
+  return { suites, fileFilters, namePatterns };
 }
