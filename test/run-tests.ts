@@ -89,7 +89,7 @@ function parseArguments(args: string[]): {
   const fileFilters: string[] = [];
   const namePatterns: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = args[i] ?? '';
     if (arg === '--name') {
       const pattern = args[++i];
       if (!pattern) {
