@@ -3,10 +3,12 @@
 // cluster that is not there. No cluster is needed.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type ChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
+import { CHART_VERSIONS, FIXTURE_CHART } from '../../test/support/e2e.js';
 import { startHelmMirror, type HelmMirror } from '../../test/support/helm-mirror.js';
 import { leaks, pathWith, runAction, type RunActionOptions } from '../../test/support/runner.js';
 import { unreachableKubeconfig } from '../../test/support/kubeconfigs.js';
@@ -18,12 +20,16 @@ const PASSWORD = 'canary-db-p@ss:w/rd+7f3a9';
 const KUBECONFIG = unreachableKubeconfig(TOKEN);
 
 let mirror: HelmMirror;
+let repo: ChartRepo;
 
 before(async () => {
-  mirror = await startHelmMirror();
+  [mirror, repo] = await Promise.all([
+    startHelmMirror(),
+    startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS }),
+  ]);
 });
 
-after(() => mirror.close());
+after(() => Promise.all([mirror.close(), repo.close()]));
 
 async function deployWith(
   major: HelmMajor,
@@ -93,6 +99,31 @@ for (const major of [3, 4] as const) {
       assert.ok(post, 'the post step ran');
       assert.equal(post.exitCode, 0);
       assert.match(post.log, /Removed .*lily-deploy-/);
+    });
+
+    it('runs started together on an empty shared tool cache each install once and run helm from it', async () => {
+      // A self-hosted fleet shares one tool cache: runs that all miss it used
+      // to rewrite the version directory while another executed helm from it
+      // (spawn ETXTBSY) or copied into it (ENOENT). Each round is a new,
+      // empty cache and four runs that reach helm's repository commands.
+      const release = mirror.release(major);
+      for (let round = 0; round < 6; round++) {
+        const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-shared-'));
+        const runs = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            deployWith(major, { 'repo-url': repo.repoUrl }, { toolCache }),
+          ),
+        );
+        for (const run of runs) {
+          assert.doesNotMatch(run.log, /ETXTBSY|ENOENT|keeps changing/, run.log);
+          assert.match(run.log, /Cannot use the Kubernetes cluster/, run.log);
+        }
+        assert.deepEqual(
+          (await readdir(join(toolCache, 'helm', release.version))).sort(),
+          ['x64', 'x64.complete'],
+          'one entry, complete, and nothing left beside it',
+        );
+      }
     });
 
     it('refuses a tarball whose checksum does not match, and caches nothing', async () => {

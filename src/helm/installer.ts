@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   parseLatestVersion,
 } from './release-files.js';
 import type { HelmInstallSettings } from '../settings.js';
+import { cacheToolDir, sha256Of } from './tool-cache-entry.js';
 
 export interface InstalledHelm {
   /** Absolute path of the helm binary. */
@@ -67,9 +67,7 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
         `${files.archiveUrl} has no ${files.binaryPath}; is the download base URL a Helm mirror?`,
       );
     }
-    // Another job sharing this tool cache may have cached it meanwhile; caching
-    // again would replace the binary under its feet.
-    const cachedDir = tc.find('helm', version) || (await tc.cacheDir(binaryDir, 'helm', version));
+    const cachedDir = await cacheToolDir(binaryDir, 'helm', version, binaryName);
     core.addPath(cachedDir);
     return { binary: join(cachedDir, binaryName), version, fromCache: false };
   } finally {
@@ -89,10 +87,4 @@ async function publishedChecksum(url: string): Promise<string> {
   const checksum = parseChecksumFile(await downloadText(url));
   if (!checksum) throw new Error(`${url} does not start with a sha256 hash`);
   return checksum;
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
