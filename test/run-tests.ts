@@ -1,7 +1,4 @@
 // `npm test`: unit, integration and end-to-end tests with node's test runner.
-// The end-to-end tests share one cluster, started here (the control plane is
-// built first if it is not cached) and stopped at the end, also on failure.
-// With E2E_KUBECONFIG set, that cluster is used instead.
 //
 //   tsx test/run-tests.ts [unit|integration|e2e ...] [FILE ...] [--name PATTERN]
 //
@@ -9,75 +6,162 @@
 // its name, e.g. `lock` or `__tests__/e2e/lock.test.ts`) keeps only the files
 // that match; `--name PATTERN` runs only the tests whose name matches (node's
 // --test-name-pattern).
+//
+// The unit files run first, in one process (a few seconds). Then the
+// integration and e2e files run side by side, at most LILY_DEPLOY_TEST_LANES
+// (default 3) at once, each e2e file against a local cluster of its own lane
+// (test/support/cluster-lanes.ts), started here and stopped at the end, also
+// on failure. With E2E_KUBECONFIG set, that one cluster is used instead and the
+// e2e files run one at a time. The end prints the totals and the slowest tests.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { REPO_ROOT } from './support/cache.js';
 import { useScratchTmpdir } from './support/scratch.js';
+import type { TestTimes } from './support/test-times-reporter.js';
 
 const SUITES = ['unit', 'integration', 'e2e'] as const;
 type Suite = (typeof SUITES)[number];
 
-const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
+/**
+ * The files that take longest start first, so that the last to finish is a
+ * short one. Minutes on a quiet 2-core machine; a file not listed counts as 1.
+ */
+const EXPECTED_MINUTES: Record<string, number> = {
+  'act.test.ts': 5,
+  'failures.test.ts': 4,
+  'published-chart.test.ts': 3,
+  'lock.test.ts': 3,
+  'plan.test.ts': 2.5,
+  'security.test.ts': 2.5,
+  'credentials.test.ts': 2,
+  'sweep.test.ts': 2,
+  'preview.test.ts': 2,
+  'deploy.test.ts': 2,
+  'helm-install.test.ts': 1.5,
+};
 
-const files = suites.flatMap((suite) => {
-  const dir = join(REPO_ROOT, '__tests__', suite);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.test.ts'))
-    .sort()
-    .map((f) => join(dir, f))
-    .filter((f) => fileFilters.length === 0 || fileFilters.some((part) => f.includes(part)));
-});
-if (files.length === 0) {
+const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
+const filesOf = (suite: Suite) =>
+  suites.includes(suite)
+    ? readdirSync(join(REPO_ROOT, '__tests__', suite))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => join(REPO_ROOT, '__tests__', suite, f))
+        .filter((f) => fileFilters.length === 0 || fileFilters.some((part) => f.includes(part)))
+    : [];
+const unitFiles = filesOf('unit').sort();
+const e2eFiles = filesOf('e2e');
+const sideBySide = [...filesOf('integration'), ...e2eFiles].sort(
+  (a, b) => expectedMinutes(b) - expectedMinutes(a) || a.localeCompare(b),
+);
+if (unitFiles.length + sideBySide.length === 0) {
   console.error(`no test file matches ${fileFilters.join(', ')} in ${suites.join(', ')}`);
   process.exit(2);
 }
 
 const scratch = useScratchTmpdir('lily-deploy-test-');
-let cluster: Cluster | undefined;
-let exitCode: number;
+const started = Date.now();
+const clusters: Cluster[] = [];
+const times: TestTimes[] = [];
+let exitCode = 0;
 try {
-  const env = { ...process.env };
-  if (files.some((f) => f.startsWith(join(REPO_ROOT, '__tests__', 'e2e')))) {
-    cluster = await startCluster({
-      log: (line) => {
-        console.log(`[cluster] ${line}`);
-      },
-    });
-    console.log(`e2e tests run against: ${cluster.description}`);
-    env.E2E_KUBECONFIG = cluster.kubeconfig;
+  if (unitFiles.length > 0) {
+    exitCode ||= await runNodeTests(unitFiles, { isolation: 'none' }, process.env);
   }
-  exitCode = await runNodeTests(files, env);
+  if (sideBySide.length > 0) {
+    const env = { ...process.env };
+    let concurrency = Math.max(1, Number(process.env.LILY_DEPLOY_TEST_LANES ?? 3));
+    if (e2eFiles.length > 0 && process.env.E2E_KUBECONFIG) {
+      concurrency = 1;
+      console.log(`e2e tests run against E2E_KUBECONFIG=${process.env.E2E_KUBECONFIG}`);
+    } else if (e2eFiles.length > 0) {
+      // No more files at once than lanes: one that starts always finds one free.
+      clusters.push(...(await startLaneClusters(Math.min(concurrency, e2eFiles.length))));
+      concurrency = clusters.length;
+      env.E2E_LANES = clusters.map((c) => c.kubeconfig).join('\n');
+      env.E2E_LANE_LOCKS = join(scratch.dir, 'lanes');
+      mkdirSync(env.E2E_LANE_LOCKS);
+    }
+    exitCode ||= await runNodeTests(sideBySide, { concurrency }, env);
+  }
 } finally {
-  await cluster?.stop();
+  await Promise.all(clusters.map((c) => c.stop()));
+  report();
   scratch.remove();
 }
 process.exit(exitCode);
 
-function runNodeTests(testFiles: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  // Files run one at a time: the e2e files share a cluster, and the machine has 2 cores.
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--test',
-      '--test-concurrency=1',
-      ...namePatterns.map((p) => `--test-name-pattern=${p}`),
-      ...testFiles,
-    ],
-    {
-      cwd: REPO_ROOT,
-      env,
-      stdio: 'inherit',
-    },
+function expectedMinutes(file: string): number {
+  return EXPECTED_MINUTES[file.split('/').at(-1) ?? ''] ?? 1;
+}
+
+/** One local cluster per lane: the first alone (it may build the binaries), the others together. */
+async function startLaneClusters(count: number): Promise<Cluster[]> {
+  const start = (lane: number) =>
+    startCluster({
+      name: `lily-deploy-lane-${lane}`,
+      log: (line) => {
+        console.log(`[cluster ${lane}] ${line}`);
+      },
+    });
+  const first = await start(0);
+  const others = await Promise.allSettled(
+    Array.from({ length: count - 1 }, (_, i) => start(i + 1)),
   );
+  const failed = others.find((o) => o.status === 'rejected');
+  const ready = [first, ...others.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))];
+  if (failed) {
+    await Promise.all(ready.map((c) => c.stop()));
+    throw failed.reason;
+  }
+  console.log(`e2e tests run against ${ready.length} local clusters: ${first.description}, …`);
+  return ready;
+}
+
+function runNodeTests(
+  files: string[],
+  mode: { isolation: 'none' } | { concurrency: number },
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const timesFile = join(scratch.dir, `times-${times.length}-${Date.now()}.json`);
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    'isolation' in mode ? '--test-isolation=none' : `--test-concurrency=${mode.concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(REPO_ROOT, 'test', 'support', 'test-times-reporter.ts')}`,
+    `--test-reporter-destination=${timesFile}`,
+    ...namePatterns.map((p) => `--test-name-pattern=${p}`),
+    ...files,
+  ];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      try {
+        times.push(JSON.parse(readFileSync(timesFile, 'utf8')) as TestTimes);
+      } catch {
+        // The runner died before its reporter wrote: the exit code says so.
+      }
       resolve(code ?? (signal ? 1 : 0));
     });
   });
+}
+
+/** The slowest tests and the totals of every run, last, where a reader looks. */
+function report(): void {
+  const all = times.flatMap((t) => t.tests);
+  if (all.length === 0) return;
+  const slowest = [...all].sort((a, b) => b.ms - a.ms).slice(0, 10);
+  console.log('\nSlowest tests:');
+  for (const t of slowest) {
+    console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.file} › ${t.name}`);
+  }
+  const sum = (key: 'passed' | 'failed' | 'skipped') => times.reduce((n, t) => n + t[key], 0);
+  console.log(`\nFinished in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
 }
 
 function parseArguments(args: string[]): {
@@ -103,6 +187,5 @@ function parseArguments(args: string[]): {
       fileFilters.push(arg.replace(/^\.\//, ''));
     }
   }
-  const suites = asked.length > 0 ? asked : [...SUITES];
-  return { suites, fileFilters, namePatterns };
+  return { suites: asked.length > 0 ? asked : [...SUITES], fileFilters, namePatterns };
 }

@@ -1,5 +1,5 @@
-// What every end-to-end test needs: the shared cluster (E2E_KUBECONFIG, set
-// by test/run-tests.ts), the helm mirror, the fixture chart repository, a tool
+// What every end-to-end test needs: the file's cluster (its lane's, see
+// cluster-lanes.ts), the helm mirror, the fixture chart repository, a tool
 // cache per helm major (so helm is downloaded once per file), and kubectl.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import { removeAtExit, REPO_ROOT } from './cache.js';
 import { type ChartRepo, startChartRepo } from './chart-repo.js';
+import { clusterKubeconfig } from './cluster-lanes.js';
 import { exec, type ExecResult } from './exec.js';
 import { type HelmMirror, startHelmMirror } from './helm-mirror.js';
 import {
@@ -74,11 +75,7 @@ export function useE2E(): E2EHandle {
 }
 
 export async function startE2E(): Promise<E2E> {
-  const kubeconfigPath = process.env.E2E_KUBECONFIG;
-  if (!kubeconfigPath)
-    throw new Error(
-      'E2E_KUBECONFIG is not set: run the e2e tests with `npm test` (test/run-tests.ts)',
-    );
+  const kubeconfigPath = clusterKubeconfig();
   const [kubeconfig, mirror, repo] = await Promise.all([
     readFile(kubeconfigPath, 'utf8'),
     startHelmMirror(),
