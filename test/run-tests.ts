@@ -160,7 +160,8 @@ function report(): void {
     console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.file} › ${t.name}`);
   }
   const sum = (key: 'passed' | 'failed' | 'skipped') => times.reduce((n, t) => n + t[key], 0);
-  console.log(`\nFinished in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\nFinished in ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
   console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
 }
 
