@@ -15,6 +15,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '../support/exec.js';
 import { helmTool } from '../support/tools.js';
 
 export interface Cluster {
@@ -397,8 +398,8 @@ async function stopLocal(cluster: LocalCluster): Promise<void> {
   await run(cluster.kwokctl, ['--name', cluster.name, 'delete', 'cluster'], { env: cluster.env });
   // kwokctl signals the components but does not wait for them to exit.
   const deadline = Date.now() + 15_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids.filter(alive)) kill(pid, 'SIGKILL');
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids.filter(isAlive)) kill(pid, 'SIGKILL');
   await rm(cluster.root, { recursive: true, force: true });
   if (live.size === 0) removeExitHandlers();
 }
@@ -413,15 +414,6 @@ async function componentPids(cluster: LocalCluster): Promise<number[]> {
     if (Number.isInteger(pid) && pid > 0) pids.push(pid);
   }
   return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function kill(pid: number, signal: NodeJS.Signals): void {
@@ -449,8 +441,8 @@ function stopLocalSync(cluster: LocalCluster): void {
     // Best effort: the pids below still get killed.
   }
   const deadline = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < deadline) sleepSync(100);
-  for (const pid of pids.filter(alive)) kill(pid, 'SIGKILL');
+  while (pids.some(isAlive) && Date.now() < deadline) sleepSync(100);
+  for (const pid of pids.filter(isAlive)) kill(pid, 'SIGKILL');
   rmSync(cluster.root, { recursive: true, force: true });
 }
 

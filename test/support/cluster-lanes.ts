@@ -10,6 +10,7 @@
 //   E2E_LANE_LOCKS       the directory where a file marks the lane it holds
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from './exec.js';
 
 let held: string | undefined;
 
@@ -64,14 +65,5 @@ function holderOf(lock: string): number | undefined {
     return pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -74,3 +74,13 @@ export function exec(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
