@@ -111,7 +111,14 @@ export async function connectToCluster(
     ready: () => version,
     api: () => api,
     lockOf: (release, namespace, log) =>
-      new ReleaseLock(() => api, release, namespace, lockHolder, settings.kubeContext, log),
+      new ReleaseLock({
+        api: () => api,
+        release,
+        namespace,
+        holder: lockHolder,
+        ...(settings.kubeContext ? { context: settings.kubeContext } : {}),
+        ...(log ? { output: { info: log } } : {}),
+      }),
     close,
   };
 }
