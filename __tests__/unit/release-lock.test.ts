@@ -51,6 +51,16 @@ function heldBy(holder: string, renewedAt: Date): Lease {
   });
 }
 
+/** A failure with failure-reason lock-timeout whose message matches `message`. */
+function lockTimeout(message: RegExp): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof DeployError);
+    assert.equal(err.reason, 'lock-timeout');
+    assert.match(err.message, message);
+    return true;
+  };
+}
+
 before(async () => {
   // Where the lock saves what it holds for the post step.
   const state = join(await mkdtemp(join(tmpdir(), 'release-lock-')), 'state');
@@ -90,8 +100,7 @@ describe('renewing the lock', () => {
     assert.equal(first?.resourceVersion, '101', 'the first renewal writes over the created Lease');
     assert.equal(second?.resourceVersion, '102', 'the second over what the first wrote');
     assert.equal(created?.resourceVersion, undefined);
-    assert.deepEqual(said.warning, []);
-    assert.deepEqual(said.error, []);
+    assert.deepEqual([...said.warning, ...said.error], []);
     assert.equal(server.lease(NAMESPACE, NAME), undefined, 'released');
   });
 
@@ -108,8 +117,7 @@ describe('renewing the lock', () => {
     assert.equal(server.lease(NAMESPACE, NAME)?.spec?.renewTime, microTime(clock.now()));
     await held.release();
     assert.deepEqual(server.log(), ['POST 201', 'PUT 409', 'GET 200', 'PUT 200', 'DELETE 200']);
-    assert.deepEqual(said.warning, []);
-    assert.deepEqual(said.error, []);
+    assert.deepEqual([...said.warning, ...said.error], []);
     assert.equal(server.lease(NAMESPACE, NAME), undefined, 'still the run’s to release');
   });
 
@@ -136,15 +144,10 @@ describe('waiting for the lock', () => {
     // By the waiter's clock the holder renewed a minute ago; it may have, by its own.
     server.put(NAMESPACE, NAME, heldBy(OTHER, new Date(WALL.getTime() - 60_000)));
     const waiting = lock();
-    await assert.rejects(clock.runToEnd(waiting.take(20_000)), (err: unknown) => {
-      assert.ok(err instanceof DeployError);
-      assert.equal(err.reason, 'lock-timeout');
-      assert.match(
-        err.message,
-        /is held by https:\/\/github.com\/o\/b\/.*; gave up after waiting 20s/,
-      );
-      return true;
-    });
+    await assert.rejects(
+      clock.runToEnd(waiting.take(20_000)),
+      lockTimeout(/is held by https:\/\/github.com\/o\/b\/.*; gave up after waiting 20s/),
+    );
     assert.equal(server.lease(NAMESPACE, NAME)?.spec?.holderIdentity, OTHER);
     assert.ok(!server.log().includes('PUT 200'), server.log().join(', '));
     assert.deepEqual(said.warning, []);
@@ -172,15 +175,12 @@ describe('waiting for the lock', () => {
   it('a namespace stuck in Terminating: the wait ends at lock-timeout, naming the namespace', async () => {
     server.terminate(NAMESPACE);
     const waiting = lock();
-    await assert.rejects(clock.runToEnd(waiting.take(60_000)), (err: unknown) => {
-      assert.ok(err instanceof DeployError);
-      assert.equal(err.reason, 'lock-timeout');
-      assert.match(
-        err.message,
+    await assert.rejects(
+      clock.runToEnd(waiting.take(60_000)),
+      lockTimeout(
         /^Namespace lily-ns is being terminated \(Terminating\) and takes no new Lease; gave up on the lock on release lily after waiting 1m/,
-      );
-      return true;
-    });
+      ),
+    );
     assert.equal(clock.monotonicMs(), 60_000);
     assert.deepEqual(said.info, [
       'Waiting for namespace lily-ns, which is being terminated, to go before taking the lock on release lily …',
