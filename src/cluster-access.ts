@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
 import { startedEarly } from './background.js';
-import { Helm } from './helm/helm.js';
+import { Helm, privateHelmEnv } from './helm/helm.js';
 import type { HelmMajor } from './helm/flags.js';
 import { explainClusterError } from './kube/cluster-errors.js';
 import { KubeApi } from './kube/api.js';
@@ -52,7 +52,8 @@ export interface ClusterAccess {
 /**
  * Points helm and kubectl at the cluster: the kubeconfig input goes to a 0600
  * file exported as KUBECONFIG (later steps can use it; the post step deletes
- * it), helm gets a private repository config, the API proxy starts, and one
+ * it), helm gets private repository and registry configs and caches (see
+ * privateHelmEnv), the API proxy starts, and one
  * call to the API server (see ready()) proves the cluster answers.
  */
 export async function connectToCluster(
@@ -69,9 +70,7 @@ export async function connectToCluster(
       `Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`,
     );
   }
-  // A private repository file: the action's `helm repo add` neither reads nor
-  // changes the runner's own helm setup, and it goes away with the workspace.
-  const env = { ...process.env, HELM_REPOSITORY_CONFIG: workspace.path('repositories.yaml') };
+  const env = { ...process.env, ...privateHelmEnv((name) => workspace.path(name)) };
 
   const kubectlBinary = await io.which('kubectl', false);
   if (!kubectlBinary) {
@@ -111,7 +110,14 @@ export async function connectToCluster(
     ready: () => version,
     api: () => api,
     lockOf: (release, namespace, log) =>
-      new ReleaseLock(() => api, release, namespace, lockHolder, settings.kubeContext, log),
+      new ReleaseLock({
+        api: () => api,
+        release,
+        namespace,
+        holder: lockHolder,
+        ...(settings.kubeContext ? { context: settings.kubeContext } : {}),
+        ...(log ? { output: { info: log } } : {}),
+      }),
     close,
   };
 }

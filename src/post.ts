@@ -7,7 +7,8 @@ import { Workspace } from './workspace.js';
 
 /**
  * The post step: releases the release locks a main step that died still held,
- * then removes the run's private files (kubeconfig, values, helm repository config).
+ * then removes the run's private files (kubeconfig, values, helm's repository and registry
+ * configs and caches, registry logins among them).
  */
 export async function post(): Promise<void> {
   await releaseLocksLeftHeld(savedHeldLocks ? (JSON.parse(savedHeldLocks) as HeldLock[]) : []);

@@ -1,9 +1,9 @@
 // Secrets never leak; bad input changes nothing; files are private and gone
 // afterwards; concurrent deploys end well. Real cluster, helm 3 and helm 4.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
 import { mapWithLimit } from '../../src/background.js';
@@ -19,6 +19,7 @@ import {
   useE2E,
 } from '../../test/support/e2e.js';
 import { unreachableKubeconfig } from '../../test/support/kubeconfigs.js';
+import { OciRegistry } from '../../test/support/oci-registry.js';
 import { pathWith, scanForLeaks } from '../../test/support/runner.js';
 import { helmTool } from '../../test/support/tools.js';
 
@@ -324,6 +325,66 @@ for (const major of [3, 4] as const) {
         );
       } finally {
         await repo.close();
+      }
+    });
+  });
+}
+
+/** Every file under `dir`, as paths relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+for (const major of [3, 4] as const) {
+  describe(`an oci:// chart behind a registry login, helm ${major}`, () => {
+    it('deploys, leaves no credential under HOME (a self-hosted runner keeps it), and nothing of the run after the post step', async () => {
+      const registry = await OciRegistry.start(
+        { name: 'lily', version: '0.1.4', file: env.e2e.repo.chart('0.1.4').file },
+        { username: 'ci', password: REPO_PASSWORD },
+      );
+      try {
+        const runnerTemp = await mkdtemp(join(tmpdir(), 'lily-deploy-runner-temp-'));
+        const result = await deploy(
+          env.e2e,
+          major,
+          {
+            release: 'from-registry',
+            namespace: uniqueName(`oci-h${major}`),
+            'create-namespace': 'true',
+            chart: registry.chartRef,
+            'repo-url': '',
+            'repo-username': 'ci',
+            'repo-password': REPO_PASSWORD,
+            values: daemon(),
+          },
+          { env: { ...registry.env, RUNNER_TEMP: runnerTemp } },
+        );
+        assert.equal(result.exitCode, 0, result.log);
+        assert.equal(result.outputs.status, 'deployed');
+        assert.ok(
+          registry.requests.some((r) => /^GET \/v2\/charts\/lily\/blobs\/\S+ 200$/.test(r)),
+          `the chart came from the registry, logged in: ${registry.requests.join(', ')}`,
+        );
+        // helm keeps a login as base64 of user:password.
+        const login = Buffer.from(`ci:${REPO_PASSWORD}`).toString('base64');
+        const home = await filesUnder(result.home);
+        const holding = [];
+        for (const file of home) {
+          const text = await readFile(join(result.home, file), 'utf8');
+          if (text.includes(login) || text.includes(REPO_PASSWORD)) holding.push(file);
+        }
+        assert.deepEqual(holding, [], `files under HOME: ${home.join(', ')}`);
+        assert.ok(!home.some((file) => file.endsWith('registry/config.json')), home.join(', '));
+        assert.deepEqual(
+          (await readdir(runnerTemp)).filter((f) => !f.startsWith('_')),
+          [],
+          'the post step removed the run’s directory, the registry login with it',
+        );
+      } finally {
+        await registry.close();
       }
     });
   });

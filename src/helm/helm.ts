@@ -55,6 +55,22 @@ export interface HelmStop {
   killAfterMs: number;
 }
 
+/**
+ * Where helm keeps what a run gives it: the repository list and its index
+ * cache, registry logins (credentials) and Helm 4's chart cache, each a path
+ * in the run's own directory (`path(name)`), which the post step removes.
+ * helm's defaults are under HOME, which a self-hosted runner keeps from one
+ * job to the next; and the runner's own helm setup is neither read nor changed.
+ */
+export function privateHelmEnv(path: (name: string) => string): Record<string, string> {
+  return {
+    HELM_REPOSITORY_CONFIG: path('helm-repositories.yaml'),
+    HELM_REPOSITORY_CACHE: path('helm-repository-cache'),
+    HELM_REGISTRY_CONFIG: path('helm-registry.json'),
+    HELM_CONTENT_CACHE: path('helm-content-cache'),
+  };
+}
+
 /** A thin wrapper over one helm binary, bound to one kube context. */
 export class Helm extends BoundTool {
   constructor(

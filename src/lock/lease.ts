@@ -92,32 +92,62 @@ export type LeaseDecision =
   | {
       kind: 'wait';
       holder: string;
-      heldSince: Date;
-      heldForMs: number;
-      renewedAgoMs: number;
+      /** The holder's own times (undefined when it wrote none that can be read): shown only. */
+      heldSince?: Date;
+      heldForMs?: number;
+      renewedAgoMs?: number;
     }
-  /** Held by a run that stopped renewing it for longer than its duration. */
-  | { kind: 'take-over'; holder: string; renewedAt?: Date; silentForMs?: number };
+  /** Held by a run that this run saw leave it unchanged for longer than its duration. */
+  | { kind: 'take-over'; holder: string; renewedAt?: Date; unchangedForMs: number };
 
-/** Decides from the Lease as read (undefined: there is none) what the run `me` does. */
-export function leaseDecision(lease: Lease | undefined, me: string, now: Date): LeaseDecision {
+/**
+ * A Lease as a waiting run last found it, and since when (on the waiter's
+ * monotonic clock) it has found it so. The holder's renewTime is read on the
+ * holder's clock, and two runners' clocks may be minutes apart: like
+ * client-go's leader election, a waiter judges expiry only by how long it has
+ * itself seen the same record, never by comparing renewTime with its own time.
+ */
+export interface LeaseSighting {
+  record: string;
+  sinceMs: number;
+}
+
+/** The sighting after reading `lease` at `atMs`: the previous one while the Lease is unchanged. */
+export function sightLease(
+  previous: LeaseSighting | undefined,
+  lease: Lease | undefined,
+  atMs: number,
+): LeaseSighting {
+  const record = JSON.stringify([lease?.metadata?.resourceVersion, lease?.spec]);
+  return previous?.record === record ? previous : { record, sinceMs: atMs };
+}
+
+/**
+ * Decides from the Lease as read (undefined: there is none) what the run `me`
+ * does, given how long it has seen that Lease unchanged. `now` (the wall clock)
+ * only words the wait.
+ */
+export function leaseDecision(
+  lease: Lease | undefined,
+  me: string,
+  unchangedForMs: number,
+  now: Date,
+): LeaseDecision {
   const spec = lease?.spec;
   const holder = spec?.holderIdentity ?? '';
   if (holder === '') return { kind: 'take' };
   if (holder === me) return { kind: 'renew' };
   const renewedAt = timeOf(spec?.renewTime) ?? timeOf(spec?.acquireTime);
-  // A held Lease with no time to read can never expire by itself: taken over.
-  if (!renewedAt) return { kind: 'take-over', holder };
-  const durationMs = durationSecondsOf(spec) * 1000;
-  const silentForMs = now.getTime() - renewedAt.getTime();
-  if (silentForMs > durationMs) return { kind: 'take-over', holder, renewedAt, silentForMs };
+  if (unchangedForMs > durationSecondsOf(spec) * 1000)
+    return { kind: 'take-over', holder, ...(renewedAt ? { renewedAt } : {}), unchangedForMs };
+  if (!renewedAt) return { kind: 'wait', holder };
   const heldSince = timeOf(spec?.acquireTime) ?? renewedAt;
   return {
     kind: 'wait',
     holder,
     heldSince,
     heldForMs: Math.max(0, now.getTime() - heldSince.getTime()),
-    renewedAgoMs: Math.max(0, silentForMs),
+    renewedAgoMs: Math.max(0, now.getTime() - renewedAt.getTime()),
   };
 }
 
@@ -142,11 +172,11 @@ export function waitingLine(
   release: string,
   wait: Extract<LeaseDecision, { kind: 'wait' }>,
 ): string {
-  return (
-    `Waiting for the lock on release ${release}, held by ${wait.holder} ` +
-    `since ${shownTime(wait.heldSince)} (for ${formatSpan(wait.heldForMs)}, ` +
-    `renewed ${Math.floor(wait.renewedAgoMs / 1000)} s ago) …`
-  );
+  const times = wait.heldSince
+    ? ` since ${shownTime(wait.heldSince)} (for ${formatSpan(wait.heldForMs ?? 0)}, ` +
+      `renewed ${Math.floor((wait.renewedAgoMs ?? 0) / 1000)} s ago)`
+    : ' (no renewal time on it)';
+  return `Waiting for the lock on release ${release}, held by ${wait.holder}${times} …`;
 }
 
 /** Why a run that waited lock-timeout for the lock fails. */
@@ -158,14 +188,30 @@ export function lockTimeoutMessage(release: string, holder: string, waitedMs: nu
   );
 }
 
+/** Why a run that waited lock-timeout for a namespace being deleted to go fails. */
+export function terminatingNamespaceMessage(
+  release: string,
+  namespace: string,
+  waitedMs: number,
+): string {
+  return (
+    `Namespace ${namespace} is being terminated (Terminating) and takes no new Lease; gave up on the lock on release ${release} ` +
+    `after waiting ${formatSpan(waitedMs)} for it to go (lock-timeout). See what keeps it (kubectl get namespace ${namespace} -o yaml: ` +
+    'its finalizers and conditions), or raise lock-timeout.'
+  );
+}
+
 /** The warning of a run taking the lock over from a holder that stopped renewing it. */
 export function takeOverWarning(
   release: string,
   takeOver: Extract<LeaseDecision, { kind: 'take-over' }>,
 ): string {
   const silence = takeOver.renewedAt
-    ? `has not renewed it since ${shownTime(takeOver.renewedAt)} ` +
-      `(${formatSpan(takeOver.silentForMs ?? 0)}, longer than the Lease's duration)`
+    ? `has not renewed it since ${shownTime(takeOver.renewedAt)}`
     : 'left no renewal time on it';
-  return `Taking over the lock on release ${release} from ${takeOver.holder}, which ${silence}: that run is gone or stuck.`;
+  return (
+    `Taking over the lock on release ${release} from ${takeOver.holder}, which ${silence} ` +
+    `(unchanged for ${formatSpan(takeOver.unchangedForMs)} as this run watched it, longer than the Lease's duration): ` +
+    'that run is gone or stuck.'
+  );
 }

@@ -2,15 +2,19 @@ import * as core from '@actions/core';
 import { DeployError } from '../failure-reason.js';
 import { ApiError, type KubeApi, leasesPath } from '../kube/api.js';
 import { saveHeldLocks } from '../state.js';
+import { type Clock, systemClock } from './clock.js';
 import {
   durationSecondsOf,
   type Lease,
   leaseDecision,
   leaseManifest,
   leaseName,
+  type LeaseSighting,
   LEASE_DURATION_SECONDS,
   lockTimeoutMessage,
+  sightLease,
   takeOverWarning,
+  terminatingNamespaceMessage,
   waitingLine,
 } from './lease.js';
 
@@ -18,6 +22,8 @@ import {
 // client (see cluster-access.ts for why the API client writes it). Every
 // write carries the resourceVersion read, so two runs never both win.
 
+/** How often a held Lease is renewed: three times in its duration. */
+const RENEW_EVERY_MS = (LEASE_DURATION_SECONDS * 1000) / 3;
 /** How often a waiting run looks at the Lease again. */
 const POLL_MS = 1_000;
 /** How often a waiting run repeats the waiting line while the holder stays the same. */
@@ -49,21 +55,57 @@ function remember(lock: HeldLock | undefined, key: string): void {
   saveHeldLocks(JSON.stringify([...held.values()]));
 }
 
+/** Where a lock's lines go: the log, and annotations for what nobody may miss. */
+export interface LockOutput {
+  info(line: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+}
+
+export interface LockSetup {
+  api: () => Promise<KubeApi>;
+  release: string;
+  namespace: string;
+  /** This run (see holderIdentity). */
+  holder: string;
+  /** The kubeconfig context the run uses. */
+  context?: string;
+  /** core's log and annotations unless given. */
+  output?: Partial<LockOutput>;
+  clock?: Clock;
+}
+
 export class ReleaseLock {
   private lease?: Lease;
-  private renewal?: NodeJS.Timeout;
+  private stopRenewing?: AbortController;
   private renewing: Promise<void> = Promise.resolve();
+  private readonly api: () => Promise<KubeApi>;
+  private readonly releaseName: string;
+  private readonly namespace: string;
+  private readonly holder: string;
+  private readonly context: string | undefined;
   private readonly name: string;
+  private readonly say: LockOutput;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly api: () => Promise<KubeApi>,
-    private readonly releaseName: string,
-    private readonly namespace: string,
-    private readonly holder: string,
-    private readonly context: string | undefined,
-    private readonly log: (line: string) => void = core.info,
-  ) {
-    this.name = leaseName(releaseName);
+  constructor(setup: LockSetup) {
+    this.api = setup.api;
+    this.releaseName = setup.release;
+    this.namespace = setup.namespace;
+    this.holder = setup.holder;
+    this.context = setup.context;
+    this.name = leaseName(setup.release);
+    this.say = {
+      info: core.info,
+      warning: (message) => {
+        core.warning(message);
+      },
+      error: (message) => {
+        core.error(message);
+      },
+      ...setup.output,
+    };
+    this.clock = setup.clock ?? systemClock;
   }
 
   private get key(): string {
@@ -73,68 +115,86 @@ export class ReleaseLock {
   /**
    * Takes the lock, waiting up to `timeoutMs` for another run to release it
    * (or to stop renewing it for longer than its duration, when it is taken
-   * over); fails naming the holder when that run keeps it longer.
+   * over), or for its namespace to finish terminating; fails with lock-timeout
+   * naming what it waited for when that takes longer.
    */
   async take(timeoutMs: number): Promise<LockOutcome> {
-    const startedAt = Date.now();
-    let said = { holder: '', at: 0 };
+    const { clock } = this;
+    const startedAt = clock.monotonicMs();
+    let said = { about: '', atMs: -Infinity };
+    /**
+     * Waits a poll for `about`, saying `line` when what the run waits for
+     * changed and every WAITING_LINE_EVERY_MS; fails with `timedOut` once
+     * lock-timeout has passed.
+     */
+    const waitFor = async (about: string, line: string, timedOut: (waitedMs: number) => string) => {
+      const atMs = clock.monotonicMs();
+      const waitedMs = atMs - startedAt;
+      if (waitedMs >= timeoutMs) throw new DeployError('lock-timeout', timedOut(waitedMs));
+      if (about !== said.about || atMs - said.atMs >= WAITING_LINE_EVERY_MS) {
+        this.say.info(line);
+        said = { about, atMs };
+      }
+      await clock.sleep(Math.min(POLL_MS, timeoutMs - waitedMs));
+    };
+    let seen: LeaseSighting | undefined;
     // First as if there were no Lease (a released lock is deleted): uncontended,
     // the lock costs one request; a Lease that is there makes the create fail.
     let current: Lease | undefined | 'not-permitted' = undefined;
     for (let attempt = 0; ; attempt++) {
-      const now = new Date();
       if (attempt > 0) current = await this.read();
       if (current === 'not-permitted') return this.unlocked(current);
-      const decision = leaseDecision(current, this.holder, now);
+      seen = sightLease(seen, current, clock.monotonicMs());
+      const decision = leaseDecision(
+        current,
+        this.holder,
+        clock.monotonicMs() - seen.sinceMs,
+        clock.now(),
+      );
       if (decision.kind === 'wait') {
-        const waitedMs = now.getTime() - startedAt;
-        if (waitedMs >= timeoutMs) {
-          throw new DeployError(
-            'lock-timeout',
-            lockTimeoutMessage(this.releaseName, decision.holder, waitedMs),
-          );
-        }
-        if (decision.holder !== said.holder || now.getTime() - said.at >= WAITING_LINE_EVERY_MS) {
-          this.log(waitingLine(this.releaseName, decision));
-          said = { holder: decision.holder, at: now.getTime() };
-        }
-        await sleep(Math.min(POLL_MS, timeoutMs - waitedMs));
+        await waitFor(decision.holder, waitingLine(this.releaseName, decision), (waitedMs) =>
+          lockTimeoutMessage(this.releaseName, decision.holder, waitedMs),
+        );
         continue;
       }
-      if (decision.kind === 'take-over') core.warning(takeOverWarning(this.releaseName, decision));
-      const written = await this.write(current, now);
+      if (decision.kind === 'take-over')
+        this.say.warning(takeOverWarning(this.releaseName, decision));
+      const written = await this.write(current, clock.now());
       if (written === 'conflict') continue; // Another run wrote it first: look again.
+      if (written === 'terminating') {
+        await waitFor(
+          `namespace ${this.namespace}`,
+          `Waiting for namespace ${this.namespace}, which is being terminated, to go before taking the lock on release ${this.releaseName} …`,
+          (waitedMs) => terminatingNamespaceMessage(this.releaseName, this.namespace, waitedMs),
+        );
+        continue;
+      }
       if (written !== 'held') return this.unlocked(written);
-      this.log(
-        `Took the lock on release ${this.releaseName} in ${Date.now() - startedAt} ms (Lease ${this.key}, renewed every ${LEASE_DURATION_SECONDS / 3} s)`,
+      this.say.info(
+        `Took the lock on release ${this.releaseName} in ${Math.round(clock.monotonicMs() - startedAt)} ms (Lease ${this.key}, renewed every ${RENEW_EVERY_MS / 1000} s)`,
       );
-      this.renewal = setInterval(
-        () => {
-          this.renewing = this.renew();
-        },
-        (LEASE_DURATION_SECONDS * 1000) / 3,
-      );
-      this.renewal.unref();
+      this.stopRenewing?.abort();
+      this.stopRenewing = new AbortController();
+      this.renewing = this.renewWhileHeld(this.stopRenewing.signal);
       return 'held';
     }
   }
 
   /** Gives the lock up (deletes the Lease, if it is still ours); nothing when not held. */
   async release(): Promise<void> {
-    clearInterval(this.renewal);
-    this.renewal = undefined;
+    this.stopRenewing?.abort();
     await this.renewing;
     const version = this.lease?.metadata?.resourceVersion;
     if (!version) return;
     this.lease = undefined;
-    const startedAt = Date.now();
+    const startedAt = this.clock.monotonicMs();
     try {
       if (await releaseLease(await this.api(), this.heldLock(), version))
-        this.log(
-          `Released the lock on release ${this.releaseName} in ${Date.now() - startedAt} ms`,
+        this.say.info(
+          `Released the lock on release ${this.releaseName} in ${Math.round(this.clock.monotonicMs() - startedAt)} ms`,
         );
     } catch (err) {
-      core.warning(
+      this.say.warning(
         `Could not release the lock on release ${this.releaseName} (Lease ${this.key}): ${(err as Error).message}. It expires ${LEASE_DURATION_SECONDS} s after its last renewal.`,
       );
     }
@@ -159,7 +219,7 @@ export class ReleaseLock {
   private async write(
     current: Lease | undefined,
     now: Date,
-  ): Promise<'held' | 'conflict' | Exclude<LockOutcome, 'held'>> {
+  ): Promise<'held' | 'conflict' | 'terminating' | Exclude<LockOutcome, 'held'>> {
     const ours = current?.spec?.holderIdentity === this.holder;
     const manifest = leaseManifest({
       release: this.releaseName,
@@ -183,10 +243,7 @@ export class ReleaseLock {
       if (err.status === 404) return 'no-namespace';
       // A namespace being deleted (an uninstall that just finished) refuses new
       // objects until it is gone: then it is a namespace that does not exist.
-      if (err.status === 403 && /being terminated/.test(err.message)) {
-        await sleep(POLL_MS);
-        return 'conflict';
-      }
+      if (err.status === 403 && /being terminated/.test(err.message)) return 'terminating';
       if (err.status === 403) return 'not-permitted';
       throw err;
     }
@@ -194,7 +251,7 @@ export class ReleaseLock {
 
   private unlocked(outcome: Exclude<LockOutcome, 'held'>): LockOutcome {
     if (outcome === 'not-permitted') {
-      core.warning(
+      this.say.warning(
         `These credentials may not manage Leases in namespace ${this.namespace}: release ${this.releaseName} is changed without the lock, ` +
           'so another run may change it at the same time. Grant get, create, update and delete on leases.coordination.k8s.io there.',
       );
@@ -202,41 +259,89 @@ export class ReleaseLock {
     return outcome;
   }
 
-  /** Moves renewTime on; a write refused because the Lease changed means another run took it over. */
+  /**
+   * Renews the Lease every RENEW_EVERY_MS until released or lost. One renewal
+   * at a time: the next starts once the previous has finished, so that none
+   * writes over the version another is about to replace (a slow reply would
+   * otherwise make the next renewal's write fail as if the lock were taken).
+   */
+  private async renewWhileHeld(signal: AbortSignal): Promise<void> {
+    let lastMs = this.clock.monotonicMs();
+    while (this.lease && !signal.aborted) {
+      const dueInMs = RENEW_EVERY_MS - (this.clock.monotonicMs() - lastMs);
+      if (!(await this.clock.sleep(dueInMs, { signal, background: true }))) return;
+      lastMs = this.clock.monotonicMs();
+      await this.renew();
+    }
+  }
+
+  /**
+   * Moves renewTime on. A write refused because the Lease changed is looked
+   * into: still this run's (an earlier renewal was written but its reply was
+   * lost), it is written again over the version read; held by another run or
+   * gone, the run is told loudly that it goes on without the lock.
+   */
   private async renew(): Promise<void> {
-    const current = this.lease;
-    if (!current?.spec) return;
-    try {
-      this.lease = await (
-        await this.api()
-      ).replaceLease<Lease>(
-        this.namespace,
-        this.name,
-        leaseManifest({
-          release: this.releaseName,
-          namespace: this.namespace,
-          holder: this.holder,
-          acquiredAt: new Date(current.spec.acquireTime ?? Date.now()),
-          renewedAt: new Date(),
-          durationSeconds: durationSecondsOf(current.spec),
-          transitions: current.spec.leaseTransitions,
-          resourceVersion: current.metadata?.resourceVersion,
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 409 || err.status === 404)) {
-        clearInterval(this.renewal);
-        this.lease = undefined;
-        core.warning(
-          `The lock on release ${this.releaseName} was taken from this run (Lease ${this.key} changed or went away): another run may now change the release too.`,
+    // Twice at most: a Lease that keeps changing under a holder that is still
+    // us is written again at the next renewal.
+    for (let tries = 0; tries < 2 && this.lease; tries++) {
+      try {
+        this.lease = await (
+          await this.api()
+        ).replaceLease<Lease>(this.namespace, this.name, this.renewalOf(this.lease));
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.status === 409 || err.status === 404))) {
+          // A missed renewal is retried at the next one; the Lease lasts three of them.
+          core.debug(
+            `Renewing the lock on release ${this.releaseName} failed: ${(err as Error).message}`,
+          );
+          return;
+        }
+      }
+      let now: Lease | undefined | 'not-permitted';
+      try {
+        now = await this.read();
+      } catch (err) {
+        core.debug(
+          `Reading the lock on release ${this.releaseName} after a refused renewal failed: ${(err as Error).message}`,
         );
         return;
       }
-      // A missed renewal is retried at the next tick; the Lease lasts three of them.
-      core.debug(
-        `Renewing the lock on release ${this.releaseName} failed: ${(err as Error).message}`,
-      );
+      if (now === 'not-permitted') return;
+      if (now?.spec?.holderIdentity !== this.holder) {
+        this.lost(now);
+        return;
+      }
+      this.lease = now;
     }
+  }
+
+  /** The Lease `current` (this run's) with renewTime now. */
+  private renewalOf(current: Lease): object {
+    const spec = current.spec ?? {};
+    return leaseManifest({
+      release: this.releaseName,
+      namespace: this.namespace,
+      holder: this.holder,
+      acquiredAt: spec.acquireTime ? new Date(spec.acquireTime) : this.clock.now(),
+      renewedAt: this.clock.now(),
+      durationSeconds: durationSecondsOf(spec),
+      transitions: spec.leaseTransitions,
+      resourceVersion: current.metadata?.resourceVersion,
+    });
+  }
+
+  private lost(now: Lease | undefined): void {
+    this.lease = undefined;
+    remember(undefined, this.key);
+    const where = now?.spec?.holderIdentity
+      ? `Lease ${this.key} is now held by ${now.spec.holderIdentity}`
+      : `Lease ${this.key} is gone`;
+    this.say.error(
+      `The lock on release ${this.releaseName} was taken from this run (${where}): this run goes on without it, ` +
+        'and another run may change the release at the same time. Check the release once both runs are done.',
+    );
   }
 }
 
@@ -270,8 +375,4 @@ export async function releaseLease(
     if (err.status === 404 || err.status === 409) return false;
     throw err;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
