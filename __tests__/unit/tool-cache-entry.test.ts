@@ -31,9 +31,9 @@ async function emptyToolCache(): Promise<string> {
 /** Reads the entry's binary until stopped; returns every read that was not the whole file. */
 function watchForPartialBinary(binary: string): { stop(): Promise<number[]> } {
   const partial: number[] = [];
-  let running = true;
+  const stopped = new AbortController();
   const loop = (async () => {
-    while (running) {
+    while (!stopped.signal.aborted) {
       const seen = await readFile(binary).catch(() => undefined);
       if (seen && !seen.equals(CONTENT)) partial.push(seen.length);
       await new Promise((resolve) => setImmediate(resolve));
@@ -41,7 +41,7 @@ function watchForPartialBinary(binary: string): { stop(): Promise<number[]> } {
   })();
   return {
     stop: async () => {
-      running = false;
+      stopped.abort();
       await loop;
       return partial;
     },
