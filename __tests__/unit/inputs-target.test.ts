@@ -57,17 +57,17 @@ describe('parseTarget', () => {
     const a = shared('octo/lily-infra');
     const b = shared('octo/lily-archive');
     assert.deepEqual(a.errors, []);
-    assert.match(a.parsed?.release ?? '', /^lily-[0-9a-f]{6}-pr-42$/);
-    assert.equal(a.parsed?.namespace, a.parsed?.release);
-    assert.notEqual(a.parsed?.release, b.parsed?.release, "two repositories' previews apart");
-    assert.equal(shared('Octo/Lily-Infra').parsed?.release, a.parsed?.release, 'GitHub ignores case');
-    assert.equal(shared('octo/lily-infra').parsed?.release, a.parsed?.release, 'the same every run');
+    assert.match(a.parsed.release, /^lily-[0-9a-f]{6}-pr-42$/);
+    assert.equal(a.parsed.namespace, a.parsed.release);
+    assert.notEqual(a.parsed.release, b.parsed.release, "two repositories' previews apart");
+    assert.equal(shared('Octo/Lily-Infra').parsed.release, a.parsed.release, 'GitHub ignores case');
+    assert.equal(shared('octo/lily-infra').parsed.release, a.parsed.release, 'the same every run');
     const long = parseTargetOf(
       { release: 'l'.repeat(53), preview: 'true', 'shared-release': 'true' },
       { ...pullRequest('opened', 123456), repository: 'octo/lily-infra' },
     ).parsed;
-    assert.ok((long?.release.length ?? 99) <= 53 && (long?.namespace.length ?? 99) <= 63);
-    assert.match(long?.release ?? '', /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    assert.ok(long.release.length <= 53 && long.namespace.length <= 63);
+    assert.match(long.release, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
   });
 
   it('refuses shared-release without preview, without a repository, or with command sweep', () => {

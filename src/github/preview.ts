@@ -36,12 +36,7 @@ export function pullRequestOf(eventName: string, payload: unknown): PullRequestE
  * too long: the base is shortened and a short hash of the full name keeps
  * names of different bases apart, always the same for the same input.
  */
-export function previewName(
-  base: string,
-  number: number,
-  max: number,
-  sharedBy?: string,
-): string {
+export function previewName(base: string, number: number, max: number, sharedBy?: string): string {
   const head = sharedBy === undefined ? base : `${base}-${repositoryDigest(sharedBy, 6)}`;
   return boundedName(head, `-pr-${number}`, max);
 }
