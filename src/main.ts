@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type ClusterAccess, connectToCluster } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
 import { plan } from './deploy/plan.js';
+import { checkPreviewOwner } from './deploy/namespace-and-secret.js';
 import type { DeployContext } from './deploy/prepare.js';
 import { sweep } from './deploy/sweep.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
@@ -101,6 +102,7 @@ async function changeRelease(
     } else {
       await cluster.ready();
       await lock.take(settings.lock.timeoutMs);
+      await checkPreviewOwner(settings, cluster, ctx.run.repository);
       await uninstall(settings, cluster, ctx.startedAt);
       await github?.deactivate(settings.github.environment);
     }

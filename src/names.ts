@@ -11,7 +11,17 @@ import { createHash } from 'node:crypto';
 export function boundedName(head: string, tail: string, max: number): string {
   const full = `${head}${tail}`;
   if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  const hash = digestOf(full, 6);
   const room = max - tail.length - hash.length - 1;
   return `${head.slice(0, room).replace(/-+$/, '')}-${hash}${tail}`;
+}
+
+/** The first `length` hex digits of the SHA-256 of the text: stable, for names and labels. */
+export function digestOf(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** A stable hash of a GitHub repository's `owner/name`, whose case GitHub ignores. */
+export function repositoryDigest(repository: string, length: number): string {
+  return digestOf(repository.toLowerCase(), length);
 }

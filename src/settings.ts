@@ -57,6 +57,11 @@ export interface Settings {
   /** '' for a sweep, which finds the previews' namespaces itself. */
   namespace: string;
   createNamespace: boolean;
+  /**
+   * The namespace is a preview's own, named after its pull request and made on
+   * demand: only one lily-deploy created for the release is used.
+   */
+  previewNamespace: boolean;
   /** Kubeconfig YAML from the input; undefined = the ambient KUBECONFIG. */
   kubeconfig?: string;
   kubeContext?: string;

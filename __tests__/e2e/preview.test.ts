@@ -146,6 +146,110 @@ for (const major of [3, 4] as const) {
   });
 }
 
+for (const major of [3, 4] as const) {
+  describe(`two repositories previewing release lily in one cluster, helm ${major}`, () => {
+    const number = 200 + major;
+    const A = 'octo/lily-infra';
+    const B = 'octo/lily-archive';
+    const name = `lily-pr-${number}`;
+    const inputs = {
+      release: 'lily',
+      preview: 'true',
+      'database-url': 'postgres://lily:pw@db:5432/chain',
+      values: VALUES,
+    };
+    const run = async (repository: string, action: string, more: Record<string, string> = {}) =>
+      deploy(
+        env.e2e,
+        major,
+        { ...inputs, ...more },
+        {
+          env: await api.pullRequestRun(number, action, { repository, headSha: HEAD }),
+        },
+      );
+    const secretRepository = async () =>
+      (
+        await env.kube.json<{ metadata: { annotations: Record<string, string> } }>([
+          'get',
+          'secret',
+          `${name}-lily-db`,
+          '-n',
+          name,
+        ])
+      ).metadata.annotations['lily-deploy/repository'];
+    let shared = '';
+
+    after(async () => {
+      await env.kube.run([
+        'delete',
+        'namespace',
+        name,
+        ...(shared ? [shared] : []),
+        '--ignore-not-found',
+        '--wait=false',
+      ]);
+    });
+
+    it("refuses B's deploy and B's uninstall over A's preview, which stays as it was", async () => {
+      const a = await run(A, 'opened');
+      assert.equal(a.exitCode, 0, a.log);
+      const b = await run(B, 'opened');
+      assert.notEqual(b.exitCode, 0, 'refused');
+      assert.match(
+        b.log,
+        new RegExp(
+          `namespace ${name} holds the preview of ${A}#${number}, not the preview of ${B}#${number}.*shared-release: true`,
+        ),
+      );
+      assert.equal(await secretRepository(), A, "A's Secret and marks are not overwritten");
+      assert.deepEqual(await env.kube.releaseStatus(name, name).then((r) => r?.revision), 1);
+      const closedB = await run(B, 'closed');
+      assert.notEqual(closedB.exitCode, 0, "B's close does not uninstall A's preview");
+      assert.equal((await env.kube.releaseStatus(name, name))?.status, 'deployed');
+      assert.ok(await exists(['get', 'namespace', name]), "A's namespace stays");
+    });
+
+    it("with shared-release, B's preview has names of its own, and A's close leaves it alone", async () => {
+      const b = await run(B, 'opened', { 'shared-release': 'true' });
+      assert.equal(b.exitCode, 0, b.log);
+      shared = b.outputs['preview-release'] ?? '';
+      assert.match(shared, new RegExp(`^lily-[0-9a-f]{6}-pr-${number}$`));
+      assert.equal(b.outputs['preview-namespace'], shared);
+      const closedA = await run(A, 'closed');
+      assert.equal(closedA.exitCode, 0, closedA.log);
+      assert.equal(await env.kube.releaseStatus(name, name), undefined, "A's preview is gone");
+      assert.equal((await env.kube.releaseStatus(shared, shared))?.status, 'deployed', "B's stays");
+      assert.ok(await exists(['get', 'namespace', shared]), "B's namespace stays");
+      const closedB = await run(B, 'closed', { 'shared-release': 'true' });
+      assert.equal(closedB.exitCode, 0, closedB.log);
+      assert.equal(await env.kube.releaseStatus(shared, shared), undefined);
+    });
+
+    it("refuses a preview's namespace lily-deploy did not create, writing no Secret there", async () => {
+      const other = number + 10;
+      const taken = `lily-pr-${other}`;
+      await env.kube.run(['create', 'namespace', taken]);
+      try {
+        const result = await deploy(env.e2e, major, inputs, {
+          env: await api.pullRequestRun(other, 'opened', { repository: A, headSha: HEAD }),
+        });
+        assert.notEqual(result.exitCode, 0);
+        assert.match(
+          result.log,
+          new RegExp(
+            `Namespace ${taken} exists and lily-deploy did not create it for preview ${taken}`,
+          ),
+        );
+        assert.ok(!(await exists(['get', 'secret', `${taken}-lily-db`, '-n', taken])), 'no Secret');
+        assert.equal(await env.kube.releaseStatus(taken, taken), undefined, 'no release');
+        assert.ok(await exists(['get', 'namespace', taken]), 'the namespace is left as it is');
+      } finally {
+        await env.kube.run(['delete', 'namespace', taken, '--wait=false']);
+      }
+    });
+  });
+}
+
 describe('uninstall keeps what lily-deploy did not create', () => {
   it('a namespace given by the workflow and a Secret of someone else survive; ours go', async () => {
     const namespace = 'shared-previews';

@@ -1,10 +1,20 @@
 // command sweep on a real control plane, Helm 3 and Helm 4: previews of pull
 // requests open, closed, merged, open but idle, of another repository and
-// unreadable, beside a namespace and a Secret lily-deploy did not make.
+// unreadable, beside a namespace and a Secret lily-deploy did not make, and a
+// release installed with plain helm beside a Secret forged to look like the
+// closed pull request's preview.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deploy, useE2E } from '../../test/support/e2e.js';
+import {
+  deploy,
+  FIXTURE_CHART,
+  KWOK_SMALL_VALUES,
+  README_VALUES,
+  uniqueName,
+  useE2E,
+} from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
+import { helmTool, runHelm, tempHelmHome } from '../../test/support/tools.js';
 
 const env = useE2E();
 let api: GithubApi;
@@ -47,6 +57,10 @@ for (const major of [3, 4] as const) {
     const claim = (number: number) =>
       `datastore-volume-lily-${release(number)}-dev-mainnet-daemon-0`;
     const foreign = `not-ours-${major}`;
+    // A release installed with plain helm, and a Secret anyone who may create
+    // one there labelled and marked as the closed pull request's preview of it.
+    const prod = uniqueName(`prod-h${major}`);
+    const plain = 'prod-db';
     const sweepInputs = (inputs: Record<string, string>) =>
       deploy(
         env.e2e,
@@ -121,6 +135,44 @@ for (const major of [3, 4] as const) {
         '--from-literal=url=x',
       ]);
       await env.kube.run(['annotate', 'secret', 'team-db', '-n', foreign, ...marks]);
+
+      await env.kube.run(['create', 'namespace', prod]);
+      const tool = await helmTool(major);
+      await runHelm(
+        tool,
+        [
+          'install',
+          plain,
+          FIXTURE_CHART,
+          '--namespace',
+          prod,
+          '--values',
+          README_VALUES,
+          '--values',
+          KWOK_SMALL_VALUES,
+          ...(major === 4 ? ['--server-side=false'] : []),
+        ],
+        { home: await tempHelmHome(), env: { KUBECONFIG: env.e2e.kubeconfigPath } },
+      );
+      await env.kube.run([
+        'create',
+        'secret',
+        'generic',
+        'forged',
+        '-n',
+        prod,
+        '--from-literal=x=y',
+      ]);
+      await env.kube.run([
+        'label',
+        'secret',
+        'forged',
+        '-n',
+        prod,
+        'app.kubernetes.io/managed-by=lily-deploy',
+        `lily-deploy/release=${plain}`,
+      ]);
+      await env.kube.run(['annotate', 'secret', 'forged', '-n', prod, ...marks]);
     });
 
     after(async () => {
@@ -129,6 +181,7 @@ for (const major of [3, 4] as const) {
         'delete',
         'namespace',
         foreign,
+        prod,
         ...left,
         '--ignore-not-found',
         '--wait=false',
@@ -209,6 +262,23 @@ for (const major of [3, 4] as const) {
       assert.ok(
         await exists(['get', 'secret', 'team-db', '-n', foreign]),
         'a Secret we did not make stays',
+      );
+      assert.equal(
+        (await env.kube.releaseStatus(plain, prod))?.status,
+        'deployed',
+        'a release plain helm installed stays, whatever a Secret beside it says',
+      );
+      assert.ok(await exists(['get', 'namespace', prod]), 'its namespace stays');
+      assert.ok(
+        await exists(['get', 'secret', 'forged', '-n', prod]),
+        'the forged Secret is not removed either: nothing was',
+      );
+      assert.ok(!mine.some((s) => s.namespace === prod));
+      assert.match(
+        result.summary,
+        new RegExp(
+          `\`${plain}\` \\| \`${prod}\`.*kept.*helm's record of release ${plain} does not say lily-deploy deployed it`,
+        ),
       );
 
       assert.match(

@@ -79,6 +79,19 @@ describe('upgradeArgs', () => {
       '10m',
     ]);
   });
+
+  it("gives the release its own labels, kept in helm's record of it, before extra-args", () => {
+    const args = upgradeArgs(3, {
+      ...OPTIONS,
+      labels: { 'lily-deploy/pull-request': '7', 'lily-deploy/repository-sha256': 'ab12' },
+    });
+    assert.deepEqual(args.slice(-4), [
+      '--labels',
+      'lily-deploy/pull-request=7,lily-deploy/repository-sha256=ab12',
+      '--description',
+      'x',
+    ]);
+  });
 });
 
 describe('translateExtraArgs', () => {

@@ -26,6 +26,7 @@ describe('parseTarget', () => {
         release: 'lily-a',
         namespace: 'default',
         createNamespace: false,
+        previewNamespace: false,
       },
       errors: [],
       secrets: [],
@@ -43,7 +44,43 @@ describe('parseTarget', () => {
       release: 'lily-pr-42',
       namespace: 'lily-pr-42',
       createNamespace: true,
+      previewNamespace: true,
     });
+  });
+
+  it('with shared-release, puts a short hash of the repository in both names, stable and apart', () => {
+    const shared = (repository: string, number = 42) =>
+      parseTargetOf(
+        { release: 'lily', preview: 'true', 'shared-release': 'true' },
+        { ...pullRequest('opened', number), repository },
+      );
+    const a = shared('octo/lily-infra');
+    const b = shared('octo/lily-archive');
+    assert.deepEqual(a.errors, []);
+    assert.match(a.parsed.release, /^lily-[0-9a-f]{6}-pr-42$/);
+    assert.equal(a.parsed.namespace, a.parsed.release);
+    assert.notEqual(a.parsed.release, b.parsed.release, "two repositories' previews apart");
+    assert.equal(shared('Octo/Lily-Infra').parsed.release, a.parsed.release, 'GitHub ignores case');
+    assert.equal(shared('octo/lily-infra').parsed.release, a.parsed.release, 'the same every run');
+    const long = parseTargetOf(
+      { release: 'l'.repeat(53), preview: 'true', 'shared-release': 'true' },
+      { ...pullRequest('opened', 123456), repository: 'octo/lily-infra' },
+    ).parsed;
+    assert.ok(long.release.length <= 53 && long.namespace.length <= 63);
+    assert.match(long.release, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+
+  it('refuses shared-release without preview, without a repository, or with command sweep', () => {
+    const given = { release: 'lily', 'shared-release': 'true' };
+    assert.match(parseTargetOf(given).errors[0] ?? '', /shared-release.*set preview: true/);
+    assert.match(
+      parseTargetOf({ ...given, preview: 'true' }, pullRequest('opened', 1)).errors[0] ?? '',
+      /shared-release.*GITHUB_REPOSITORY is empty/,
+    );
+    assert.match(
+      parseTargetOf({ command: 'sweep', 'shared-release': 'true' }).errors[0] ?? '',
+      /shared-release.*command sweep does not take/,
+    );
   });
 
   it('uninstalls the preview of a closed pull request, in the namespace given', () => {
@@ -90,6 +127,7 @@ describe('parseTarget', () => {
         release: '',
         namespace: '',
         createNamespace: false,
+        previewNamespace: false,
       },
       errors: [],
       secrets: [],

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decodeRelease, newestRecord, releaseStorage } from '../../src/helm/release-store.js';
+import { parseReleaseMetadata } from '../../src/helm/helm.js';
+import {
+  decodeRelease,
+  newestRecord,
+  releaseLabels,
+  releaseStorage,
+} from '../../src/helm/release-store.js';
 
 // A helm.sh/release.v1 Secret written by helm 3.17.2 on the e2e cluster (a failed upgrade).
 const recorded = JSON.parse(
@@ -23,6 +29,23 @@ describe('decodeRelease', () => {
     assert.match(record.notes, /Lily \(daemon mode\) is deployed/);
     assert.match(record.manifest, /kind: StatefulSet/);
     assert.match(record.lastDeployed, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("reads the release's own labels (helm --labels) from its record object, without helm's", () => {
+    const encoded = Buffer.from(recorded.data.release, 'base64').toString('utf8');
+    const labels = { ...recorded.metadata.labels, 'lily-deploy/pull-request': '7' };
+    assert.deepEqual(decodeRelease(encoded, labels).labels, { 'lily-deploy/pull-request': '7' });
+    assert.deepEqual(releaseLabels(recorded.metadata.labels), {});
+    const metadata = JSON.stringify({
+      name: 'r',
+      namespace: 'n',
+      revision: 2,
+      status: 'deployed',
+      chart: 'lily',
+      version: '0.1.4',
+      labels: { 'lily-deploy/pull-request': '7' },
+    });
+    assert.deepEqual(parseReleaseMetadata(metadata).labels, { 'lily-deploy/pull-request': '7' });
   });
 
   it('also reads a record stored without gzip', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { previewName } from '../../src/github/preview.js';
 import type { PullRequestState } from '../../src/github/pull-requests.js';
+import { previewReleaseLabels } from '../../src/kube/objects.js';
 import {
   decideSweep,
   type FoundPreview,
@@ -25,6 +26,8 @@ function preview(
     namespace: `lily-pr-${number}`,
     marks: { number, repository, deployedAt: new Date(NOW.getTime() - hoursAgo * HOUR) },
     madeByLilyDeploy,
+    // What a preview deploy labels its release with in helm's record.
+    record: { labels: previewReleaseLabels({ number, repository }) },
   };
 }
 
@@ -81,8 +84,49 @@ describe('decideSweep', () => {
     assert.match(decision.why, /^not made by lily-deploy/);
   });
 
+  it('never removes on labels alone: helm’s record of the release must carry the same marks', () => {
+    // A Secret anyone may create, labelled and marked as the closed pull request's preview
+    // of a release installed with plain helm (no labels), or deployed for another one.
+    const ctx = context([[REPO, 2, 'closed']]);
+    const plainHelm = { ...preview(2), release: 'prod-db', record: { labels: {} } };
+    const otherPullRequest = {
+      ...preview(2),
+      record: { labels: previewReleaseLabels({ number: 3, repository: REPO }) },
+    };
+    const otherRepository = {
+      ...preview(2),
+      record: { labels: previewReleaseLabels({ number: 2, repository: 'o/x' }) },
+    };
+    const noRelease = { ...preview(2), record: 'none' as const };
+    const unreadable = { ...preview(2), record: { error: '403 Forbidden' } };
+    const decisions = decideSweep(
+      [plainHelm, otherPullRequest, otherRepository, noRelease, unreadable],
+      ctx,
+    );
+    assert.deepEqual(
+      decisions.map((d) => d.action),
+      ['keep', 'keep', 'keep', 'keep', 'keep'],
+    );
+    assert.match(
+      decisions[0]?.why ?? '',
+      /^helm's record of release prod-db does not say lily-deploy deployed it as the preview of filecoin-project\/lily#2/,
+    );
+    assert.match(decisions[3]?.why ?? '', /^helm has no record of release lily-pr-2/);
+    assert.equal(
+      decisions[4]?.why,
+      "could not read helm's record of release lily-pr-2: 403 Forbidden",
+    );
+    assert.deepEqual(pullRequestsToRead([plainHelm, noRelease, unreadable], ctx), []);
+    assert.equal(decideSweep([preview(2)], ctx)[0]?.action, 'remove', 'backed by its record');
+  });
+
   it('keeps a preview without marks, saying why', () => {
-    const unmarked: FoundPreview = { release: 'old', namespace: 'old', madeByLilyDeploy: true };
+    const unmarked: FoundPreview = {
+      release: 'old',
+      namespace: 'old',
+      madeByLilyDeploy: true,
+      record: { labels: {} },
+    };
     const [decision] = decideSweep([unmarked], context([]));
     assert.equal(decision?.action, 'keep');
     assert.match(decision.why, /no pull request marks/);
@@ -139,6 +183,10 @@ describe('decideSweep', () => {
       ['lily-archive-pr-2', 'keep', 'not a preview of release lily'],
     ]);
     assert.equal(decideSweep([longPreview], { ...ctx, base: long })[0]?.action, 'remove');
+    const shared = { ...preview(2), release: previewName('lily', 2, 53, REPO) };
+    assert.deepEqual(outcome([shared], { ...ctx, base: 'lily' }), [
+      [shared.release, 'remove', 'pull request #2 is closed'],
+    ]);
     assert.deepEqual(
       pullRequestsToRead([preview(2), otherBase], { ...ctx, base: 'lily-archive' }),
       [{ repository: REPO, number: 2 }],
@@ -159,7 +207,7 @@ describe('pullRequestsToRead', () => {
       { ...preview(1), release: 'lily-b-pr-1' },
       preview(2, 1, REPO, false),
       preview(3, 1, 'o/x'),
-      { release: 'old', namespace: 'old', madeByLilyDeploy: true },
+      { release: 'old', namespace: 'old', madeByLilyDeploy: true, record: 'none' as const },
     ];
     const own = { repository: REPO, otherRepositories: false };
     assert.deepEqual(pullRequestsToRead(previews, own), [{ repository: REPO, number: 1 }]);

@@ -11,6 +11,7 @@ function found(number: number, repository = REPO): FoundPreview {
     namespace: `lily-pr-${number}`,
     marks: { number, repository, deployedAt: new Date('2026-12-01T00:00:00Z') },
     madeByLilyDeploy: true,
+    record: { labels: {} },
   };
 }
 
@@ -74,7 +75,7 @@ describe('renderSweepSummary', () => {
 
   it('says when there was nothing to sweep', () => {
     const unmarked: SweepResult = {
-      preview: { release: 'old', namespace: 'old', madeByLilyDeploy: true },
+      preview: { release: 'old', namespace: 'old', madeByLilyDeploy: true, record: 'none' },
       action: 'keep',
       why: 'no marks',
     };

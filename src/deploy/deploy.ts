@@ -1,9 +1,10 @@
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
-import { previewAnnotations } from '../kube/objects.js';
+import { previewAnnotations, previewReleaseLabels } from '../kube/objects.js';
 import { handleFailedUpgrade } from './failed-upgrade.js';
 import { runMonitored, type UpgradeOutcome } from './monitored-run.js';
 import {
+  checkPreviewOwner,
   createNamespaceAndSecret,
   type Made,
   removeWhatThisRunMade,
@@ -49,12 +50,15 @@ async function changeTheCluster(
   if (prepared.existing.namespace) await lockInNewNamespace(ctx, prepared);
   if (settings.planDigest)
     await core.group('Plan digest', () => checkPlanDigest(ctx, prepared, settings.planDigest!));
+  const checkOwner = () => checkPreviewOwner(settings, cluster, ctx.run.repository);
+  await checkOwner();
   if (settings.createNamespace || settings.database) {
     await core
       .group('Namespace and database Secret', () =>
         createNamespaceAndSecret(settings, cluster, prepared.existing, made, {
           annotations: previewMarks(ctx),
           afterNamespaceCreated: () => lockInNewNamespace(ctx, prepared),
+          checkAppeared: checkOwner,
         }),
       )
       .catch(async (err: unknown) => {
@@ -98,12 +102,17 @@ async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promi
 }
 
 function upgrade(
-  { settings, cluster }: DeployContext,
+  { settings, cluster, run }: DeployContext,
   prepared: Prepared,
   extraArgs: string[],
   revision: number,
 ): Promise<UpgradeOutcome> {
-  const options = upgradeOptions(settings, prepared, extraArgs);
+  // A preview's marks in helm's own record of the release: what a sweep trusts.
+  const labels =
+    settings.preview && run.repository
+      ? previewReleaseLabels({ number: settings.preview.number, repository: run.repository })
+      : undefined;
+  const options = { ...upgradeOptions(settings, prepared, extraArgs), labels };
   return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
     revision,
     failFast: settings.failure.failFast && settings.wait,

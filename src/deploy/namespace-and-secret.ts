@@ -1,6 +1,17 @@
 import * as core from '@actions/core';
 import type { ClusterAccess } from '../cluster-access.js';
-import { isManagedFor, namespaceManifest, secretManifest } from '../kube/objects.js';
+import { ApiError } from '../kube/api.js';
+import {
+  isManagedFor,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  type NamespacedObject,
+  namespaceManifest,
+  previewConflict,
+  RELEASE_LABEL,
+  secretManifest,
+  strangersIn,
+} from '../kube/objects.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Settings } from '../settings.js';
 
@@ -26,6 +37,12 @@ export interface NamespaceAndSecretOptions {
    * the lock (a Lease in that namespace) could not be taken before it did.
    */
   afterNamespaceCreated: () => Promise<void>;
+  /**
+   * Called, under the lock, when the namespace appeared between the read and
+   * the create (a racing run made it), before the Secret is written there:
+   * throws when it may not be.
+   */
+  checkAppeared: () => Promise<void>;
 }
 
 /** What this run created, so that a failed first install can take it back. */
@@ -66,7 +83,7 @@ export async function createNamespaceAndSecret(
   cluster: ClusterAccess,
   existing: Existing,
   made: Made,
-  { annotations, afterNamespaceCreated }: NamespaceAndSecretOptions,
+  { annotations, afterNamespaceCreated, checkAppeared }: NamespaceAndSecretOptions,
 ): Promise<void> {
   const db = settings.database;
   if (db && existing.secret && !isManagedFor(existing.secret.metadata.labels, settings.release)) {
@@ -92,14 +109,23 @@ export async function createNamespaceAndSecret(
       ...(secret ? [secret] : []),
     ]);
     made.namespace = !existed.includes(`namespaces/${settings.namespace}`);
-    made.secret = secret !== undefined && made.namespace;
+    made.secret = db !== undefined && !existed.includes(`secrets/${db.secretName}`);
     core.info(
       made.namespace
         ? `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`
         : `Namespace ${settings.namespace} appeared meanwhile: left as it is`,
     );
     await afterNamespaceCreated();
-    if (made.namespace || !secret) return;
+    if (made.namespace) return;
+    await checkAppeared().catch(async (err: unknown) => {
+      // The Secret went in with the namespace's create: it leaves again.
+      if (made.secret && db) {
+        await cluster.kubectl.delete('secret', [db.secretName], settings.namespace, '60s');
+        made.secret = false;
+      }
+      throw err;
+    });
+    if (!secret) return;
   } else if (settings.createNamespace) {
     core.info(`Namespace ${settings.namespace} exists`);
   }
@@ -111,6 +137,44 @@ export async function createNamespaceAndSecret(
         core.info(`${applied}${keyNote}`);
       }),
   ]);
+}
+
+/**
+ * Refuses to deploy or uninstall a preview over what is not this preview's
+ * (previewConflict): read under the release's lock, before any change.
+ */
+export async function checkPreviewOwner(
+  settings: Settings,
+  cluster: ClusterAccess,
+  repository: string,
+): Promise<void> {
+  const { preview, release, namespace } = settings;
+  if (!preview || !repository) return;
+  const api = await cluster.api();
+  const selector = encodeURIComponent(
+    `${MANAGED_BY_LABEL}=${MANAGED_BY},${RELEASE_LABEL}=${release}`,
+  );
+  const [namespaceObject, secrets, record] = await Promise.all([
+    api.find<KubeObject>(`/api/v1/namespaces/${namespace}`).catch((err: unknown) => {
+      // A ServiceAccount bound in the namespace alone may not read it.
+      if (err instanceof ApiError && err.status === 403) return undefined;
+      throw err;
+    }),
+    api.items<KubeObject>(`/api/v1/namespaces/${namespace}/secrets?labelSelector=${selector}`),
+    cluster.releases.latest(release, namespace),
+  ]);
+  const conflict = previewConflict(
+    {
+      release,
+      namespace,
+      derivedNamespace: settings.previewNamespace,
+      namespaceObject,
+      secrets,
+      releaseLabels: record?.labels,
+    },
+    { number: preview.number, repository },
+  );
+  if (conflict) throw new Error(conflict);
 }
 
 /** The last deploy time on a preview namespace lily-deploy made (one it did not make is not marked). */
@@ -128,7 +192,9 @@ async function refreshNamespaceMarks(
 /**
  * After a failed first install that left no release record, removes the
  * Secret and the namespace this run created (only those): nothing of ours
- * stays behind holding a secret without a release to use it.
+ * stays behind holding a secret without a release to use it. The namespace
+ * stays when anything else lives in it (another release, a matrix job's
+ * deploy beside this one) or what lives there cannot be read.
  */
 export async function removeWhatThisRunMade(
   settings: Settings,
@@ -140,11 +206,24 @@ export async function removeWhatThisRunMade(
     .latest(settings.release, settings.namespace)
     .catch(() => 'unknown' as const);
   if (left !== undefined) return; // A release (or what may be one) still uses them.
-  const what = made.namespace
+  const others = made.namespace
+    ? await othersIn(settings, cluster).catch((err: unknown) => [
+        `what (could not be listed: ${(err as Error).message})`,
+      ])
+    : [];
+  if (made.namespace && others.length > 0) {
+    core.info(
+      `No release was made, but namespace ${settings.namespace}, which this run created, is kept: ` +
+        `it holds ${others.join(', ')}`,
+    );
+  }
+  const deleteNamespace = made.namespace && others.length === 0;
+  if (!deleteNamespace && !made.secret) return;
+  const what = deleteNamespace
     ? `namespace ${settings.namespace} (with the database Secret)`
     : `Secret ${settings.namespace}/${settings.database?.secretName ?? ''}`;
   try {
-    if (made.namespace) {
+    if (deleteNamespace) {
       await cluster.kubectl.delete('namespace', [settings.namespace], undefined, '60s');
     } else if (settings.database) {
       await cluster.kubectl.delete(
@@ -159,4 +238,42 @@ export async function removeWhatThisRunMade(
     // The run's own error is what the user needs first; this one comes beside it.
     core.warning(`No release was made, but removing ${what} failed: ${(err as Error).message}`);
   }
+}
+
+// The kinds anything that lives in a namespace is made of.
+const LIVED_IN = [
+  ['Secret', '/api/v1', 'secrets'],
+  ['ConfigMap', '/api/v1', 'configmaps'],
+  ['ServiceAccount', '/api/v1', 'serviceaccounts'],
+  ['Service', '/api/v1', 'services'],
+  ['Pod', '/api/v1', 'pods'],
+  ['PersistentVolumeClaim', '/api/v1', 'persistentvolumeclaims'],
+  ['Deployment', '/apis/apps/v1', 'deployments'],
+  ['StatefulSet', '/apis/apps/v1', 'statefulsets'],
+  ['DaemonSet', '/apis/apps/v1', 'daemonsets'],
+  ['Job', '/apis/batch/v1', 'jobs'],
+  ['CronJob', '/apis/batch/v1', 'cronjobs'],
+  ['Lease', '/apis/coordination.k8s.io/v1', 'leases'],
+] as const;
+
+/** What lives in the release's namespace besides it: other releases (any record), then objects not ours. */
+async function othersIn(
+  { release, namespace }: Settings,
+  cluster: ClusterAccess,
+): Promise<string[]> {
+  const api = await cluster.api();
+  const [releases, ...lists] = await Promise.all([
+    cluster.releases.names(namespace),
+    ...LIVED_IN.map(async ([kind, group, resource]) =>
+      (
+        await api.items<Omit<NamespacedObject, 'kind'>>(
+          `${group}/namespaces/${namespace}/${resource}`,
+        )
+      ).map((object) => ({ ...object, kind })),
+    ),
+  ]);
+  return [
+    ...releases.filter((name) => name !== release).map((name) => `release ${name}`),
+    ...strangersIn(lists.flat(), release),
+  ];
 }

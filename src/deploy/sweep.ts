@@ -109,7 +109,8 @@ export async function sweep(run: SweepRun): Promise<void> {
 
 /**
  * One preview per release and namespace, from the namespaces and Secrets
- * lily-deploy labelled; its marks are the most recent deploy either records.
+ * lily-deploy labelled; its marks are the most recent deploy either records,
+ * beside helm's own record of the release, which must back them.
  */
 async function findPreviews(cluster: ClusterAccess): Promise<FoundPreview[]> {
   const api = await cluster.api();
@@ -118,7 +119,7 @@ async function findPreviews(cluster: ClusterAccess): Promise<FoundPreview[]> {
     api.items<KubeObject>(`/api/v1/namespaces${selector}`),
     api.items<KubeObject>(`/api/v1/secrets${selector}`),
   ]);
-  const previews = new Map<string, FoundPreview>();
+  const previews = new Map<string, Omit<FoundPreview, 'record'>>();
   const add = (object: KubeObject, namespace: string | undefined) => {
     const release = object.metadata.labels?.[RELEASE_LABEL];
     if (!release || !namespace) return;
@@ -128,7 +129,24 @@ async function findPreviews(cluster: ClusterAccess): Promise<FoundPreview[]> {
   };
   for (const ns of namespaces) add(ns, ns.metadata.name);
   for (const secret of secrets) add(secret, secret.metadata.namespace);
-  return [...previews.values()];
+  return mapWithLimit([...previews.values()], READS_AT_ONCE, async (preview) => ({
+    ...preview,
+    record: await recordOf(cluster, preview.release, preview.namespace),
+  }));
+}
+
+/** helm's record of a release: its own labels, 'none', or why it could not be read. */
+async function recordOf(
+  cluster: ClusterAccess,
+  release: string,
+  namespace: string,
+): Promise<FoundPreview['record']> {
+  try {
+    const record = await cluster.releases.latest(release, namespace);
+    return record ? { labels: record.labels } : 'none';
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
 
 function newest(

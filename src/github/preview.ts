@@ -1,4 +1,4 @@
-import { boundedName } from '../names.js';
+import { boundedName, repositoryDigest } from '../names.js';
 import type { PullRequestEvent } from '../settings.js';
 import { isRecord } from '../yaml.js';
 
@@ -30,12 +30,15 @@ export function pullRequestOf(eventName: string, payload: unknown): PullRequestE
 }
 
 /**
- * `<base>-pr-<number>`, cut to `max` characters when too long: the base is
- * shortened and a short hash of the full name keeps names of different bases
- * apart, always the same for the same input.
+ * `<base>-pr-<number>`, or `<base>-<hash>-pr-<number>` for a release several
+ * repositories preview in one cluster (`sharedBy`: the repository, `owner/name`,
+ * whose short hash keeps their previews apart); cut to `max` characters when
+ * too long: the base is shortened and a short hash of the full name keeps
+ * names of different bases apart, always the same for the same input.
  */
-export function previewName(base: string, number: number, max: number): string {
-  return boundedName(base, `-pr-${number}`, max);
+export function previewName(base: string, number: number, max: number, sharedBy?: string): string {
+  const head = sharedBy === undefined ? base : `${base}-${repositoryDigest(sharedBy, 6)}`;
+  return boundedName(head, `-pr-${number}`, max);
 }
 
 /** The GitHub Deployment environment of a preview. */

@@ -16,6 +16,8 @@ export interface UpgradeOptions {
   wait: boolean;
   timeout: string;
   atomic: boolean;
+  /** The release's own labels (kept in helm's record of it); none = no flag. */
+  labels?: Record<string, string>;
   extraArgs: string[];
 }
 
@@ -57,8 +59,15 @@ export function upgradeArgs(major: HelmMajor, options: UpgradeOptions): string[]
     '--timeout',
     options.timeout,
     ...(options.atomic ? [rollbackOnFailureFlag(major)] : []),
+    ...labelsFlag(options.labels),
     ...options.extraArgs,
   ];
+}
+
+/** `--labels k=v,…` (helm 3.13 and later, helm 4), merged by helm with the release's labels. */
+function labelsFlag(labels: Record<string, string> | undefined): string[] {
+  const pairs = Object.entries(labels ?? {}).map(([key, value]) => `${key}=${value}`);
+  return pairs.length > 0 ? ['--labels', pairs.join(',')] : [];
 }
 
 // Flags renamed between the majors: [Helm 3 spelling, Helm 4 spelling].

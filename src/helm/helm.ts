@@ -22,6 +22,11 @@ export interface ReleaseStatus {
   lastDeployed: string;
 }
 
+/** `helm get metadata -o json`: the status, and the release's own labels (`--labels`). */
+export interface ReleaseMetadata extends ReleaseStatus {
+  labels: Record<string, string>;
+}
+
 /** One line of `helm history -o json`. */
 export interface HistoryEntry {
   revision: number;
@@ -164,7 +169,7 @@ export class Helm extends BoundTool {
   }
 
   /** The release's latest revision, or undefined when there is no such release. */
-  async status(release: string, namespace: string): Promise<ReleaseStatus | undefined> {
+  async status(release: string, namespace: string): Promise<ReleaseMetadata | undefined> {
     const args = ['get', 'metadata', release, '--namespace', namespace, '-o', 'json'];
     const stdout = await this.outputUnlessMissing(args);
     return stdout === undefined ? undefined : parseReleaseMetadata(stdout);
@@ -287,8 +292,9 @@ function rollbackArgs(
 }
 
 /** Reads `helm get metadata -o json`, which Helm 3 (3.13 on) and Helm 4 print alike. */
-export function parseReleaseMetadata(json: string): ReleaseStatus {
+export function parseReleaseMetadata(json: string): ReleaseMetadata {
   const doc = JSON.parse(json) as {
+    labels?: Record<string, string>;
     name: string;
     namespace: string;
     revision: number;
@@ -307,5 +313,6 @@ export function parseReleaseMetadata(json: string): ReleaseStatus {
     chartVersion: doc.version,
     appVersion: doc.appVersion ?? '',
     lastDeployed: doc.deployedAt ?? '',
+    labels: doc.labels ?? {},
   };
 }

@@ -20,6 +20,8 @@ export interface ReleaseRecord extends ReleaseStatus {
   manifest: string;
   /** The user-supplied values (`helm get values`). */
   config: Record<string, unknown>;
+  /** The release's own labels (`helm upgrade --labels`), without helm's. */
+  labels: Record<string, string>;
 }
 
 /** Where the release records are read: Kubernetes objects of one kind, or helm's CLI. */
@@ -56,8 +58,25 @@ export function newestRecord(stored: StoredRecord[]): StoredRecord | undefined {
     );
 }
 
-/** The release JSON in a record's data.release, as helm encoded it (base64 of gzip). */
-export function decodeRelease(encoded: string): ReleaseRecord {
+// The labels helm sets on every record object; the others are the release's
+// own (`helm upgrade --labels`), kept there beside them (not in the JSON).
+const HELM_SYSTEM_LABELS = ['owner', 'name', 'status', 'version', 'createdAt', 'modifiedAt'];
+
+/** The release's own labels among those of its record object. */
+export function releaseLabels(stored: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(stored ?? {}).filter(([key]) => !HELM_SYSTEM_LABELS.includes(key)),
+  );
+}
+
+/**
+ * The release JSON in a record's data.release, as helm encoded it (base64 of
+ * gzip), with the labels of the object that holds it.
+ */
+export function decodeRelease(
+  encoded: string,
+  storedLabels?: Record<string, string>,
+): ReleaseRecord {
   const packed = Buffer.from(encoded, 'base64');
   const json =
     packed[0] === 0x1f && packed[1] === 0x8b
@@ -81,6 +100,7 @@ export function decodeRelease(encoded: string): ReleaseRecord {
     description: text(info.description),
     manifest: text(doc.manifest),
     config: isRecord(doc.config) ? doc.config : {},
+    labels: releaseLabels(storedLabels),
   };
 }
 
@@ -159,6 +179,7 @@ export class ReleaseStore {
     try {
       return decodeRelease(
         this.storage === 'secrets' ? Buffer.from(data, 'base64').toString('utf8') : data,
+        stored.metadata.labels,
       );
     } catch (err) {
       throw new Error(

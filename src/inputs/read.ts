@@ -46,5 +46,9 @@ export async function readInputs(): Promise<ActionInputs> {
 async function readEvent(): Promise<EventContext> {
   const path = process.env.GITHUB_EVENT_PATH;
   const payload: unknown = path ? JSON.parse(await readFile(path, 'utf8').catch(() => '{}')) : {};
-  return { eventName: process.env.GITHUB_EVENT_NAME ?? '', payload };
+  return {
+    eventName: process.env.GITHUB_EVENT_NAME ?? '',
+    payload,
+    repository: process.env.GITHUB_REPOSITORY ?? '',
+  };
 }

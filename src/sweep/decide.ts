@@ -1,13 +1,14 @@
 import { MAX_RELEASE_NAME, previewName } from '../github/preview.js';
 import type { PullRequestState } from '../github/pull-requests.js';
 import { formatSpan } from '../inputs/duration.js';
-import type { PreviewMarks } from '../kube/objects.js';
+import { type PreviewMarks, releaseIsPreviewOf } from '../kube/objects.js';
 
 // Which previews a sweep removes, and why each is kept or removed. Pure: the
 // previews found in the cluster and the pull request states read from GitHub
-// are given. It never removes what lily-deploy did not make, another
-// repository's preview unless asked, or a preview whose pull request state is
-// not known.
+// are given. It never removes what lily-deploy did not make (whatever labels
+// and annotations say, helm's own record of the release must say that
+// lily-deploy deployed it as that preview), another repository's preview
+// unless asked, or a preview whose pull request state is not known.
 
 /** A preview as found in the cluster. */
 export interface FoundPreview {
@@ -17,6 +18,12 @@ export interface FoundPreview {
   marks?: PreviewMarks;
   /** Whether its namespace or Secret carries lily-deploy's labels for this release. */
   madeByLilyDeploy: boolean;
+  /**
+   * helm's record of the release: its own labels (which a preview deploy sets
+   * to its marks), 'none' when helm has no record of it, or why it could not
+   * be read.
+   */
+  record: { labels: Record<string, string> } | 'none' | { error: string };
 }
 
 export interface SweepContext {
@@ -24,7 +31,7 @@ export interface SweepContext {
   repository: string;
   /** Whether previews of other repositories are swept too (sweep-other-repositories). */
   otherRepositories: boolean;
-  /** The release input: only its previews (`<base>-pr-<number>`) are swept; undefined = all. */
+  /** The release input: only its previews (`<base>-pr-<number>`, or with a repository hash) are swept; undefined = all. */
   base?: string;
   /** An open pull request's preview not deployed for longer than this is removed; undefined = never. */
   ttlMs?: number;
@@ -102,13 +109,38 @@ function whyNotOurs(preview: FoundPreview, scope: SweepScope): string | undefine
     return 'carries no pull request marks: not a preview, or deployed by a lily-deploy version that did not mark previews';
   }
   const { base } = scope;
-  if (base !== undefined && release !== previewName(base, marks.number, MAX_RELEASE_NAME)) {
+  if (base !== undefined && !isPreviewOf(base, release, marks)) {
     return `not a preview of release ${base}`;
   }
   if (!scope.otherRepositories && !sameRepository(marks.repository, scope.repository)) {
     return `a preview of ${marks.repository}; sweep-other-repositories is false`;
   }
+  return whyNotProven(preview, marks);
+}
+
+/**
+ * Why helm's record of the release does not back the marks, which are
+ * labels and annotations anyone who may write a Secret can forge; undefined
+ * when it says lily-deploy deployed the release as that preview.
+ */
+function whyNotProven({ release, record }: FoundPreview, marks: PreviewMarks): string | undefined {
+  if (record === 'none') {
+    return `helm has no record of release ${release}, so nothing but labels says it is a preview lily-deploy deployed; remove what is left with command uninstall`;
+  }
+  if ('error' in record)
+    return `could not read helm's record of release ${release}: ${record.error}`;
+  if (!releaseIsPreviewOf(record.labels, marks)) {
+    return `helm's record of release ${release} does not say lily-deploy deployed it as the preview of ${marks.repository}#${marks.number} (not deployed by lily-deploy, or by an older lily-deploy that did not label releases: a new deploy of the pull request labels it)`;
+  }
   return undefined;
+}
+
+/** Is the release a preview of `base`, named either way (with shared-release or without)? */
+function isPreviewOf(base: string, release: string, marks: PreviewMarks): boolean {
+  return (
+    release === previewName(base, marks.number, MAX_RELEASE_NAME) ||
+    release === previewName(base, marks.number, MAX_RELEASE_NAME, marks.repository)
+  );
 }
 
 /** An open pull request's preview: removed only when idle for longer than the TTL. */
