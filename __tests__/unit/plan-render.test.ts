@@ -173,22 +173,60 @@ describe('renderPlanComment', () => {
 });
 
 describe('findStickyComment', () => {
-  it('picks the newest comment that starts with the release’s marker', () => {
+  const [ours, other] = [
+    { id: 41898282, login: 'github-actions[bot]' },
+    { id: 7, login: 'mallory' },
+  ];
+
+  it('picks the newest comment of our own that starts with the release’s marker', () => {
     const comments = [
-      { id: 1, body: 'Looks good to me', created_at: '2026-05-01T10:00:00Z' },
-      { id: 2, body: `${stickyMarker('lily-a')}\nold`, created_at: '2026-05-01T10:01:00Z' },
+      { id: 1, body: 'Looks good to me', created_at: '2026-05-01T10:00:00Z', user: other },
+      {
+        id: 2,
+        body: `${stickyMarker('lily-a')}\nold`,
+        created_at: '2026-05-01T10:01:00Z',
+        user: ours,
+      },
       {
         id: 3,
         body: `${stickyMarker('lily-a-2')}\nother release`,
         created_at: '2026-05-01T10:02:00Z',
+        user: ours,
       },
-      { id: 4, body: `${stickyMarker('lily-a')}\nnewer`, created_at: '2026-05-01T10:03:00Z' },
-      { id: 5, body: `quoting ${stickyMarker('lily-a')}`, created_at: '2026-05-01T10:04:00Z' },
-      { id: 6, body: null, created_at: '2026-05-01T10:05:00Z' },
+      {
+        id: 4,
+        body: `${stickyMarker('lily-a')}\nnewer`,
+        created_at: '2026-05-01T10:03:00Z',
+        user: ours,
+      },
+      {
+        id: 5,
+        body: `quoting ${stickyMarker('lily-a')}`,
+        created_at: '2026-05-01T10:04:00Z',
+        user: ours,
+      },
+      { id: 6, body: null, created_at: '2026-05-01T10:05:00Z', user: ours },
     ];
-    assert.equal(findStickyComment(comments, 'lily-a')?.id, 4);
-    assert.equal(findStickyComment(comments, 'lily-a-2')?.id, 3);
-    assert.equal(findStickyComment(comments, 'lily-b'), undefined);
+    assert.equal(findStickyComment(comments, 'lily-a', ours.id)?.id, 4);
+    assert.equal(findStickyComment(comments, 'lily-a-2', ours.id)?.id, 3);
+    assert.equal(findStickyComment(comments, 'lily-b', ours.id), undefined);
+  });
+
+  it('never picks a marker someone else wrote, however new, nor one of a deleted account', () => {
+    const marker = `${stickyMarker('lily-a')}\nplanted`;
+    const comments = [
+      {
+        id: 2,
+        body: `${stickyMarker('lily-a')}\nours`,
+        created_at: '2026-05-01T10:01:00Z',
+        user: ours,
+      },
+      { id: 8, body: marker, created_at: '2026-05-01T10:08:00Z', user: other },
+      { id: 9, body: marker, created_at: '2026-05-01T10:09:00Z', user: null },
+      { id: 10, body: marker, created_at: '2026-05-01T10:10:00Z' },
+    ];
+    assert.equal(findStickyComment(comments, 'lily-a', ours.id)?.id, 2);
+    assert.equal(findStickyComment(comments.slice(1), 'lily-a', ours.id), undefined);
   });
 });
 

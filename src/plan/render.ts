@@ -6,7 +6,7 @@ import { describeFieldChange, type FieldChange } from './redact.js';
 
 // The plan as people read it: the job summary, and the sticky comment on the
 // pull request (one per pull request and release, found again by a hidden
-// marker). The summary shows the plan file's texts,
+// marker on a comment of our own). The summary shows the plan file's texts,
 // which are redacted; the comment, public on a public repository and never
 // masked by the runner, shows no value at all: the objects and fields that
 // change, each value by a short hash. Pure.
@@ -175,16 +175,21 @@ function mostThatFit(most: number, text: (count: number) => string): number | un
   return low;
 }
 
-/** The release's plan comment among a pull request's comments: the newest with its marker. */
+/**
+ * The release's plan comment among a pull request's comments: the newest with
+ * its marker that `author` (the token's own identity, by user id) wrote. A
+ * marker anyone else wrote is not ours to edit.
+ */
 export function findStickyComment<C extends IssueComment>(
   comments: readonly C[],
   release: string,
+  author: number,
 ): C | undefined {
   const marker = stickyMarker(release);
   const newer = (a: C, b: C) =>
     (a.created_at ?? '') > (b.created_at ?? '') ||
     ((a.created_at ?? '') === (b.created_at ?? '') && a.id > b.id);
   return comments
-    .filter((c) => (c.body ?? '').trimStart().startsWith(marker))
+    .filter((c) => c.user?.id === author && (c.body ?? '').trimStart().startsWith(marker))
     .reduce<C | undefined>((newest, c) => (!newest || newer(c, newest) ? c : newest), undefined);
 }
