@@ -189,6 +189,7 @@ describe('commandLineValues', () => {
       {
         values: ['k-1', 'a,b', 'one', 'two', 'y=z', 'a,b=c'],
         files: ['certs/tls.pem'],
+        keys: ['daemon.apiKey', 'daemon.env[0].value', 'tags', 'x', 'blob', 'daemon.cert'],
       },
     );
   });

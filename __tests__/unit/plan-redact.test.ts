@@ -4,7 +4,7 @@ import { planChanges, valuesDiff } from '../../src/plan/diff.js';
 import { digestParts } from '../../src/plan/digest.js';
 import type { PlanObject } from '../../src/plan/objects.js';
 import { createPlanFile, planFileJson } from '../../src/plan/plan-file.js';
-import { isSecretName, namedSecretValues } from '../../src/plan/redact.js';
+import { isSecretName, namedSecretValues, valuesAtKeys } from '../../src/plan/redact.js';
 import { renderPlanComment, renderPlanSummary } from '../../src/plan/render.js';
 import { CANARY, lilyManifest, liveRelease, rendered, short } from './plan-fixtures.js';
 
@@ -200,5 +200,22 @@ describe('plan redaction', () => {
       'key-two-2',
       'partner-key-1',
     ]);
+  });
+
+  it("finds what an earlier --set of the same keys left in the live release's values", () => {
+    const live = {
+      labels: { build: 'old-build-1', 'a.b': 'dotted-1' },
+      daemon: { env: [{ name: 'X', value: 'env-value-1' }], tags: ['t-one', 't-two'] },
+    };
+    assert.deepEqual(
+      valuesAtKeys(live, [
+        'labels.build',
+        'labels.a\\.b',
+        'daemon.env[0].value',
+        'daemon.tags',
+        'nope.x',
+      ]),
+      ['old-build-1', 'dotted-1', 'env-value-1', 't-one', 't-two'],
+    );
   });
 });

@@ -33,7 +33,7 @@ import {
   planFileJson,
   type Validation,
 } from '../plan/plan-file.js';
-import { namedSecretValues, takenForSecrets } from '../plan/redact.js';
+import { namedSecretValues, takenForSecrets, valuesAtKeys } from '../plan/redact.js';
 import { renderPlanSummary } from '../plan/render.js';
 import type { Settings } from '../settings.js';
 import { keepStickyComment } from './plan-comment.js';
@@ -210,14 +210,14 @@ async function diffAgainstLive(
  * What a plan masks: the action's secrets, the user's values named like
  * secrets (the chart may put them under any name), and every value
  * extra-args sets on helm's command line (--set…, a --set-file's content),
- * which no key names.
+ * which no key names, with what the live release holds at the keys it sets.
  */
 async function planSecrets(
   { secrets }: DeployContext,
   prepared: Prepared,
   liveValues?: Record<string, unknown>,
 ): Promise<string[]> {
-  const { values, files } = commandLineValues(prepared.extraArgs);
+  const { values, files, keys } = commandLineValues(prepared.extraArgs);
   const contents = await Promise.all(
     files.map((file) =>
       readFile(file, 'utf8').then(
@@ -229,7 +229,7 @@ async function planSecrets(
   return [
     ...secrets,
     ...namedSecretValues(prepared.values.values, liveValues),
-    ...takenForSecrets([...values, ...contents.flat()]),
+    ...takenForSecrets([...values, ...contents.flat(), ...valuesAtKeys(liveValues, keys)]),
   ];
 }
 

@@ -136,24 +136,32 @@ export function valueArgs(args: string[]): string[] {
   return valueFlags(args).flatMap((f) => f.args);
 }
 
-/** The values given on helm's command line, and the files whose content is one (`--set-file`). */
+/** The values given on helm's command line, the files whose content is one (`--set-file`), and the keys they set. */
 export interface CommandLineValues {
   values: string[];
   files: string[];
+  /** `daemon.env[0].value`, as helm reads it: the place of a value in the release's values. */
+  keys: string[];
 }
 
 /**
  * What extra-args sets on helm's command line: each value of `--set` and
  * `--set-string` (`a=b,c={d,e}` gives b, d and e, unescaped), of
- * `--set-literal` (all after the first `=`), and the paths of `--set-file`.
+ * `--set-literal` (all after the first `=`), and the paths of `--set-file`;
+ * and the keys each sets.
  */
 export function commandLineValues(args: string[]): CommandLineValues {
-  const found: CommandLineValues = { values: [], files: [] };
+  const found: CommandLineValues = { values: [], files: [], keys: [] };
   for (const { flag, value: spec = '' } of valueFlags(args)) {
-    if (flag === '--set-literal') found.values.push(spec.slice(spec.indexOf('=') + 1));
+    if (flag === '--set-literal') {
+      found.keys.push(spec.slice(0, Math.max(0, spec.indexOf('='))));
+      found.values.push(spec.slice(spec.indexOf('=') + 1));
+    }
     if (flag !== '--set' && flag !== '--set-string' && flag !== '--set-file') continue;
     const values = splitUnescaped(spec, ',').flatMap((pair) => {
-      const value = pair.slice(indexUnescaped(pair, '=') + 1);
+      const equals = indexUnescaped(pair, '=');
+      found.keys.push(pair.slice(0, Math.max(0, equals)));
+      const value = pair.slice(equals + 1);
       return /^\{.*\}$/s.test(value) ? splitUnescaped(value.slice(1, -1), ',') : [value];
     });
     found[flag === '--set-file' ? 'files' : 'values'].push(

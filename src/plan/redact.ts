@@ -86,6 +86,29 @@ export function namedSecretValues(...trees: unknown[]): string[] {
   return takenForSecrets(found);
 }
 
+/**
+ * The strings and numbers at helm `--set` keys (`labels.build`,
+ * `daemon.env[0].value`) in a values tree, and all beneath them: what an
+ * earlier deploy's `--set` of the same keys left in the live release's values.
+ */
+export function valuesAtKeys(tree: unknown, keys: string[]): string[] {
+  const leaves = (node: unknown): string[] =>
+    typeof node === 'string' || typeof node === 'number'
+      ? [String(node)]
+      : Array.isArray(node) || isRecord(node)
+        ? Object.values(node).flatMap(leaves)
+        : [];
+  return keys.flatMap((key) => {
+    const steps = key.match(/(?:\\.|[^.[\]])+|\[\d+\]/g) ?? [];
+    const node = steps.reduce<unknown>((at, step) => {
+      const index = /^\[(\d+)\]$/.exec(step);
+      if (index) return Array.isArray(at) ? at[Number(index[1])] : undefined;
+      return isRecord(at) ? at[step.replace(/\\(.)/g, '$1')] : undefined;
+    }, tree);
+    return leaves(node);
+  });
+}
+
 /** Values taken for secrets though none was declared one: those that can be masked wherever they show. */
 export function takenForSecrets(values: string[]): string[] {
   return [...new Set(values)].filter(maskable);
