@@ -3,9 +3,12 @@
 // pull-request comment on the local GitHub API, and deploys held to the
 // reviewed plan by its digest.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { deploy, HEALTHY_VALUES_FILES, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
 import type { ActionResult } from '../../test/support/runner.js';
 import { kubeconfigFor, namespacedServiceAccount } from '../../test/support/service-account.js';
@@ -29,6 +32,22 @@ interface PlanFile {
   changes: { object: string; kind: string; change: string; fields: string[]; diff: string }[];
   validation: { serverSide: boolean; reason?: string };
   valuesDiff: string;
+}
+
+/** The first 8 hex digits of a value's sha256, as a reviewer works it out. */
+function short(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** A workflow secret's values in the user's values, a values file and extra-args' --set. */
+async function userSecretInputs(suffix: string): Promise<Record<string, string>> {
+  const file = join(await mkdtemp(join(tmpdir(), 'plan-values-')), 'partner.yaml');
+  await writeFile(file, `labels:\n  apiToken: Cnry-file-tok-${suffix}\n`);
+  return {
+    values: `daemon:\n  env:\n    - name: PARTNER_API_KEY\n      value: Cnry-partner-key-${suffix}\n`,
+    'values-files': `${HEALTHY_VALUES_FILES}\n${file}`,
+    'extra-args': `--set labels.build=Cnry-set-build-${suffix}`,
+  };
 }
 
 async function planFileOf(result: ActionResult): Promise<PlanFile> {
@@ -247,6 +266,55 @@ for (const major of [3, 4] as const) {
       await assertNoSecretShows(result);
     });
 
+    it("a workflow secret in values, a values file or extra-args' --set: in no comment, masked in the summary and plan file, its change by hash", async () => {
+      const number = 340 + major;
+      const namespace = uniqueName(`plan-sec-${major}`);
+      const inputs = { ...base, release: 'sec', namespace };
+      const first = await deploy(env.e2e, major, {
+        ...inputs,
+        ...(await userSecretInputs('old1')),
+        wait: 'false',
+      });
+      assert.equal(first.exitCode, 0, first.log);
+      const event = { env: await github.pullRequestRun(number, 'synchronize') };
+      const result = await deploy(
+        env.e2e,
+        major,
+        {
+          ...inputs,
+          ...(await userSecretInputs('new2')),
+          command: 'plan',
+          'github-token': 'ghs_canaryPlanToken',
+        },
+        event,
+      );
+      assert.equal(result.exitCode, 0, result.log);
+      const comment = github.comments.find((c) => c.issue === number)?.body ?? '';
+      const file = await readFile(result.outputs.plan ?? '', 'utf8');
+      for (const suffix of ['old1', 'new2'])
+        for (const secret of ['Cnry-partner-key', 'Cnry-file-tok', 'Cnry-set-build'])
+          for (const [where, text] of Object.entries({
+            comment,
+            summary: result.summary,
+            'plan file': file,
+          }))
+            assert.ok(!text.includes(`${secret}-${suffix}`), `${secret}-${suffix} in the ${where}`);
+      const changes = [
+        ['spec.template.spec.containers[daemon].env[PARTNER_API_KEY].value', 'Cnry-partner-key'],
+        ['spec.template.metadata.labels.apiToken', 'Cnry-file-tok'],
+        ['spec.template.metadata.labels.build', 'Cnry-set-build'],
+      ];
+      for (const [path, secret] of changes) {
+        const line = `${path}: changed (sha256 ${short(`${secret}-old1`)} → ${short(`${secret}-new2`)})`;
+        assert.ok(comment.includes(line), `${line}\n${comment}`);
+        assert.ok(result.summary.includes(`# ${line}`), `${line}\n${result.summary}`);
+      }
+      assert.doesNotMatch(comment, /```diff/);
+      const plan = await planFileOf(result);
+      assert.match(plan.valuesDiff, /^# daemon\.env\[PARTNER_API_KEY\]\.value: changed /m);
+      assert.match(plan.valuesDiff, /^# labels\.apiToken: changed /m);
+    });
+
     it('on a pull request: one sticky comment, updated in place on the next push', async () => {
       const number = 300 + major;
       const namespace = uniqueName(`plan-pr-${major}`);
@@ -258,9 +326,16 @@ for (const major of [3, 4] as const) {
         'github-token': 'ghs_canaryPlanToken',
       };
       const event = { env: await github.pullRequestRun(number, 'synchronize') };
+      // Anyone who may comment can write the marker; the action never edits their comment.
+      github.addUser(`ghp_mallory${major}`, 'mallory');
+      const planted = async () =>
+        github.comment(`ghp_mallory${major}`, number, '<!-- lily-deploy plan: pr -->\nreviewed');
+      const plantedFirst = await planted();
       const first = await deploy(env.e2e, major, { ...inputs, values: REDIS_ON }, event);
       assert.equal(first.exitCode, 0, first.log);
-      const mine = () => github.comments.filter((c) => c.issue === number);
+      const plantedLater = await planted();
+      const mine = () =>
+        github.comments.filter((c) => c.issue === number && c.user.login === 'github-actions[bot]');
       assert.equal(mine().length, 1);
       const comment = mine()[0];
       assert.ok(comment, JSON.stringify(github.comments));
@@ -275,6 +350,10 @@ for (const major of [3, 4] as const) {
       assert.equal(mine()[0]?.id, comment.id);
       assert.ok(mine()[0]?.body.includes(`Plan digest: \`${second.outputs['plan-digest']}\``));
       assert.notEqual(first.outputs['plan-digest'], second.outputs['plan-digest']);
+      assert.deepEqual(
+        github.comments.filter((c) => c.user.login === 'mallory' && c.issue === number),
+        [plantedFirst, plantedLater],
+      );
     });
 
     it('of a preview: the plan comment, then the preview deploy updates it with its status', async () => {

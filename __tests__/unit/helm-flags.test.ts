@@ -6,6 +6,7 @@ import {
   serverSideArgs,
   translateExtraArgs,
   valueArgs,
+  commandLineValues,
   upgradeArgs,
   type UpgradeOptions,
 } from '../../src/helm/flags.js';
@@ -180,6 +181,29 @@ describe('valueArgs', () => {
         '--force',
       ]),
       ['--set', 'a=1', '--set-string=b=2', '-f', 'v.yaml'],
+    );
+  });
+});
+
+describe('commandLineValues', () => {
+  it('takes every value --set, --set-string and --set-literal give, and the files of --set-file', () => {
+    assert.deepEqual(
+      commandLineValues([
+        '--set',
+        'daemon.apiKey=k-1,daemon.env[0].value=a\\,b',
+        '--set-string=tags={one,two},x=y=z',
+        '--set-literal',
+        'blob=a,b=c',
+        '--set-file',
+        'daemon.cert=certs/tls.pem',
+        '--description',
+        'not=a-value',
+      ]),
+      {
+        values: ['k-1', 'a,b', 'one', 'two', 'y=z', 'a,b=c'],
+        files: ['certs/tls.pem'],
+        keys: ['daemon.apiKey', 'daemon.env[0].value', 'tags', 'x', 'blob', 'daemon.cert'],
+      },
     );
   });
 });

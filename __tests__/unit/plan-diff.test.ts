@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ObjectChange, planChanges, valuesDiff } from '../../src/plan/diff.js';
-import { liveRelease, rendered } from './plan-fixtures.js';
+import { liveRelease, rendered, short } from './plan-fixtures.js';
 
 function byObject(changes: ObjectChange[]): Record<string, ObjectChange> {
   return Object.fromEntries(changes.map((c) => [c.object, c]));
@@ -101,15 +101,21 @@ describe('planChanges', () => {
 });
 
 describe('valuesDiff', () => {
-  it('is empty when the values are alike, else a diff of the field that changed', () => {
+  it('is empty when the values are alike, else a diff of the field that changed, and its hashes', () => {
     const values = { daemon: { logLevel: 'info', storage: { size: '100Gi' } } };
-    assert.equal(valuesDiff(values, structuredClone(values), []), '');
-    const diff = valuesDiff(
+    assert.deepEqual(valuesDiff(values, structuredClone(values), []), {
+      diff: '',
+      fieldChanges: [],
+    });
+    const { diff, fieldChanges } = valuesDiff(
       values,
       { daemon: { logLevel: 'debug', storage: { size: '100Gi' } } },
       [],
     );
     assert.match(diff, /^- {2}logLevel: info\n\+ {2}logLevel: debug$/m);
-    assert.match(valuesDiff(undefined, values, []), /^\+daemon:$/m);
+    assert.deepEqual(fieldChanges, [
+      { path: 'daemon.logLevel', change: 'changed', from: short('info'), to: short('debug') },
+    ]);
+    assert.match(valuesDiff(undefined, values, []).diff, /^\+daemon:$/m);
   });
 });

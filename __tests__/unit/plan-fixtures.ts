@@ -2,9 +2,13 @@
 // 0.1.4 and of 0.1.5-rc1 (init containers, a newer image, no PDB), and the
 // live objects of a 0.1.4 release as the API server returns them, with status,
 // managedFields, helm's annotations and every field the server defaults.
+import { createHash } from 'node:crypto';
 import { liveObject, type PlanObject, renderedObjects } from '../../src/plan/objects.js';
 
 export const CANARY = 'CANARY-PLAN-7f3a';
+
+/** The first 8 hex digits of a text's sha256, as a reviewer would work it out. */
+export const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
 export const NAMESPACE = 'indexer';
 
 export interface ChartShape {

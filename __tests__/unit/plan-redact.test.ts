@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { planChanges, valuesDiff } from '../../src/plan/diff.js';
 import { digestParts } from '../../src/plan/digest.js';
 import type { PlanObject } from '../../src/plan/objects.js';
 import { createPlanFile, planFileJson } from '../../src/plan/plan-file.js';
+import { isSecretName, namedSecretValues, valuesAtKeys } from '../../src/plan/redact.js';
 import { renderPlanComment, renderPlanSummary } from '../../src/plan/render.js';
-import { CANARY, lilyManifest, liveRelease, rendered } from './plan-fixtures.js';
+import { CANARY, lilyManifest, liveRelease, rendered, short } from './plan-fixtures.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
-
 /** Every text a plan produces: the plan file, the job summary, the comment. */
 function outputs(
   desired: PlanObject[],
@@ -31,7 +29,7 @@ function outputs(
     }),
     validation: { serverSide: true },
     changes: planChanges(desired, live, previous, secrets),
-    valuesDiff: valuesDiff(values.live, values.planned, secrets),
+    values: valuesDiff(values.live, values.planned, secrets),
   });
   return {
     plan,
@@ -114,5 +112,110 @@ describe('plan redaction', () => {
     assert.deepEqual(change.fields, ['data["db.conf"]', 'data["key-***"]']);
     assert.match(change.diff, /^\+ {2}db\.conf: 'password: \*\*\*'$/m);
     assert.match(plan.valuesDiff, /^\+ {2}password: '\*\*\*'$/m);
+  });
+
+  it('a value under a key named like a secret, or of an env entry named like one, is masked everywhere; its change shows by hash', () => {
+    const [apiKey, oldKey] = [`${CANARY}-partner`, `${CANARY}-partner-old`];
+    const withEnv = (objects: PlanObject[], value: string) => {
+      const daemon = objects.find((o) => o.kind === 'StatefulSet')!.body as {
+        spec: { template: { spec: { containers: { env: unknown[] }[] } } };
+      };
+      daemon.spec.template.spec.containers[0]!.env.push({ name: 'PARTNER_API_KEY', value });
+      // The chart also writes it into its config, under a key that names nothing.
+      const config = objects.find((o) => o.kind === 'ConfigMap')!.body;
+      config.data = {
+        ...(config.data as object),
+        'partner.toml': `endpoint = "x"\nkey = "${value}"\n`,
+      };
+      return objects;
+    };
+    const { plan, texts } = outputs(
+      withEnv(rendered(), apiKey),
+      withEnv(liveRelease(), oldKey),
+      withEnv(rendered(), oldKey),
+      [],
+      {
+        live: { daemon: { env: [{ name: 'PARTNER_API_KEY', value: oldKey }], apiKey: oldKey } },
+        planned: { daemon: { env: [{ name: 'PARTNER_API_KEY', value: apiKey }], apiKey } },
+      },
+    );
+    assertAbsent(texts, [CANARY]);
+    const daemon = plan.changes.find((c) => c.kind === 'StatefulSet')!;
+    const path = 'spec.template.spec.containers[daemon].env[PARTNER_API_KEY].value';
+    assert.deepEqual(daemon.fieldChanges, [
+      { path, change: 'changed', from: short(oldKey), to: short(apiKey) },
+    ]);
+    assert.equal(daemon.diff, `# ${path}: changed (sha256 ${short(oldKey)} → ${short(apiKey)})`);
+    // Masked in the chart's config text too: alike there, its change is a line by hash.
+    const config = plan.changes.find((c) => c.kind === 'ConfigMap')!;
+    assert.match(
+      config.diff,
+      /^# data\["partner\.toml"\]: changed \(sha256 [0-9a-f]{8} → [0-9a-f]{8}\)$/,
+    );
+    assert.match(
+      plan.valuesDiff,
+      /^# daemon\.apiKey: changed \(sha256 [0-9a-f]{8} → [0-9a-f]{8}\)$/m,
+    );
+    assert.match(plan.valuesDiff, /^# daemon\.env\[PARTNER_API_KEY\]\.value: changed /m);
+    assert.ok(
+      texts.comment.includes(`${path}: changed (sha256 ${short(oldKey)} → ${short(apiKey)})`),
+    );
+    assert.ok(texts.summary.includes(`# ${path}: changed (sha256 `), texts.summary);
+  });
+
+  it('tells keys named like secrets by their words', () => {
+    const secret = [
+      'apiKey',
+      'PARTNER_API_KEY',
+      'secretKey',
+      'accessKey',
+      'private-key',
+      'password',
+    ];
+    const alsoSecret = ['REDIS_PASSWORD', 'db_passwd', 'authToken', 'credentials', 'clientSecret'];
+    const notSecret = ['keyring', 'key', 'keySize', 'monkey', 'secretName', 'passwordFile'];
+    const pointers = ['existingSecret', 'secretKeyRef', 'tokenPath', 'name', 'value'];
+    for (const key of [...secret, ...alsoSecret]) assert.equal(isSecretName(key), true, key);
+    for (const key of [...notSecret, ...pointers]) assert.equal(isSecretName(key), false, key);
+  });
+
+  it('takes the values of such keys and env entries, not those too short or plain to mask anywhere', () => {
+    const values = {
+      daemon: {
+        env: [
+          { name: 'PARTNER_API_KEY', value: 'partner-key-1' },
+          { name: 'GOLOG_LOG_LEVEL', value: 'debug-level' },
+          { name: 'TOKEN_CHECK', value: 'true' },
+        ],
+        apiKeys: ['key-one-1', 'key-two-2'],
+        password: 'abc',
+        secretKey: 4242_4242,
+        credentials: { user: 'lily-user', region: 'eu-west-1' },
+        keyring: 'keyring-path',
+      },
+    };
+    assert.deepEqual(namedSecretValues(values).sort(), [
+      '42424242',
+      'key-one-1',
+      'key-two-2',
+      'partner-key-1',
+    ]);
+  });
+
+  it("finds what an earlier --set of the same keys left in the live release's values", () => {
+    const live = {
+      labels: { build: 'old-build-1', 'a.b': 'dotted-1' },
+      daemon: { env: [{ name: 'X', value: 'env-value-1' }], tags: ['t-one', 't-two'] },
+    };
+    assert.deepEqual(
+      valuesAtKeys(live, [
+        'labels.build',
+        'labels.a\\.b',
+        'daemon.env[0].value',
+        'daemon.tags',
+        'nope.x',
+      ]),
+      ['old-build-1', 'dotted-1', 'env-value-1', 't-one', 't-two'],
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ObjectChange, planChanges } from '../../src/plan/diff.js';
+import { type ObjectChange, planChanges, valuesDiff } from '../../src/plan/diff.js';
 import { digestParts } from '../../src/plan/digest.js';
 import { parseDigest } from '../../src/plan-digest.js';
 import {
@@ -17,15 +17,12 @@ import {
   renderPlanSummary,
   stickyMarker,
 } from '../../src/plan/render.js';
-import { lilyManifest, liveRelease, rendered } from './plan-fixtures.js';
+import { fieldChange } from '../../src/plan/redact.js';
+import { lilyManifest, liveRelease, rendered, short } from './plan-fixtures.js';
 
 const RUN = 'https://github.example/octo/lily-infra/actions/runs/4242';
 
-function planOf(
-  changes: ObjectChange[],
-  validation: Validation = { serverSide: true },
-  valuesDiff = '',
-): PlanFile {
+function planOf(changes: ObjectChange[], validation: Validation = { serverSide: true }): PlanFile {
   return createPlanFile({
     release: 'lily-a',
     namespace: 'indexer',
@@ -38,7 +35,6 @@ function planOf(
     }),
     validation,
     changes,
-    valuesDiff,
   });
 }
 
@@ -88,33 +84,72 @@ describe('renderPlanSummary', () => {
   });
 });
 
+/** A ConfigMap whose data changes in `count` keys. */
+function configMapChange(name: string, count: number): ObjectChange {
+  const fieldChanges = Array.from({ length: count }, (_, i) =>
+    fieldChange(`data.key-${i}`, `old-${i}`, `new-${i}`),
+  );
+  return {
+    key: `ConfigMap/indexer/${name}`,
+    object: `ConfigMap/indexer/${name}`,
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: 'indexer',
+    name,
+    change: 'changed',
+    fields: fieldChanges.map((c) => c.path),
+    fieldChanges,
+    diff: fieldChanges.map((c) => `-  ${c.path}: old\n+  ${c.path}: new`).join('\n'),
+  };
+}
+
 describe('renderPlanComment', () => {
-  it('starts with the marker and holds the table, the digest and the run', () => {
+  it('starts with the marker and holds the table, the digest, the run, and each changed value by hash only', () => {
     const comment = renderPlanComment(upgrade, { runUrl: RUN, status: 'deployed, revision 4' });
     assert.ok(comment.startsWith(`${stickyMarker('lily-a')}\n### Lily plan:`));
     assert.ok(comment.includes(`Plan digest: \`${upgrade.digest}\` · [the run](${RUN})`));
     assert.match(comment, /^\*\*Preview:\*\* deployed, revision 4$/m);
     assert.match(comment, /^\| `StatefulSet\/indexer\/lily-a-lily-daemon` \| changed \|/m);
-    assert.match(comment, /```diff\n/);
+    assert.ok(
+      comment.includes(
+        `spec.template.spec.containers[daemon].image: changed (sha256 ${short('filecoin/lily:v0.12.0')} → ${short('filecoin/lily:v0.13.0')})`,
+      ),
+      comment,
+    );
+    assert.match(comment, /^This comment shows no values: /m);
+    // No diff, and none of the values the summary's diffs show.
+    assert.doesNotMatch(comment, /```diff|filecoin\/lily:v0\.1[23]|init-datastore|maxUnavailable/);
+    assert.match(renderPlanSummary(upgrade), /filecoin\/lily:v0\.13\.0/);
     assert.doesNotMatch(comment, /full plan is in the job summary/);
   });
 
-  it('is cut to GitHub’s limit, keeping the marker, the table, the digest and a pointer to the run', () => {
-    const huge = planChanges(rendered({ rc: true }), liveRelease(), rendered(), []).map((c) =>
-      c.change === 'changed' ? { ...c, diff: `${c.diff}\n${'+ x\n'.repeat(30_000)}` } : c,
+  it('shows the user-supplied values that change by hash too', () => {
+    const plan = createPlanFile({
+      ...upgrade,
+      values: valuesDiff({ daemon: { logLevel: 'info' } }, { daemon: { logLevel: 'debug' } }, []),
+    });
+    const comment = renderPlanComment(plan, { runUrl: RUN });
+    assert.match(comment, /<summary>User-supplied values \(changed\)<\/summary>/);
+    assert.ok(
+      comment.includes(`daemon.logLevel: changed (sha256 ${short('info')} → ${short('debug')})`),
     );
-    const comment = renderPlanComment(planOf(huge), { runUrl: RUN });
+    assert.doesNotMatch(comment, /debug$|: info$/m);
+    assert.match(renderPlanSummary(plan), /^\+ {2}logLevel: debug$/m);
+  });
+
+  it('is cut to GitHub’s limit, keeping the marker, the table, the digest and a pointer to the run', () => {
+    const comment = renderPlanComment(
+      planOf([configMapChange('small', 2), configMapChange('huge', 3_000)]),
+      { runUrl: RUN },
+    );
     assert.ok(comment.length < COMMENT_LIMIT, String(comment.length));
     assert.ok(comment.startsWith(stickyMarker('lily-a')));
     assert.ok(comment.includes(`The full plan is in the job summary of [the run](${RUN})`));
     assert.ok(comment.includes(upgrade.digest));
-    assert.match(comment, /^\| `StatefulSet\/indexer\/lily-a-lily-daemon` \| changed \|/m);
-    // The diff that fits stays, the one that does not goes.
-    assert.match(
-      comment,
-      /PodDisruptionBudget\/indexer\/lily-a-lily-daemon-pdb \(removed\)<\/summary>/,
-    );
-    assert.doesNotMatch(comment, /lily-a-lily-daemon \(changed\)<\/summary>/);
+    assert.match(comment, /^\| `ConfigMap\/indexer\/huge` \| changed \|/m);
+    // The section that fits stays, the one that does not goes.
+    assert.match(comment, /ConfigMap\/indexer\/small \(changed\)<\/summary>/);
+    assert.doesNotMatch(comment, /ConfigMap\/indexer\/huge \(changed\)<\/summary>/);
   });
 
   it('cuts table rows too when they alone are too long', () => {
@@ -127,6 +162,7 @@ describe('renderPlanComment', () => {
       name: `lily-a-config-${i}`,
       change: 'added' as const,
       fields: [],
+      fieldChanges: [],
       diff: '+data: {}',
     }));
     const comment = renderPlanComment(planOf(many), { runUrl: RUN });
@@ -137,22 +173,60 @@ describe('renderPlanComment', () => {
 });
 
 describe('findStickyComment', () => {
-  it('picks the newest comment that starts with the release’s marker', () => {
+  const [ours, other] = [
+    { id: 41898282, login: 'github-actions[bot]' },
+    { id: 7, login: 'mallory' },
+  ];
+
+  it('picks the newest comment of our own that starts with the release’s marker', () => {
     const comments = [
-      { id: 1, body: 'Looks good to me', created_at: '2026-05-01T10:00:00Z' },
-      { id: 2, body: `${stickyMarker('lily-a')}\nold`, created_at: '2026-05-01T10:01:00Z' },
+      { id: 1, body: 'Looks good to me', created_at: '2026-05-01T10:00:00Z', user: other },
+      {
+        id: 2,
+        body: `${stickyMarker('lily-a')}\nold`,
+        created_at: '2026-05-01T10:01:00Z',
+        user: ours,
+      },
       {
         id: 3,
         body: `${stickyMarker('lily-a-2')}\nother release`,
         created_at: '2026-05-01T10:02:00Z',
+        user: ours,
       },
-      { id: 4, body: `${stickyMarker('lily-a')}\nnewer`, created_at: '2026-05-01T10:03:00Z' },
-      { id: 5, body: `quoting ${stickyMarker('lily-a')}`, created_at: '2026-05-01T10:04:00Z' },
-      { id: 6, body: null, created_at: '2026-05-01T10:05:00Z' },
+      {
+        id: 4,
+        body: `${stickyMarker('lily-a')}\nnewer`,
+        created_at: '2026-05-01T10:03:00Z',
+        user: ours,
+      },
+      {
+        id: 5,
+        body: `quoting ${stickyMarker('lily-a')}`,
+        created_at: '2026-05-01T10:04:00Z',
+        user: ours,
+      },
+      { id: 6, body: null, created_at: '2026-05-01T10:05:00Z', user: ours },
     ];
-    assert.equal(findStickyComment(comments, 'lily-a')?.id, 4);
-    assert.equal(findStickyComment(comments, 'lily-a-2')?.id, 3);
-    assert.equal(findStickyComment(comments, 'lily-b'), undefined);
+    assert.equal(findStickyComment(comments, 'lily-a', ours.id)?.id, 4);
+    assert.equal(findStickyComment(comments, 'lily-a-2', ours.id)?.id, 3);
+    assert.equal(findStickyComment(comments, 'lily-b', ours.id), undefined);
+  });
+
+  it('never picks a marker someone else wrote, however new, nor one of a deleted account', () => {
+    const marker = `${stickyMarker('lily-a')}\nplanted`;
+    const comments = [
+      {
+        id: 2,
+        body: `${stickyMarker('lily-a')}\nours`,
+        created_at: '2026-05-01T10:01:00Z',
+        user: ours,
+      },
+      { id: 8, body: marker, created_at: '2026-05-01T10:08:00Z', user: other },
+      { id: 9, body: marker, created_at: '2026-05-01T10:09:00Z', user: null },
+      { id: 10, body: marker, created_at: '2026-05-01T10:10:00Z' },
+    ];
+    assert.equal(findStickyComment(comments, 'lily-a', ours.id)?.id, 2);
+    assert.equal(findStickyComment(comments.slice(1), 'lily-a', ours.id), undefined);
   });
 });
 

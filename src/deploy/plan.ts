@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import { DeployError } from '../failure-reason.js';
+import { commandLineValues } from '../helm/flags.js';
 import type { ReleaseRecord } from '../helm/release-store.js';
 import { readLiveObjects } from '../kube/live-objects.js';
 import { parseManifest } from '../kube/manifest.js';
@@ -32,6 +33,7 @@ import {
   planFileJson,
   type Validation,
 } from '../plan/plan-file.js';
+import { namedSecretValues, takenForSecrets, valuesAtKeys } from '../plan/redact.js';
 import { renderPlanSummary } from '../plan/render.js';
 import type { Settings } from '../settings.js';
 import { keepStickyComment } from './plan-comment.js';
@@ -145,12 +147,14 @@ async function render(
 
 /** The plan: each object of the new and the previous release against its live self. */
 async function diffAgainstLive(
-  { settings, cluster, secrets }: DeployContext,
+  ctx: DeployContext,
   prepared: Prepared,
   live: LiveRelease,
   rendered: Rendered,
   undeclared: PreflightResult['undeclared'],
 ): Promise<PlanFile> {
+  const { settings, cluster } = ctx;
+  const secrets = await planSecrets(ctx, prepared, live.record?.config);
   const previousManifest = live.record?.manifest ?? '';
   const api = await cluster.api();
   const served = await readServedResources(
@@ -183,7 +187,7 @@ async function diffAgainstLive(
     }),
     validation: rendered.validation,
     changes,
-    valuesDiff: valuesDiff(live.record?.config, prepared.values.values, secrets),
+    values: valuesDiff(live.record?.config, prepared.values.values, secrets),
     notes: [
       ...undeclared.map(
         ({ object, fields }) =>
@@ -200,6 +204,33 @@ async function diffAgainstLive(
         : []),
     ],
   });
+}
+
+/**
+ * What a plan masks: the action's secrets, the user's values named like
+ * secrets (the chart may put them under any name), and every value
+ * extra-args sets on helm's command line (--set…, a --set-file's content),
+ * which no key names, with what the live release holds at the keys it sets.
+ */
+async function planSecrets(
+  { secrets }: DeployContext,
+  prepared: Prepared,
+  liveValues?: Record<string, unknown>,
+): Promise<string[]> {
+  const { values, files, keys } = commandLineValues(prepared.extraArgs);
+  const contents = await Promise.all(
+    files.map((file) =>
+      readFile(file, 'utf8').then(
+        (text) => [text, text.trim()],
+        () => [],
+      ),
+    ),
+  );
+  return [
+    ...secrets,
+    ...namedSecretValues(prepared.values.values, liveValues),
+    ...takenForSecrets([...values, ...contents.flat(), ...valuesAtKeys(liveValues, keys)]),
+  ];
 }
 
 function releaseObjects(manifest: string, namespace: string, served: ServedResources) {
@@ -247,7 +278,7 @@ async function publishPlan({ settings, run }: DeployContext, file: PlanFile): Pr
     core.info(
       `  ${c.object}: ${c.change}${c.fields.length > 0 ? ` (${c.fields.join(', ')})` : ''}`,
     );
-  if (file.valuesDiff) core.info('  user-supplied values: changed');
+  if (file.valuesFieldChanges.length > 0) core.info('  user-supplied values: changed');
   for (const note of file.notes) core.notice(note, { title: 'lily-deploy: plan' });
   const path = join(process.env.RUNNER_TEMP || tmpdir(), `lily-deploy-plan-${file.release}.json`);
   await writeFile(path, planFileJson(file), { mode: 0o600 });
@@ -290,10 +321,11 @@ export async function checkPlanDigest(
  * reporting: a failure to work it out is a warning.
  */
 export async function appliedChanges(
-  { settings, cluster, secrets, run }: DeployContext,
+  ctx: DeployContext,
   prepared: Prepared,
   release: ReleaseRecord,
 ): Promise<string> {
+  const { settings, cluster, run } = ctx;
   try {
     const previous =
       prepared.previousRevision > 0
@@ -317,8 +349,12 @@ export async function appliedChanges(
         liveRevision: prepared.previousRevision || undefined,
       }),
       validation: { serverSide: true },
-      changes: planChanges(objectsOf(release.manifest), before, before, secrets),
-      valuesDiff: '',
+      changes: planChanges(
+        objectsOf(release.manifest),
+        before,
+        before,
+        await planSecrets(ctx, prepared),
+      ),
       applied: release.revision,
     });
     if (settings.preview)

@@ -5,6 +5,8 @@ export interface IssueComment {
   id: number;
   body?: string | null;
   created_at?: string;
+  /** Who wrote it: a user, or an app's bot (`github-actions[bot]`); null for a deleted account. */
+  user?: { id: number; login: string; type?: string } | null;
 }
 
 const PAGE = 100;

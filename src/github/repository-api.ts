@@ -50,6 +50,11 @@ export class RepositoryApi {
     return `${this.run.apiUrl}/repos/${this.run.repository}/${path}`;
   }
 
+  /** The GraphQL endpoint beside the REST one: `…/graphql`, `https://HOST/api/graphql` on GitHub Enterprise Server. */
+  graphqlUrl(): string {
+    return `${this.run.apiUrl.replace(/\/api\/v3$/, '/api')}/graphql`;
+  }
+
   /** The call's result, or undefined after a warning naming what failed. */
   async attempt<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     try {

@@ -122,12 +122,87 @@ const VALUE_FLAGS = [
   '-f',
 ];
 
+interface ValueFlag {
+  flag: string;
+  /** What it is given (`a=1`); undefined when extra-args ends with the flag. */
+  value?: string;
+  /** The arguments it was spelled with: `--set a=1` or `--set=a=1`. */
+  args: string[];
+}
+
+/** The value flags of extra-args, in both spellings. */
+function valueFlags(args: string[]): ValueFlag[] {
+  return args.flatMap((arg, i): ValueFlag[] => {
+    if (VALUE_FLAGS.includes(arg))
+      return [{ flag: arg, value: args[i + 1], args: args.slice(i, i + 2) }];
+    const flag = VALUE_FLAGS.find((f) => arg.startsWith(`${f}=`));
+    return flag ? [{ flag, value: arg.slice(flag.length + 1), args: [arg] }] : [];
+  });
+}
+
 /** The value flags of extra-args, for rendering the release the way the upgrade will. */
 export function valueArgs(args: string[]): string[] {
-  return args.flatMap((arg, i) => {
-    if (VALUE_FLAGS.includes(arg)) return [arg, ...(i + 1 < args.length ? [args[i + 1]!] : [])];
-    return VALUE_FLAGS.some((flag) => arg.startsWith(`${flag}=`)) ? [arg] : [];
-  });
+  return valueFlags(args).flatMap((f) => f.args);
+}
+
+/** The values given on helm's command line, the files whose content is one (`--set-file`), and the keys they set. */
+export interface CommandLineValues {
+  values: string[];
+  files: string[];
+  /** `daemon.env[0].value`, as helm reads it: the place of a value in the release's values. */
+  keys: string[];
+}
+
+/**
+ * What extra-args sets on helm's command line: each value of `--set` and
+ * `--set-string` (`a=b,c={d,e}` gives b, d and e, unescaped), of
+ * `--set-literal` (all after the first `=`), and the paths of `--set-file`;
+ * and the keys each sets.
+ */
+export function commandLineValues(args: string[]): CommandLineValues {
+  const found: CommandLineValues = { values: [], files: [], keys: [] };
+  for (const { flag, value: spec = '' } of valueFlags(args)) {
+    if (flag === '--set-literal') {
+      found.keys.push(spec.slice(0, Math.max(0, spec.indexOf('='))));
+      found.values.push(spec.slice(spec.indexOf('=') + 1));
+    }
+    if (flag !== '--set' && flag !== '--set-string' && flag !== '--set-file') continue;
+    const values = splitUnescaped(spec, ',').flatMap((pair) => {
+      const equals = indexUnescaped(pair, '=');
+      found.keys.push(pair.slice(0, Math.max(0, equals)));
+      const value = pair.slice(equals + 1);
+      return /^\{.*\}$/s.test(value) ? splitUnescaped(value.slice(1, -1), ',') : [value];
+    });
+    found[flag === '--set-file' ? 'files' : 'values'].push(
+      ...values.map((v) => v.replace(/\\(.)/gs, '$1')),
+    );
+  }
+  return found;
+}
+
+/** The index of the first `separator` not escaped by a backslash; -1 when there is none. */
+function indexUnescaped(text: string, separator: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === separator) return i;
+  }
+  return -1;
+}
+
+/** The text split at each `separator` neither escaped nor inside braces (helm's `{a,b}` lists). */
+function splitUnescaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let [start, depth] = [0, 0];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '{') depth++;
+    else if (text[i] === '}') depth--;
+    else if (text[i] === separator && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return [...parts, text.slice(start)];
 }
 
 /** Does extra-args already choose how Helm 4 applies (--server-side[=…])? */

@@ -6,9 +6,12 @@ import { comparableDesired, comparableLive, displayName, type PlanObject } from 
 import { compareObjects } from './order.js';
 import { listIdentity } from './projection.js';
 import {
-  describeSecretKeyChange,
+  describeFieldChange,
+  type FieldChange,
+  fieldChange,
   isSecretKind,
   masking,
+  namedSecretValues,
   type Redact,
   redactDeep,
   secretKeyChanges,
@@ -33,15 +36,24 @@ export interface ObjectChange {
   change: Change;
   /** The paths that change (`spec.replicas`, `data.url`); empty unless changed. */
   fields: string[];
+  /** The same paths, each with a short hash of its value before and after. */
+  fieldChanges: FieldChange[];
   /** A unified YAML diff, live → planned; empty when unchanged. */
   diff: string;
+}
+
+/** A redacted diff, and the fields that change by hash: what a plan shows of two values. */
+export interface RedactedDiff {
+  diff: string;
+  fieldChanges: FieldChange[];
 }
 
 /**
  * Each object of the new release or the previous one: added (not live),
  * removed (in the previous release's manifest, not in the new one), changed
  * (comparableLive against the desired object differ), or unchanged. `secrets`
- * are the values the action masks, replaced wherever they would show.
+ * are the values the action masks, replaced wherever they would show, and so
+ * are the values the objects hold under keys named like secrets.
  */
 export function planChanges(
   desired: PlanObject[],
@@ -49,7 +61,8 @@ export function planChanges(
   previous: PlanObject[],
   secrets: readonly string[],
 ): ObjectChange[] {
-  const redact = masking(secrets);
+  const bodies = [...desired, ...live, ...previous].map((o) => o.body);
+  const redact = masking([...secrets, ...namedSecretValues(...bodies)]);
   const [want, have, had] = [byKey(desired), byKey(live), byKey(previous)];
   const keys = new Set([...want.keys(), ...had.keys()]);
   return [...keys]
@@ -77,23 +90,49 @@ function objectChange(
   const [shownBefore, shownAfter] = [before, after].map(
     (body) => body && withoutSecretValues(kind, body),
   );
-  const fields =
-    change === 'changed'
-      ? [
-          ...changedPaths(shownBefore, shownAfter, ''),
-          ...secretKeys.map((c) => `data.${c.key}`),
-        ].map(redact)
-      : [];
+  const shown = redactedDiff(displayName(object), shownBefore, shownAfter, redact, secretKeys);
+  const fieldChanges = change === 'changed' ? shown.fieldChanges : [];
   const base = { key, object: displayName(object), apiVersion, kind, namespace, name };
-  if (change === 'changed' && fields.length === 0)
-    return { ...base, change: 'unchanged', fields, diff: '' };
+  if (change === 'changed' && fieldChanges.length === 0)
+    return { ...base, change: 'unchanged', fields: [], fieldChanges, diff: '' };
+  return {
+    ...base,
+    change,
+    fields: fieldChanges.map((c) => c.path),
+    fieldChanges,
+    diff: shown.diff,
+  };
+}
+
+/**
+ * The unified YAML diff of two values with the masked ones replaced, and the
+ * fields that change by hash. A change the masking hides from the diff (a
+ * secret replaced by *** on both sides) is a line of its own, by hash, as are
+ * `more` (a Secret's keys).
+ */
+function redactedDiff(
+  name: string,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+  redact: Redact,
+  more: FieldChange[] = [],
+): RedactedDiff {
+  const fieldChanges = [
+    ...changedValues(before, after, '').map((c) => fieldChange(redact(c.path), c.before, c.after)),
+    ...more,
+  ];
+  const [shownBefore, shownAfter] = [before, after].map(
+    (body) => body && (redactDeep(body, redact) as Record<string, unknown>),
+  );
+  const seen = new Set(changedValues(shownBefore, shownAfter, '').map((c) => c.path));
+  const hidden = fieldChanges.filter((c) => !seen.has(c.path) && !more.includes(c));
   const diff = [
-    yamlDiff(base.object, redactBody(shownBefore, redact), redactBody(shownAfter, redact)),
-    ...secretKeys.map((c) => `# ${describeSecretKeyChange(c)}`),
+    yamlDiff(name, shownBefore, shownAfter),
+    ...[...hidden, ...more].map((c) => `# ${describeFieldChange(c)}`),
   ]
     .filter((part) => part !== '')
     .join('\n');
-  return { ...base, change, fields, diff: redact(diff) };
+  return { diff: redact(diff), fieldChanges };
 }
 
 /** What is compared: the live side as comparableLive makes it, the planned side as rendered. */
@@ -111,10 +150,6 @@ function comparedBodies(
         ? comparableDesired(previous.body)
         : undefined;
   return [before, after];
-}
-
-function redactBody(body: Record<string, unknown> | undefined, redact: Redact) {
-  return body && (redactDeep(body, redact) as Record<string, unknown>);
 }
 
 /** The unified diff of two YAML renderings; empty when they are alike. */
@@ -138,25 +173,32 @@ function toYaml(value: unknown): string {
     : yaml.dump(value, { lineWidth: -1, noRefs: true });
 }
 
+/** A place where two values differ: its path, and the value on each side (undefined when absent). */
+interface ValueDifference {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
 /**
- * The paths at which two values differ, as deep as maps go: `spec.replicas`,
- * `metadata.annotations["checksum/config"]`. A list is one path, except when
+ * The places at which two values differ, as deep as maps go: `spec.replicas`,
+ * `metadata.annotations["checksum/config"]`. A list is one place, except when
  * both sides hold the same elements (by name, …) in the same order: then
  * `spec.template.spec.containers[daemon].image`.
  */
-export function changedPaths(before: unknown, after: unknown, path: string): string[] {
+function changedValues(before: unknown, after: unknown, path: string): ValueDifference[] {
   if (isDeepStrictEqual(before, after)) return [];
   if (isRecord(before) && isRecord(after)) {
     const keys = new Set([...Object.keys(after), ...Object.keys(before)]);
-    return [...keys].flatMap((key) => changedPaths(before[key], after[key], field(path, key)));
+    return [...keys].flatMap((key) => changedValues(before[key], after[key], field(path, key)));
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     const identity = listIdentity([before, after]);
     const ids = identity ? before.map((item) => identity(item) ?? '') : [];
     if (identity && isDeepStrictEqual(ids, after.map(identity)))
-      return before.flatMap((item, i) => changedPaths(item, after[i], `${path}[${ids[i] ?? i}]`));
+      return before.flatMap((item, i) => changedValues(item, after[i], `${path}[${ids[i] ?? i}]`));
   }
-  return [path];
+  return [{ path, before, after }];
 }
 
 function field(path: string, key: string): string {
@@ -170,15 +212,15 @@ function field(path: string, key: string): string {
 
 /**
  * The user-supplied values of the live release against the planned ones, as a
- * unified YAML diff with the masked values replaced; empty when alike.
+ * redacted unified YAML diff and the fields that change by hash; the values
+ * under keys named like secrets are masked too. Empty when alike.
  */
 export function valuesDiff(
   live: Record<string, unknown> | undefined,
   planned: Record<string, unknown>,
   secrets: readonly string[],
-): string {
-  if (isDeepStrictEqual(live ?? {}, planned)) return '';
-  const redact = masking(secrets);
-  const patch = yamlDiff('values', redactDeep(live ?? {}, redact), redactDeep(planned, redact));
-  return redact(patch);
+): RedactedDiff {
+  if (isDeepStrictEqual(live ?? {}, planned)) return { diff: '', fieldChanges: [] };
+  const redact = masking([...secrets, ...namedSecretValues(live, planned)]);
+  return redactedDiff('values', live ?? {}, planned, redact);
 }

@@ -1,4 +1,5 @@
-import type { Change, ObjectChange } from './diff.js';
+import type { Change, ObjectChange, RedactedDiff } from './diff.js';
+import type { FieldChange } from './redact.js';
 import { formatDigest, type PlanDigest } from '../plan-digest.js';
 
 // The plan file: the whole plan as JSON (the `plan` output points to it), made
@@ -27,6 +28,8 @@ export interface PlanFile {
   changes: ObjectChange[];
   /** The user-supplied values, live → planned, redacted; empty when alike. */
   valuesDiff: string;
+  /** The user-supplied values that change, by hash. */
+  valuesFieldChanges: FieldChange[];
   /** What the plan could not see, and what that means for it. */
   notes: string[];
   /** Set when the changes are those a deploy made: the revision it made. */
@@ -40,7 +43,8 @@ export interface PlanFileInput {
   parts: PlanDigest;
   validation: Validation;
   changes: ObjectChange[];
-  valuesDiff: string;
+  /** The user-supplied values' diff (valuesDiff); none for a deploy's changes. */
+  values?: RedactedDiff;
   notes?: string[];
   applied?: number;
 }
@@ -60,7 +64,8 @@ export function createPlanFile(input: PlanFileInput): PlanFile {
     validation: input.validation,
     counts,
     changes: input.changes,
-    valuesDiff: input.valuesDiff,
+    valuesDiff: input.values?.diff ?? '',
+    valuesFieldChanges: input.values?.fieldChanges ?? [],
     notes: input.notes ?? [],
     ...(input.applied === undefined ? {} : { applied: input.applied }),
   };

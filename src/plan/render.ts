@@ -2,10 +2,14 @@ import type { IssueComment } from '../github/pull-request-comments.js';
 import { code, collapsed, escapeCell } from '../markdown.js';
 import type { ObjectChange } from './diff.js';
 import type { PlanFile } from './plan-file.js';
+import { describeFieldChange, type FieldChange } from './redact.js';
 
 // The plan as people read it: the job summary, and the sticky comment on the
 // pull request (one per pull request and release, found again by a hidden
-// marker). Both show only the plan file's texts, which are redacted. Pure.
+// marker on a comment of our own). The summary shows the plan file's texts,
+// which are redacted; the comment, public on a public repository and never
+// masked by the runner, shows no value at all: the objects and fields that
+// change, each value by a short hash. Pure.
 
 /** GitHub refuses a comment longer than this many characters. */
 export const COMMENT_LIMIT = 65_536;
@@ -75,6 +79,18 @@ function diffSections(plan: PlanFile): string[][] {
   return sections;
 }
 
+/** For each object that changes, then the values, the fields that change by hash. */
+function hashSections(plan: PlanFile): string[][] {
+  const hashes = (title: string, fields: FieldChange[]) =>
+    collapsed(title, fields.map(describeFieldChange).join('\n'));
+  const sections = plan.changes
+    .filter((c) => c.fieldChanges.length > 0)
+    .map((c) => hashes(`${c.object} (${c.change})`, c.fieldChanges));
+  if (plan.valuesFieldChanges.length > 0)
+    sections.push(hashes('User-supplied values (changed)', plan.valuesFieldChanges));
+  return sections;
+}
+
 /** The plan's job summary (or a deploy's changes), as Markdown. */
 export function renderPlanSummary(plan: PlanFile): string {
   return [
@@ -99,7 +115,11 @@ export interface CommentOptions {
   status?: string;
 }
 
-/** The sticky pull-request comment: the table, the digest, the run, and as many diffs as fit. */
+/**
+ * The sticky pull-request comment: the table, the digest, the run, and the
+ * fields that change by the hash of each value, as many as fit. No value
+ * shows: the diffs are in the job summary.
+ */
 export function renderPlanComment(plan: PlanFile, options: CommentOptions): string {
   const intro = [
     stickyMarker(plan.release),
@@ -114,6 +134,7 @@ export function renderPlanComment(plan: PlanFile, options: CommentOptions): stri
       : `[The run](${options.runUrl})`,
     '',
   ];
+  const hashed = `This comment shows no values: each changed value by the first 8 hex digits of its sha256 (old → new). The diffs are in the job summary of [the run](${options.runUrl}).`;
   const pointer = `The full plan is in the job summary of [the run](${options.runUrl}); this comment is cut to GitHub's limit.`;
   const compose = (rows: string[], sections: string[][], cut: boolean) =>
     [
@@ -121,9 +142,9 @@ export function renderPlanComment(plan: PlanFile, options: CommentOptions): stri
       ...changeTable(plan, rows),
       ...footer,
       ...(cut ? [pointer, ''] : []),
-      ...sections.flat(),
+      ...(sections.length > 0 ? [hashed, '', ...sections.flat()] : []),
     ].join('\n');
-  return fitted(tableRows(plan), diffSections(plan), compose);
+  return fitted(tableRows(plan), hashSections(plan), compose);
 }
 
 /** The longest composition within the budget: fewer diffs first, then fewer table rows. */
@@ -154,16 +175,21 @@ function mostThatFit(most: number, text: (count: number) => string): number | un
   return low;
 }
 
-/** The release's plan comment among a pull request's comments: the newest with its marker. */
+/**
+ * The release's plan comment among a pull request's comments: the newest with
+ * its marker that `author` (the token's own identity, by user id) wrote. A
+ * marker anyone else wrote is not ours to edit.
+ */
 export function findStickyComment<C extends IssueComment>(
   comments: readonly C[],
   release: string,
+  author: number,
 ): C | undefined {
   const marker = stickyMarker(release);
   const newer = (a: C, b: C) =>
     (a.created_at ?? '') > (b.created_at ?? '') ||
     ((a.created_at ?? '') === (b.created_at ?? '') && a.id > b.id);
   return comments
-    .filter((c) => (c.body ?? '').trimStart().startsWith(marker))
+    .filter((c) => c.user?.id === author && (c.body ?? '').trimStart().startsWith(marker))
     .reduce<C | undefined>((newest, c) => (!newest || newer(c, newest) ? c : newest), undefined);
 }

@@ -1,6 +1,9 @@
 // A local stand-in for the parts of the GitHub REST API that the action uses
-// (Deployments, pull-request comments, a sweep's pull request reads),
-// recording every request: the action reaches it through GITHUB_API_URL.
+// (Deployments, pull-request comments, a sweep's pull request reads, who a
+// token is), recording every request: the action reaches it through
+// GITHUB_API_URL. Comments have authors as on GitHub: the `user` of the token
+// that created them, which is `github-actions[bot]` for an installation token
+// (`ghs_…`, the workflow's github.token) unless registered as another.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,17 @@ interface Deployment {
   statuses: string[];
 }
 
+/** Who a token acts as, as GitHub spells a comment's `user`. */
+export interface Identity {
+  id: number;
+  login: string;
+  type: 'User' | 'Bot';
+}
+
+/** What github.token acts as: its comments are by this bot, performed via the GitHub Actions app. */
+export const ACTIONS_BOT: Identity = { id: 41898282, login: 'github-actions[bot]', type: 'Bot' };
+const ACTIONS_APP = { id: 15368, slug: 'github-actions', name: 'GitHub Actions' };
+
 export interface Comment {
   id: number;
   /** The pull request (issue) number. */
@@ -27,6 +41,8 @@ export interface Comment {
   body: string;
   created_at: string;
   updated_at: string;
+  user: Identity;
+  performed_via_github_app: typeof ACTIONS_APP | null;
 }
 
 /** A pull request as the fake answers it, or the HTTP status it fails with. */
@@ -38,6 +54,8 @@ export class GithubApi {
   readonly comments: Comment[] = [];
   /** By `owner/name#number`; one not here is 404. */
   readonly pullRequests = new Map<string, FakePullRequest>();
+  /** Tokens that are not installation tokens: personal access tokens, by their user. */
+  private readonly users = new Map<string, Identity>();
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -56,6 +74,29 @@ export class GithubApi {
       });
     });
     return api;
+  }
+
+  /** A personal access token of a user `login` (another person than the workflow's token). */
+  addUser(token: string, login: string): Identity {
+    const user: Identity = { id: 5_000 + this.users.size, login, type: 'User' };
+    this.users.set(token, user);
+    return user;
+  }
+
+  /** A comment on pull request `issue` made through the API with `token`, as a person would. */
+  async comment(token: string, issue: number, body: string): Promise<Comment> {
+    const response = await fetch(`${this.url}/repos/octo/lily-infra/issues/${issue}/comments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body }),
+    });
+    return (await response.json()) as Comment;
+  }
+
+  /** Who a request's token acts as; undefined for no or an unknown token (401 on GitHub). */
+  private identity(authorization: string | undefined): Identity | undefined {
+    const token = /^(?:Bearer|token) (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+    return this.users.get(token) ?? (token.startsWith('ghs_') ? ACTIONS_BOT : undefined);
   }
 
   /** The environment variables of a run whose API is this server. */
@@ -123,7 +164,9 @@ export class GithubApi {
       deployment.statuses.push(String(body?.state));
       return { status: 201, json: { state: body?.state } };
     }
-    const comments = this.handleComments(req.method ?? '', url, body);
+    const who = this.handleIdentity(req, url);
+    if (who) return who;
+    const comments = this.handleComments(req, url, body);
     if (comments) return comments;
     if (req.method === 'GET' && url.pathname === base) {
       const environment = url.searchParams.get('environment');
@@ -137,14 +180,39 @@ export class GithubApi {
     return { status: 404, json: { message: 'Not Found' } };
   }
 
-  /** Pull-request comments: list (paged), create, update; undefined for any other request. */
+  /**
+   * Who the token is: GET /user answers a user's token and refuses an
+   * installation token (403, as GitHub does); GraphQL's viewer answers both.
+   */
+  private handleIdentity(
+    req: IncomingMessage,
+    url: URL,
+  ): { status: number; json: unknown } | undefined {
+    if (url.pathname !== '/user' && url.pathname !== '/graphql') return undefined;
+    const who = this.identity(req.headers.authorization);
+    if (!who) return { status: 401, json: { message: 'Bad credentials' } };
+    if (url.pathname === '/graphql')
+      return { status: 200, json: { data: { viewer: { login: who.login, databaseId: who.id } } } };
+    return who.type === 'Bot'
+      ? { status: 403, json: { message: 'Resource not accessible by integration' } }
+      : { status: 200, json: who };
+  }
+
+  /**
+   * Pull-request comments: list (paged), create (by the token's identity),
+   * update (anyone who may write, as on GitHub); undefined for any other request.
+   */
   private handleComments(
-    method: string,
+    req: IncomingMessage,
     url: URL,
     body: Record<string, unknown> | undefined,
   ): { status: number; json: unknown } | undefined {
+    const method = req.method ?? '';
     const onIssue = /^\/repos\/octo\/lily-infra\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/octo\/lily-infra\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    if (!onIssue && !one) return undefined;
+    const who = this.identity(req.headers.authorization);
+    if (!who) return { status: 401, json: { message: 'Bad credentials' } };
     const now = new Date().toISOString();
     if (onIssue && method === 'GET') {
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
@@ -159,6 +227,8 @@ export class GithubApi {
         body: String(body?.body),
         created_at: now,
         updated_at: now,
+        user: who,
+        performed_via_github_app: who === ACTIONS_BOT ? ACTIONS_APP : null,
       };
       this.comments.push(comment);
       return { status: 201, json: comment };
