@@ -76,7 +76,7 @@ function text(value: unknown): string {
 /** `key: value` as the YAML to set at a dotted path, for an example. */
 function yamlAt(path: string, value: unknown): string {
   const tree = path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
-  return yaml.dump(tree, { flowLevel: 3 }).trimEnd();
+  return yaml.dump(tree).trimEnd();
 }
 
 function sectionProblems(values: Values, section: 'daemon' | 'cluster'): LilyFinding[] {
