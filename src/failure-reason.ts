@@ -4,7 +4,8 @@
 // where it happened.
 
 /** Found by the preflight, before helm changes anything. */
-export type PreflightReason = 'access-denied' | 'missing-crd' | 'missing-storage-class';
+export type PreflightReason =
+  'access-denied' | 'missing-crd' | 'missing-storage-class' | 'lily-config';
 
 /** Why a deploy failed: found beforehand, in the pods and events, or in what helm did. */
 export type FailureReason =

@@ -72,6 +72,8 @@ export interface Settings {
   valuesFiles: string[];
   /** Inline `values`, parsed. */
   values?: Record<string, unknown>;
+  /** Check the merged values and the rendered release against what Lily would do. */
+  lilyPreflight: boolean;
   database?: DatabaseSettings;
   helm: HelmInstallSettings;
   wait: boolean;

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { deleteCluster, startCluster } from './cluster/cluster.js';
 import { REPO_ROOT } from './support/cache.js';
 import { startChartRepo } from './support/chart-repo.js';
-import { CHART_VERSIONS, FIXTURE_CHART } from './support/e2e.js';
+import { CHART_VERSIONS, FIXTURE_CHART, README_VALUES } from './support/e2e.js';
 import { startHelmMirror } from './support/helm-mirror.js';
 import { pathWith, runAction } from './support/runner.js';
 import { helmTool } from './support/tools.js';
@@ -50,7 +50,9 @@ const result = await runAction({
     'database-name': 'chain',
     'database-user': 'lily',
     'database-password': 'demo p@ssword',
-    values: 'deploymentType: daemon\ndaemon:\n  volumes:\n    datastore:\n      enabled: true\n',
+    // The README's values file, with the datastore kept on a PVC.
+    'values-files': README_VALUES,
+    values: 'daemon:\n  volumes:\n    datastore:\n      enabled: true\n',
     timeout: '2m',
   },
   env: { PATH: pathWith(dirname(tool.kubectl)) },

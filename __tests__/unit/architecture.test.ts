@@ -23,6 +23,7 @@ const LAYERS: string[][] = [
     'names.ts',
   ],
   ['kube/', 'github/'],
+  ['lily/'],
   ['helm/', 'inputs/'],
   ['lock/'],
   ['cluster-access.ts'],

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  composeDatabaseUrl,
-  databaseSecretForms,
-  databaseUrlProblems,
-} from '../../src/inputs/database-url.js';
+import { composeDatabaseUrl, databaseSecretForms } from '../../src/inputs/database-url.js';
+import { lilyDatabaseUrlProblems } from '../../src/lily/database-url.js';
 
 const PASSWORDS = [
   'plain',
@@ -38,7 +35,7 @@ describe('composeDatabaseUrl', () => {
       assert.equal(parsed.port, '5432');
       assert.equal(parsed.pathname, '/chain');
       assert.equal(parsed.searchParams.get('sslmode'), 'require');
-      assert.deepEqual(databaseUrlProblems(url), []);
+      assert.deepEqual(lilyDatabaseUrlProblems(url), []);
     });
   }
 
@@ -52,25 +49,6 @@ describe('composeDatabaseUrl', () => {
       sslmode: 'disable',
     });
     assert.equal(url, 'postgres://u:p@[::1]:6432/db?sslmode=disable');
-  });
-});
-
-describe('databaseUrlProblems', () => {
-  it('accepts both schemes and every parameter Lily reads', () => {
-    assert.deepEqual(
-      databaseUrlProblems(
-        'postgresql://u:p@h/db?sslmode=verify-full&application_name=lily&connect_timeout=10',
-      ),
-      [],
-    );
-    assert.deepEqual(databaseUrlProblems('postgres://u:p@h:5432/db'), []);
-  });
-
-  it('names each problem without quoting the URL', () => {
-    const url = 'http://user:topsecret@h/?sslmode=sometimes&connect_timeout=soon&search_path=x';
-    const problems = databaseUrlProblems(url);
-    assert.equal(problems.length, 5, problems.join('\n'));
-    assert.ok(problems.every((p) => !p.includes('topsecret')));
   });
 });
 

@@ -14,7 +14,11 @@ describe('parseValues', () => {
   it('parses the inline values as a mapping beside the file list', () => {
     const given = { 'values-files': 'a.yaml\nb.yaml', values: 'daemon:\n  replicas: 2' };
     assert.deepEqual(parseGroup(parseValues, given), {
-      parsed: { valuesFiles: ['a.yaml', 'b.yaml'], values: { daemon: { replicas: 2 } } },
+      parsed: {
+        valuesFiles: ['a.yaml', 'b.yaml'],
+        values: { daemon: { replicas: 2 } },
+        lilyPreflight: true,
+      },
       errors: [],
       secrets: [],
     });

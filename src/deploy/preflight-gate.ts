@@ -9,6 +9,9 @@ import {
   type PreflightResult,
 } from '../preflight/check-cluster.js';
 import { type PreflightProblem, undeclaredFieldsWarning } from '../preflight/preflight.js';
+import type { Values } from '../inputs/values.js';
+import { parseManifest } from '../kube/manifest.js';
+import { checkLilyConfig } from '../lily/config-checks.js';
 import type { Settings } from '../settings.js';
 import { renderPreflightFailure } from './summary.js';
 
@@ -76,19 +79,51 @@ export async function settleOnPreflight(
     ...(missing.length > 0 ? [accessProblem(settings.namespace, missing)] : []),
     ...result.problems,
   ];
-  const first = problems[0];
-  if (first) {
-    for (const p of problems)
-      core.error(`${p.summary}\nRemedy: ${p.remedy}`, { title: `lily-deploy: ${p.reason}` });
-    await core.summary
-      .addRaw(renderPreflightFailure(settings.release, settings.namespace, problems))
-      .write();
-    throw new DeployError(
-      first.reason,
-      `${settings.command === 'plan' ? 'Plan' : 'Deploy'} of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
-    );
-  }
+  await failOnProblems(settings, problems);
   return serverSideArgs(cluster.helm.major, settings.serverSide, result.undeclared.length > 0);
+}
+
+/**
+ * The Lily preflight: refuses what Lily would fail on (or index into
+ * nothing with), warns about the rest. `values` are merged as helm merges
+ * them (chart defaults, the user's, ours); `manifest` is the rendered release.
+ */
+export async function settleOnLilyPreflight(
+  settings: Settings,
+  values: Values,
+  manifest: string,
+): Promise<void> {
+  const report = checkLilyConfig(values, parseManifest(manifest), settings.database?.url);
+  core.info(
+    `Lily preflight: ${report.errors.length} problem(s), ${report.warnings.length} warning(s)`,
+  );
+  for (const w of report.warnings)
+    core.warning(`${w.summary}\nTo change it, set ${w.path}, e.g.:\n${w.example}`, {
+      title: 'lily-deploy: Lily',
+    });
+  await failOnProblems(
+    settings,
+    report.errors.map((e) => ({
+      reason: 'lily-config',
+      summary: e.summary,
+      remedy: `set ${e.input ? `the input ${e.path}` : `${e.path} in your values`} (lily-preflight: false skips this check), e.g.:\n${e.example}`,
+    })),
+  );
+}
+
+/** Fails the run, before any change, on the first of the problems, naming them all. */
+async function failOnProblems(settings: Settings, problems: PreflightProblem[]): Promise<void> {
+  const first = problems[0];
+  if (!first) return;
+  for (const p of problems)
+    core.error(`${p.summary}\nRemedy: ${p.remedy}`, { title: `lily-deploy: ${p.reason}` });
+  await core.summary
+    .addRaw(renderPreflightFailure(settings.release, settings.namespace, problems))
+    .write();
+  throw new DeployError(
+    first.reason,
+    `${settings.command === 'plan' ? 'Plan' : 'Deploy'} of ${settings.release} failed (${first.reason}) before any change by helm: ${first.summary}\nRemedy: ${first.remedy}`,
+  );
 }
 
 /** What the preflight found that waiting may cure or that is applied another way. */

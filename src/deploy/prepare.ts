@@ -6,14 +6,14 @@ import { translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
 import type { ReleaseStatus } from '../helm/helm.js';
 import type { RunContext } from '../github/repository-api.js';
 import type { InstalledHelm } from '../helm/installer.js';
-import type { Values } from '../inputs/values.js';
+import { mergeValues, type Values } from '../inputs/values.js';
 import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
 import { needsChartDefaults } from './database-values.js';
 import { type Existing, readExisting } from './namespace-and-secret.js';
-import { preflightChecks } from './preflight-gate.js';
+import { preflightChecks, settleOnLilyPreflight } from './preflight-gate.js';
 import { userValuesFiles, type ValuesForHelm, withDatabaseValues } from './values-files.js';
 
 // What a deploy and its plan share: everything before the first change.
@@ -97,6 +97,13 @@ export async function prepare(
     withDatabaseValues(settings, workspace, ctx.userValues, await userFiles, await defaultsReady),
   );
   for (const note of extra.notes) core.notice(note);
+  // Needs no cluster, so it refuses before the namespace and Secret are made.
+  if (settings.lilyPreflight) {
+    const merged = mergeValues((await defaultsReady) ?? {}, values.values);
+    await core.group('Lily preflight', async () =>
+      settleOnLilyPreflight(settings, merged, (await checked).manifest),
+    );
+  }
   return {
     chart,
     values,
@@ -108,13 +115,14 @@ export async function prepare(
   };
 }
 
-/** The chart's default values, when the database storage entry needs them. */
+/** The chart's default values, when the Lily preflight or the database storage entry needs them. */
 async function chartDefaultsIfNeeded(
   { settings, userValues, cluster }: DeployContext,
   chartReady: Promise<ChartSource>,
 ): Promise<Values | undefined> {
   const db = settings.database;
-  if (!db || !needsChartDefaults(db.valuesPath, userValues)) return undefined;
+  if (!settings.lilyPreflight && !(db && needsChartDefaults(db.valuesPath, userValues)))
+    return undefined;
   const chart = await chartReady;
   return cluster.helm.showValues(chart.ref, versionFlag(settings, chart));
 }

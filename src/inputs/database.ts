@@ -2,7 +2,6 @@ import type { DatabaseSettings } from '../settings.js';
 import {
   composeDatabaseUrl,
   databaseSecretForms,
-  databaseUrlProblems,
   type DatabaseUrlParts,
   SSL_MODES,
 } from './database-url.js';
@@ -48,6 +47,7 @@ function parseDatabaseUrl(reader: InputReader): string | undefined {
   return urlFromParts(reader, given, { port, sslmode, password });
 }
 
+/** The URL as given; what Lily would refuse in it is the Lily preflight's to say. */
 function checkWholeUrl(reader: InputReader, url: string, givenParts: string[]): string {
   if (givenParts.length > 0) {
     reader.fail(
@@ -55,7 +55,6 @@ function checkWholeUrl(reader: InputReader, url: string, givenParts: string[]): 
       `cannot be combined with ${givenParts.join(', ')}; give either the URL or its parts`,
     );
   }
-  for (const problem of databaseUrlProblems(url)) reader.fail('database-url', problem);
   return url;
 }
 

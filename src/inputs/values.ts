@@ -9,13 +9,17 @@ import type { InputReader } from './reader.js';
 
 export type Values = Record<string, unknown>;
 
-export type ValuesSettings = Pick<Settings, 'valuesFiles' | 'values'>;
+export type ValuesSettings = Pick<Settings, 'valuesFiles' | 'values' | 'lilyPreflight'>;
 
-/** The values-files list and the inline values; the files are read later, by loadValuesFiles. */
+/**
+ * The values-files list, the inline values (the files are read later, by
+ * loadValuesFiles), and whether the Lily preflight checks them.
+ */
 export function parseValues(reader: InputReader): ValuesSettings {
   return {
     valuesFiles: valuesFileList(reader.text('values-files')),
     values: parseInlineValues(reader),
+    lilyPreflight: reader.bool('lily-preflight', true),
   };
 }
 

@@ -4,6 +4,7 @@ import type { UndeclaredField } from './schema-fields.js';
 import { isRecord } from '../yaml.js';
 import type { PreflightReason } from '../failure-reason.js';
 import { missingKindRemedy } from '../failure/remedies.js';
+import { lilyValuesSection } from '../lily/config-checks.js';
 
 // What helm would fail on, or wait on in vain, found in the rendered release
 // and what the cluster offers, before anything changes. Pure: the caller
@@ -123,13 +124,6 @@ function missingStorageClasses(
           `. The Lily chart's default, gp2, exists on AWS only.`,
       };
     });
-}
-
-/** The Lily chart's values section of a workload, from its name (`<short>-daemon` → daemon). */
-function lilyValuesSection(object: ManifestObject): string | undefined {
-  const type = /-(daemon|notifier|worker)$/.exec(object.name)?.[1];
-  if (!type) return undefined;
-  return type === 'daemon' ? 'daemon' : `cluster.${type}`;
 }
 
 interface PodSize {
