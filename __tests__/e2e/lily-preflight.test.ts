@@ -44,14 +44,13 @@ for (const major of [3, 4] as const) {
   describe(`the Lily preflight with helm ${major}`, () => {
     it('refuses what Lily would fail on (lily-config), each with its values path and fix, changing nothing', async () => {
       const { result, namespace } = await deployLily(major, 'refused', {
-        'database-url': DATABASE_URL.replace('sslmode=require', 'sslmode=verify-full'),
         values: LILY_WOULD_FAIL,
       });
       assert.equal(result.exitCode, 1, result.log);
       assert.equal(result.outputs['failure-reason'], 'lily-config');
       const errors = messages(result, 'error', 'lily-deploy: lily-config');
-      assert.equal(errors.length, 3, errors.join('\n---\n'));
-      const [job, snapshot, url] = errors as [string, string, string];
+      assert.equal(errors.length, 2, errors.join('\n---\n'));
+      const [job, snapshot] = errors as [string, string];
       assert.match(job, /daemon job "blocks" \(daemon\.jobs\[0\]\) writes to no storage/);
       assert.match(
         job,
@@ -59,13 +58,25 @@ for (const major of [3, 4] as const) {
       );
       assert.match(snapshot, /FilOps snapshot service, retired in 2024/);
       assert.match(snapshot, /forest-archive\.chainsafe\.dev\/latest\/mainnet/);
-      assert.match(url, /sslmode 'verify-full'.*set the input database-url/s);
       assert.ok(!result.log.includes('preflight-pw'), 'the password is masked');
       assert.match(result.summary, /Found before helm ran/);
       // Nothing made: no namespace, so neither the Secret nor the release in it.
       const made = await env.kube.find(['get', 'namespace', namespace]);
       assert.equal(made, undefined, result.log);
       assert.equal(result.outputs.status ?? '', '');
+    });
+
+    it("a database URL Lily's parser refuses: lily-config naming the input, before anything is downloaded", async () => {
+      const requests = env.e2e.mirror.requests.length + env.e2e.repo.requests.length;
+      const { result, namespace } = await deployLily(major, 'url', {
+        'database-url': DATABASE_URL.replace('sslmode=require', 'sslmode=verify-full'),
+      });
+      assert.equal(result.exitCode, 1, result.log);
+      assert.equal(result.outputs['failure-reason'], 'lily-config');
+      assert.match(result.log, /Input 'database-url' has sslmode 'verify-full'.*sslmode=require/);
+      assert.ok(!result.log.includes('preflight-pw'), 'the password is masked');
+      assert.equal(env.e2e.mirror.requests.length + env.e2e.repo.requests.length, requests);
+      assert.equal(await env.kube.find(['get', 'namespace', namespace]), undefined);
     });
 
     it("deploys the README's values with a job writing to the database, warning that the datastore is an emptyDir", async () => {

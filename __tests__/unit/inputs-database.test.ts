@@ -58,6 +58,24 @@ describe('parseDatabase', () => {
     assert.deepEqual(secrets, ['pw', 'pw']);
   });
 
+  it("refuses, before anything is downloaded, a URL Lily's parser would refuse, never quoting it", () => {
+    const whole = parseDatabaseOf({ 'database-url': 'postgres://u:top-secret@h/db?search_path=x' });
+    assert.equal(whole.errors.length, 1);
+    assert.match(whole.errors[0] ?? '', /^Input 'database-url' has parameter 'search_path'/);
+    assert.ok(!whole.errors[0]?.includes('top-secret'));
+    const parts = parseDatabaseOf({ ...PARTS, 'database-sslmode': 'verify-full' });
+    assert.match(
+      parts.errors.join('\n'),
+      /^Input 'database-sslmode' has sslmode 'verify-full'.*ServerName/,
+    );
+    const skipped = parseDatabaseOf({
+      ...PARTS,
+      'database-sslmode': 'verify-full',
+      'lily-preflight': 'false',
+    });
+    assert.deepEqual(skipped.errors, [], 'lily-preflight: false leaves it to Lily');
+  });
+
   it('passes the Secret and storage entry names through', () => {
     const { parsed, errors } = parseDatabaseOf({
       'database-url': 'postgres://u:pw@h/db',

@@ -33,13 +33,13 @@ function cluster(section: Values): Values {
   });
 }
 
-function errors(values: Values, url?: string): LilyFinding[] {
-  return checkLilyConfig(values, [], url).errors;
+function errors(values: Values): LilyFinding[] {
+  return checkLilyConfig(values, []).errors;
 }
 
 /** The one error a config gives. */
-function only(values: Values, url?: string): LilyFinding {
-  const found = errors(values, url);
+function only(values: Values): LilyFinding {
+  const found = errors(values);
   assert.equal(found.length, 1, found.map((f) => f.summary).join('\n'));
   return found[0] as LilyFinding;
 }
@@ -148,17 +148,6 @@ describe('checkLilyConfig', () => {
     const finding = only(values);
     assert.equal(finding.path, 'daemon.storage.postgresql[0].name');
     assert.match(finding.example, /^name: lily_db/);
-  });
-
-  it('refuses a database URL Lily cannot use, naming the input and never quoting it', () => {
-    const url = 'postgres://u:topsecret@h/db?sslmode=verify-full';
-    const finding = only(daemon({}), url);
-    assert.equal(finding.path, 'database-url');
-    assert.equal(finding.input, true);
-    assert.match(finding.summary, /verify-full/);
-    assert.ok(!finding.summary.includes('topsecret'));
-    const fixed = yaml.load(finding.example) as Record<string, string>;
-    assert.deepEqual(errors(daemon({}), fixed['database-url']), []);
   });
 
   it('checks nothing of a section the chart would refuse to render', () => {

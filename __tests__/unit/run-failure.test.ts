@@ -18,6 +18,7 @@ describe('failureReasonOf', () => {
   it('is never empty: the reason carried, else where it happened', () => {
     assert.equal(failureReasonOf(new DeployError('missing-crd', 'x')), 'missing-crd');
     assert.equal(failureReasonOf(new InputError(['Input x is bad'])), 'bad-input');
+    assert.equal(failureReasonOf(new InputError(['Input x Lily refuses'], 'lily-config')), 'lily-config');
     assert.equal(
       failureReasonOf(new CommandError('helm show values filecoin/lily', result('Error: x'))),
       'helm-error',

@@ -93,7 +93,7 @@ export async function settleOnLilyPreflight(
   values: Values,
   manifest: string,
 ): Promise<void> {
-  const report = checkLilyConfig(values, parseManifest(manifest), settings.database?.url);
+  const report = checkLilyConfig(values, parseManifest(manifest));
   core.info(
     `Lily preflight: ${report.errors.length} problem(s), ${report.warnings.length} warning(s)`,
   );
@@ -106,7 +106,7 @@ export async function settleOnLilyPreflight(
     report.errors.map((e) => ({
       reason: 'lily-config',
       summary: e.summary,
-      remedy: `set ${e.input ? `the input ${e.path}` : `${e.path} in your values`} (lily-preflight: false skips this check), e.g.:\n${e.example}`,
+      remedy: `set ${e.path} in your values (lily-preflight: false skips this check), e.g.:\n${e.example}`,
     })),
   );
 }

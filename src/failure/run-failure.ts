@@ -9,7 +9,7 @@ import { apiGroup } from '../kube/manifest.js';
 /** The failure-reason output for an error that ended the run. */
 export function failureReasonOf(err: unknown): RunFailureReason {
   if (err instanceof DeployError) return err.reason;
-  if (err instanceof InputError) return 'bad-input';
+  if (err instanceof InputError) return err.reason;
   if (err instanceof CommandError && /^helm\b/.test(err.commandLine)) return 'helm-error';
   return 'error';
 }

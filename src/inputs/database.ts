@@ -5,6 +5,7 @@ import {
   type DatabaseUrlParts,
   SSL_MODES,
 } from './database-url.js';
+import { lilyDatabaseUrlProblems } from '../lily/database-url.js';
 import type { InputReader } from './reader.js';
 
 const DATABASE_PARTS = [
@@ -42,12 +43,25 @@ function parseDatabaseUrl(reader: InputReader): string | undefined {
   reader.check('database-sslmode', sslmode, SSL_MODES.includes(sslmode), SSL_MODES.join(', '));
 
   const given = DATABASE_PARTS.filter((name) => reader.text(name) !== '');
-  if (url) return checkWholeUrl(reader, url, given);
+  if (url) return checkedForLily(reader, 'database-url', checkWholeUrl(reader, url, given));
   if (given.length === 0) return undefined;
-  return urlFromParts(reader, given, { port, sslmode, password });
+  const composed = urlFromParts(reader, given, { port, sslmode, password });
+  // Of the parts, only the sslmode can make a URL Lily refuses (verify-ca, verify-full).
+  return composed && checkedForLily(reader, 'database-sslmode', composed);
 }
 
-/** The URL as given; what Lily would refuse in it is the Lily preflight's to say. */
+/**
+ * The URL, with what Lily's parser would refuse in it named as an error of
+ * `input` (failure-reason lily-config), here, before anything is downloaded;
+ * `lily-preflight: false` leaves it to Lily.
+ */
+function checkedForLily(reader: InputReader, input: string, url: string): string {
+  if (reader.text('lily-preflight') === 'false') return url;
+  for (const problem of lilyDatabaseUrlProblems(url)) reader.failForLily(input, problem);
+  return url;
+}
+
+/** The URL as given, alone. */
 function checkWholeUrl(reader: InputReader, url: string, givenParts: string[]): string {
   if (givenParts.length > 0) {
     reader.fail(

@@ -20,6 +20,8 @@ export interface ParsedInputs {
   settings?: Settings;
   /** One message per bad input, each naming it. */
   errors: string[];
+  /** Those of the errors that are Lily's refusals (lily-config). */
+  lilyConfigErrors: string[];
   /** Every secret value found in the inputs and their derived forms, to mask first. */
   secrets: string[];
 }
@@ -42,10 +44,11 @@ export function parseInputs(source: InputSource, event: EventContext): ParsedInp
   const github = parseGithub(reader, target, event);
   const sweepAndLock = parseSweepAndLock(reader);
 
-  const { errors, secrets } = reader;
-  if (errors.length > 0) return { errors, secrets };
+  const { errors, lilyConfigErrors, secrets } = reader;
+  if (errors.length > 0) return { errors, lilyConfigErrors, secrets };
   return {
     errors,
+    lilyConfigErrors,
     secrets,
     settings: {
       ...target,

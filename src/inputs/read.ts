@@ -5,7 +5,11 @@ import type { Settings } from '../settings.js';
 import { loadValuesFiles, mergeValues, type Values, valuesFileList } from './values.js';
 
 export class InputError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** lily-config when every problem is one Lily itself would refuse. */
+    readonly reason: 'bad-input' | 'lily-config' = 'bad-input',
+  ) {
     super(
       problems.length === 1
         ? problems[0]
@@ -33,7 +37,10 @@ export async function readInputs(): Promise<ActionInputs> {
     parsed.settings?.valuesFiles ?? valuesFileList(core.getInput('values-files')),
   );
   const problems = [...parsed.errors, ...files.errors];
-  if (!parsed.settings || problems.length > 0) throw new InputError(problems);
+  if (!parsed.settings || problems.length > 0) {
+    const lilyOnly = problems.every((p) => parsed.lilyConfigErrors.includes(p));
+    throw new InputError(problems, lilyOnly ? 'lily-config' : 'bad-input');
+  }
   const { settings } = parsed;
   return {
     settings,

@@ -12,6 +12,8 @@ const BOOLEAN_FALSE = ['false', 'False', 'FALSE'];
  */
 export class InputReader {
   readonly errors: string[] = [];
+  /** The errors that are Lily's refusals, also in `errors`. */
+  readonly lilyConfigErrors: string[] = [];
   readonly secrets: string[] = [];
   constructor(private readonly source: InputSource) {}
 
@@ -73,6 +75,13 @@ export class InputReader {
 
   fail(name: string, message: string): void {
     this.problem(`Input '${name}' ${message}`);
+  }
+
+  /** An input Lily itself would refuse at start-up (failure-reason lily-config, not bad-input). */
+  failForLily(name: string, message: string): void {
+    const problem = `Input '${name}' ${message}`;
+    this.problem(problem);
+    this.lilyConfigErrors.push(problem);
   }
 
   /** A problem already worded with the input it is about. */

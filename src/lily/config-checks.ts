@@ -1,7 +1,6 @@
 import * as yaml from 'js-yaml';
 import { type ManifestObject, objectName } from '../kube/manifest.js';
 import { isRecord } from '../yaml.js';
-import { lilyDatabaseUrlProblems } from './database-url.js';
 
 // What Lily would do with the chart values and the rendered release, decided
 // before anything changes (/shared/lily-runtime.md, /shared/lily-chart.md).
@@ -12,12 +11,11 @@ import { lilyDatabaseUrlProblems } from './database-url.js';
 type Values = Record<string, unknown>;
 
 export interface LilyFinding {
-  /** The values path (or, with `input`, the action's input) to set. */
+  /** The values path to set. */
   path: string;
-  input?: boolean;
   /** What is wrong, and what Lily or the chart would do with it. */
   summary: string;
-  /** The fix, as values YAML (or the input) to set. */
+  /** The fix, as values YAML to set. */
   example: string;
 }
 
@@ -39,21 +37,13 @@ const STORAGE_NAME = /^[A-Za-z0-9_]+$/;
 /** Lily's API port, where a token-less caller gets read permission, which includes Shutdown. */
 const API_PORT = 1234;
 
-export function checkLilyConfig(
-  values: Values,
-  objects: ManifestObject[],
-  databaseUrl?: string,
-): LilyReport {
+export function checkLilyConfig(values: Values, objects: ManifestObject[]): LilyReport {
   const section = values.deploymentType;
   // Another deploymentType fails the chart's own rendering.
   const chartErrors =
     section === 'daemon' || section === 'cluster' ? sectionProblems(values, section) : [];
   return {
-    errors: [
-      ...chartErrors,
-      ...snapshotProblems(values),
-      ...(databaseUrl === undefined ? [] : databaseUrlFindings(databaseUrl)),
-    ],
+    errors: [...chartErrors, ...snapshotProblems(values)],
     warnings: [...emptyDirDatastores(objects), ...exposedApis(objects)],
   };
 }
@@ -226,15 +216,6 @@ function hostOf(url: string): string {
   } catch {
     return '';
   }
-}
-
-function databaseUrlFindings(url: string): LilyFinding[] {
-  return lilyDatabaseUrlProblems(url).map((problem) => ({
-    path: 'database-url',
-    input: true,
-    summary: `the database URL (input database-url, or the database-* inputs) ${problem}: Lily cannot connect with it, so init-database and every job fail`,
-    example: 'database-url: postgres://user:password@host:5432/lily?sslmode=require',
-  }));
 }
 
 function podSpec(object: ManifestObject): Values {

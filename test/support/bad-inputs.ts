@@ -60,6 +60,35 @@ export const BAD_INPUTS: {
     says: /'on'.*verify-full/,
   },
   {
+    name: 'database-url mysql',
+    given: { 'database-url': 'mysql://u:long-secret-pw@h/db' },
+    input: 'database-url',
+    says: /scheme 'mysql'/,
+  },
+  {
+    name: 'database-url without database',
+    given: { 'database-url': 'postgres://u:long-secret-pw@h:5432' },
+    input: 'database-url',
+    says: /names no database/,
+  },
+  {
+    name: 'database-url with an unknown parameter',
+    given: { 'database-url': 'postgres://u:long-secret-pw@h/db?sslmode=require&pool_max_conns=5' },
+    input: 'database-url',
+    says: /pool_max_conns/,
+  },
+  {
+    name: 'database-url with a bad sslmode',
+    given: { 'database-url': 'postgres://u:long-secret-pw@h/db?sslmode=maybe' },
+    input: 'database-url',
+    says: /sslmode 'maybe'/,
+  },
+  {
+    name: 'database-url not a URL',
+    given: { 'database-url': 'host=h user=u' },
+    input: 'database-url',
+  },
+  {
     name: 'database-url and parts',
     given: { 'database-url': 'postgres://u:long-secret-pw@h/db', 'database-host': 'h' },
     input: 'database-url',
