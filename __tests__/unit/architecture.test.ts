@@ -86,6 +86,16 @@ describe('architecture', () => {
     assert.deepEqual(sideways, []);
   });
 
+  it('child processes start in process.ts alone, which gives them no input or token', () => {
+    const spawning = files
+      .filter((file) => /from 'node:child_process'/.test(readFileSync(file, 'utf8')))
+      .filter((file) =>
+        /\bspawn\(|\bexec(File)?(Sync)?\(|\bfork\(/.test(readFileSync(file, 'utf8')),
+      )
+      .map((file) => relative(SRC, file));
+    assert.deepEqual(spawning, ['process.ts']);
+  });
+
   it('the explaining code never holds the tools that change the cluster', () => {
     const changers = files
       .filter((file) => placeOf(file) === 'failure/')
