@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { basename } from 'node:path';
+import { printForeign } from './foreign-text.js';
 
 export interface RunOptions {
   /** Written to the child's stdin: the only way a secret reaches a child. */
@@ -168,14 +169,14 @@ function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-/** Prints whole lines as they arrive, keeping a partial line until it ends. */
+/** Prints whole lines as they arrive (they are the child's, not ours: see foreign-text.ts), keeping a partial line until it ends. */
 function lineEcho(enabled: boolean) {
   const pending = { out: '', err: '' };
   const write = (key: 'out' | 'err', chunk: string) => {
     if (!enabled) return;
     const lines = (pending[key] + chunk).split('\n');
     pending[key] = lines.pop() as string;
-    for (const line of lines) core.info(line);
+    if (lines.length > 0) printForeign(lines.join('\n'));
   };
   return {
     out: (chunk: string) => {
@@ -186,7 +187,7 @@ function lineEcho(enabled: boolean) {
     },
     flush: () => {
       for (const key of ['out', 'err'] as const) {
-        if (enabled && pending[key] !== '') core.info(pending[key]);
+        if (enabled && pending[key] !== '') printForeign(pending[key]);
         pending[key] = '';
       }
     },

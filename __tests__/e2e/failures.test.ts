@@ -100,6 +100,12 @@ for (const major of [3, 4] as const) {
       ]) {
         assert.ok(result.log.includes(line), `the log shows: ${line}`);
       }
+      // Its log lines that look like workflow commands are the pod's text: none was obeyed.
+      assert.deepEqual(
+        result.annotations.filter((a) => a.properties.title === 'forged by a pod log'),
+        [],
+      );
+      assert.equal(result.masker.registered.includes('lily daemon'), false);
       // The waiting reason, in the finding (the pod's own state may be between two restarts by the time it is described).
       assert.match(
         result.log,

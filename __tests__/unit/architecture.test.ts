@@ -21,6 +21,7 @@ const LAYERS: string[][] = [
     'workspace.ts',
     'state.ts',
     'names.ts',
+    'foreign-text.ts',
   ],
   ['kube/', 'github/'],
   ['helm/', 'inputs/'],

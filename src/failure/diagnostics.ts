@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapWithLimit } from '../background.js';
+import { printForeign } from '../foreign-text.js';
 import type { Finding } from './finding.js';
 import {
   type ContainerLog,
@@ -127,9 +128,10 @@ export function printDiagnostics(d: Diagnostics): void {
   );
 }
 
+/** The text is the cluster's and helm's, not ours: no line of it may act as a workflow command. */
 function printGroup(title: string, text: string): void {
   core.startGroup(title);
-  core.info(text);
+  printForeign(text);
   core.endGroup();
 }
 
