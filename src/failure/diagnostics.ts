@@ -32,7 +32,7 @@ export interface CollectOptions {
   findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
   /** The failure-reason, given the findings. */
   failureReason: (findings: Finding[]) => string;
-  /** helm's own error (redacted), when it is the cause. */
+  /** helm's own error (redacted), when helm ran. */
   helmError?: { text: string; hint?: string };
   interventions: string[];
   /** Reports of the pods lily-deploy deleted during the deploy, taken just before. */
@@ -55,20 +55,31 @@ export async function collectDiagnostics(
   options: CollectOptions,
 ): Promise<Diagnostics> {
   const started = Date.now();
+  // Every read is evidence beside helm's error, never in its place: one the
+  // credentials may not make (pods, events: the access preflight warned) is
+  // noted as not collected.
+  const notCollected: string[] = [];
+  const evidence = <T>(what: string, read: Promise<T>): Promise<T | null> =>
+    read.catch((err: unknown) => {
+      notCollected.push(`${what}: ${options.redact((err as Error).message)}`);
+      return null;
+    });
   const [pods, latest, history] = await Promise.all([
-    listReleasePods(api, options.namespace, workloads),
-    releases.latest(options.release, options.namespace),
-    releases.history(options.release, options.namespace),
+    evidence("the release's pods", listReleasePods(api, options.namespace, workloads)),
+    evidence("the release's status", releases.latest(options.release, options.namespace)),
+    evidence("the release's history", releases.history(options.release, options.namespace)),
   ]);
   const [events, reports] = await Promise.all([
-    // Events are optional evidence: credentials may not read them (the access preflight warned).
-    listReleaseEvents(api, options.namespace, workloads, pods).catch((): KubeEvent[] => []),
-    mapWithLimit(pods, options.parallelism, (pod) =>
+    evidence(
+      "the release's events",
+      listReleaseEvents(api, options.namespace, workloads, pods ?? []),
+    ),
+    mapWithLimit(pods ?? [], options.parallelism, (pod) =>
       podReport(api, options.namespace, pod, options.logLines),
     ),
   ]);
   const findings = options
-    .findings(pods, events)
+    .findings(pods ?? [], events ?? [])
     .map((f) => ({ ...f, summary: options.redact(f.summary) }));
   return {
     release: options.release,
@@ -77,6 +88,7 @@ export async function collectDiagnostics(
     ...(options.helmError
       ? { helmError: options.helmError.text, helmErrorHint: options.helmError.hint }
       : {}),
+    notCollected,
     collectedAt: new Date().toISOString(),
     collectionMs: Date.now() - started,
     findings,
@@ -88,9 +100,11 @@ export async function collectDiagnostics(
         text: l.text === undefined ? undefined : options.redact(l.text),
       })),
     })),
-    events: events.map(eventLine).map((e) => ({ ...e, message: options.redact(e.message) })),
-    releaseState: options.redact(renderReleaseState(latest)),
-    releaseHistory: options.redact(renderHistory(history)),
+    events: (events ?? [])
+      .map(eventLine)
+      .map((e) => ({ ...e, message: options.redact(e.message) })),
+    releaseState: latest === null ? '(not collected)' : options.redact(renderReleaseState(latest)),
+    releaseHistory: history === null ? '(not collected)' : options.redact(renderHistory(history)),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import { collapsed } from '../markdown.js';
+import { collapsed, fenced } from '../markdown.js';
 import type { HistoryEntry } from '../helm/helm.js';
 import type { ReleaseRecord } from '../helm/release-store.js';
 import { eventLastSeen, type KubeEvent } from '../kube/types.js';
@@ -34,10 +34,15 @@ export interface Diagnostics {
   release: string;
   namespace: string;
   failureReason: string;
-  /** helm's error, when helm failed by itself (not stopped for a pod, not timed out). */
+  /**
+   * helm's error: the cause when failureReason is helm-error, else shown
+   * beside the findings (helm timed out, or fail-fast stopped it).
+   */
   helmError?: string;
   /** What to do about that error, when it is a known one. */
   helmErrorHint?: string;
+  /** What could not be read (credentials that may not list pods, say), and why. */
+  notCollected: string[];
   collectedAt: string;
   /** How long collecting took. */
   collectionMs: number;
@@ -141,9 +146,16 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
     `### Lily deploy failed: \`${d.release}\` in \`${d.namespace}\` (${d.failureReason})`,
     '',
   ];
-  if (d.helmError !== undefined) {
-    lines.push('helm said:', '', '```', d.helmError || '(nothing on stderr)', '```', '');
-    if (d.helmErrorHint) lines.push(`Remedy: ${d.helmErrorHint}`, '');
+  const helmSaid = (title: string) => [
+    title,
+    '',
+    ...fenced(d.helmError || '(nothing on stderr)'),
+    '',
+    ...(d.helmErrorHint ? [`Remedy: ${d.helmErrorHint}`, ''] : []),
+  ];
+  const helmIsTheCause = d.failureReason === 'helm-error' && d.helmError !== undefined;
+  if (helmIsTheCause) {
+    lines.push(...helmSaid('helm said:'));
     if (d.findings.length > 0)
       lines.push('Also seen in the pods (evidence, not the cause helm gave):', '');
   } else if (d.findings.length === 0) {
@@ -152,6 +164,10 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
   for (const f of d.findings)
     lines.push(`- **${f.reason}**: ${f.summary}`, `  - Remedy: ${f.remedy}`);
   for (const line of d.interventions) lines.push(`- ${line}`);
+  if (!helmIsTheCause && d.helmError !== undefined)
+    lines.push('', ...helmSaid("helm's own error:"));
+  if (d.notCollected.length > 0)
+    lines.push('', 'Not collected:', '', ...d.notCollected.map((gap) => `- ${gap}`));
   lines.push('', `Everything collected is in \`${diagnosticsPath}\` on the runner.`, '');
   for (const pod of podReportsWithinBudget(d.pods))
     lines.push(...collapsed(`Pod ${pod.name}`, pod.text));
