@@ -25,6 +25,13 @@ import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 // Pods collected at once: each is a few requests through the one API proxy.
 export const DIAGNOSTICS_PARALLELISM = 8;
 
+/**
+ * The most of one container's log read (the API's limitBytes): its last
+ * lines, from their start, up to this; a container that logs huge lines
+ * costs no more than that in memory and in the diagnostics file.
+ */
+export const LOG_LIMIT_BYTES = 512 * 1024;
+
 export interface CollectOptions {
   release: string;
   namespace: string;
@@ -117,18 +124,25 @@ export async function podReport(
 ): Promise<PodReport> {
   const logs = await Promise.all(
     containersWithLogs(pod).map(async ({ container, previous }): Promise<ContainerLog> => {
-      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}${previous ? '&previous=true' : ''}`;
+      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}${previous ? '&previous=true' : ''}`;
       try {
         const text = await api.text(
           `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
         );
-        return { container, previous, text };
+        return { container, previous, text: withinLogLimit(text) };
       } catch (err) {
         return { container, previous, error: (err as Error).message };
       }
     }),
   );
   return { name: pod.metadata.name, description: describePod(pod), logs, deleted: false };
+}
+
+/** A log the limit cut says so: its last lines may be missing. */
+export function withinLogLimit(text: string): string {
+  return Buffer.byteLength(text) < LOG_LIMIT_BYTES
+    ? text
+    : `${text}\n(cut at ${LOG_LIMIT_BYTES / 1024} KiB: the log's last lines may be missing; kubectl logs has them all)`;
 }
 
 /** Prints the diagnostics, one log group per pod. */
