@@ -34,10 +34,10 @@ export function withoutSecretValues(
   kind: string,
   body: Record<string, unknown>,
 ): Record<string, unknown> {
-  return hashNestedSecretValues(isSecretKind(kind) ? omit(body, ['data', 'stringData']) : body);
+  const shown = isSecretKind(kind) ? omit(body, ['data', 'stringData']) : body;
+  return hashNestedSecretValues(shown) as Record<string, unknown>;
 }
 
-function hashNestedSecretValues<T>(value: T): T;
 function hashNestedSecretValues(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hashNestedSecretValues);
   if (!isRecord(value)) return value;
