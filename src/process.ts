@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { basename } from 'node:path';
+import { printForeign } from './foreign-text.js';
 
 export interface RunOptions {
   /** Written to the child's stdin: the only way a secret reaches a child. */
@@ -47,9 +48,8 @@ export function runCommand(
 ): Promise<RunResult> {
   if (!options.quiet) core.info(`[command]${commandLine(binary, args)}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, {
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const child = spawnChild(binary, args, {
+      env: options.env,
       signal: options.signal,
       killSignal: 'SIGTERM',
     });
@@ -84,6 +84,37 @@ export function runCommand(
       // A child that exits without reading its stdin is reported by its exit code.
     });
     child.stdin.end(options.input ?? '');
+  });
+}
+
+// The action's inputs (the secret ones reach a child only on stdin) and the
+// runner's token for its own services: no child needs them, and helm and
+// kubectl hand their environment on to credential plugins, post-renderers and
+// helm plugins. A GITHUB_TOKEN set on the step is withheld too: the action
+// takes its token from the github-token input.
+const WITHHELD_FROM_CHILDREN = /^INPUT_|^(ACTIONS_RUNTIME_TOKEN|GITHUB_TOKEN)$/i;
+
+/** The environment a child process gets: `env` without what WITHHELD_FROM_CHILDREN names. */
+export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !WITHHELD_FROM_CHILDREN.test(name)),
+  );
+}
+
+/**
+ * Starts a child process with its three streams piped: the only place the
+ * action does, so every child gets childEnvironment() of the environment it
+ * is given (default: the action's own).
+ */
+export function spawnChild(
+  binary: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; killSignal?: NodeJS.Signals },
+): ChildProcessWithoutNullStreams {
+  return spawn(binary, args, {
+    ...options,
+    env: childEnvironment(options.env ?? process.env),
+    stdio: 'pipe',
   });
 }
 
@@ -138,14 +169,14 @@ function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-/** Prints whole lines as they arrive, keeping a partial line until it ends. */
+/** Prints whole lines as they arrive (they are the child's, not ours: see foreign-text.ts), keeping a partial line until it ends. */
 function lineEcho(enabled: boolean) {
   const pending = { out: '', err: '' };
   const write = (key: 'out' | 'err', chunk: string) => {
     if (!enabled) return;
     const lines = (pending[key] + chunk).split('\n');
     pending[key] = lines.pop() as string;
-    for (const line of lines) core.info(line);
+    if (lines.length > 0) printForeign(lines.join('\n'));
   };
   return {
     out: (chunk: string) => {
@@ -156,7 +187,7 @@ function lineEcho(enabled: boolean) {
     },
     flush: () => {
       for (const key of ['out', 'err'] as const) {
-        if (enabled && pending[key] !== '') core.info(pending[key]);
+        if (enabled && pending[key] !== '') printForeign(pending[key]);
         pending[key] = '';
       }
     },

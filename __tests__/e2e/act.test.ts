@@ -228,8 +228,13 @@ async function withEmulation(
       GITHUB_REPOSITORY: 'octo/lily-infra',
     },
   });
-  // The log as a user reads it: annotations and groups without their ##[error] (##[group] ...) marks.
-  const log = result.log.split('\n').map((l) => l.replace(/^##\[\w+\]/, ''));
+  // The log as a user reads it: annotations and groups without their ##[error] (##[group] ...) marks,
+  // and without the lines that stop and resume commands around text the action did not write:
+  // GitHub's runner (and runner.ts) masks their token, act does not.
+  const log = result.log
+    .split('\n')
+    .map((l) => l.replace(/^##\[\w+\]/, ''))
+    .filter((l) => l !== '::stop-commands::***' && l !== '::***::');
   // A later step's output goes through the job's masker: the action's masks and the workflow's secrets.
   const masker = result.masker.clone();
   for (const secret of Object.values(secretsOf(env.e2e))) masker.addMask(secret);

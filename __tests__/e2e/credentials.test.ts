@@ -78,6 +78,15 @@ async function scannedDeploy(
   return result;
 }
 
+/** A ServiceAccount bound to a Role of `rules` in a new namespace: its token, and a kubeconfig with it. */
+async function roleAccount(
+  namespace: string,
+  rules: typeof FIXTURE_ROLE_RULES,
+): Promise<{ token: string; kubeconfig: string }> {
+  const token = await namespacedServiceAccount(env.kube, namespace, 'fixture-role', rules);
+  return { token, kubeconfig: kubeconfigFor(env.e2e, namespace, { token }) };
+}
+
 /** Release `sa` and its database Secret are gone; the namespace (made by the test) stays. */
 async function assertUninstalledKeepingNamespace(
   gone: ActionResult,
@@ -185,8 +194,7 @@ for (const major of [3, 4] as const) {
     it('gets the preflight table and a Role that grants it, and nothing is left changed', async () => {
       const namespace = uniqueName(`sa-nopdb-h${major}`);
       const withoutPdb = FIXTURE_ROLE_RULES.filter((r) => r.apiGroup !== 'policy');
-      const token = await namespacedServiceAccount(env.kube, namespace, 'fixture-role', withoutPdb);
-      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const { token, kubeconfig } = await roleAccount(namespace, withoutPdb);
       const result = await scannedDeploy(
         major,
         { namespace, kubeconfig, release: 'nopdb', values: DAEMON, 'database-url': DB_URL },
@@ -213,17 +221,55 @@ for (const major of [3, 4] as const) {
     });
   });
 
+  describe(`a ServiceAccount that may not list pods, helm ${major}`, () => {
+    it("a deploy helm refuses fails with helm's own error, and says the pods could not be read", async () => {
+      const namespace = uniqueName(`sa-nopods-h${major}`);
+      const withoutPods = FIXTURE_ROLE_RULES.map((r) => ({
+        ...r,
+        resources: r.resources
+          .split(',')
+          .filter((resource) => resource !== 'pods')
+          .join(','),
+      }));
+      const { token, kubeconfig } = await roleAccount(namespace, withoutPods);
+      // A label value the API server refuses, whose words hold "timeout": helm fails by itself.
+      const invalid = 'readiness timeoutSeconds: 5';
+      const result = await scannedDeploy(
+        major,
+        {
+          namespace,
+          kubeconfig,
+          release: 'nopods',
+          values: `${DAEMON}labels:\n  lily-deploy.test/probe: '${invalid}'\n`,
+          'database-url': DB_URL,
+        },
+        token,
+      );
+      assert.equal(result.exitCode, 1);
+      assert.equal(result.outputs['failure-reason'], 'helm-error', result.log);
+      const error = errorsOf(result);
+      assert.match(error, /Deploy of nopods failed \(helm-error\): Error: /);
+      assert.ok(error.includes(`Invalid value: "${invalid}"`), error);
+      assert.match(result.summary, /helm said:/);
+      assert.ok(result.summary.includes(`Invalid value: "${invalid}"`), result.summary);
+      assert.ok(
+        result.annotations.some(
+          (a) =>
+            a.kind === 'warning' &&
+            a.properties.title === 'lily-deploy: diagnostics incomplete' &&
+            /the release's pods: .*forbidden/.test(a.message),
+        ),
+        result.log,
+      );
+      assert.equal((await env.kube.releaseStatus('nopods', namespace))?.status, 'failed');
+    });
+  });
+
   describe(`a ServiceAccount that may not manage Leases, helm ${major}`, () => {
     it('deploys and uninstalls without the lock, with a warning saying what to grant', async () => {
       const namespace = uniqueName(`sa-nolease-h${major}`);
       const withoutLeases = FIXTURE_ROLE_RULES.filter((r) => r.apiGroup !== 'coordination.k8s.io');
-      const token = await namespacedServiceAccount(
-        env.kube,
-        namespace,
-        'fixture-role',
-        withoutLeases,
-      );
-      const kubeconfig = kubeconfigFor(env.e2e, namespace, { token });
+      const { token, kubeconfig } = await roleAccount(namespace, withoutLeases);
       const inputs = { namespace, kubeconfig, release: 'nolease' };
       const warned = (result: ActionResult) =>
         result.annotations.some(

@@ -100,6 +100,12 @@ for (const major of [3, 4] as const) {
       ]) {
         assert.ok(result.log.includes(line), `the log shows: ${line}`);
       }
+      // Its log lines that look like workflow commands are the pod's text: none was obeyed.
+      assert.deepEqual(
+        result.annotations.filter((a) => a.properties.title === 'forged by a pod log'),
+        [],
+      );
+      assert.equal(result.masker.registered.includes('lily daemon'), false);
       // The waiting reason, in the finding (the pod's own state may be between two restarts by the time it is described).
       assert.match(
         result.log,
@@ -120,6 +126,32 @@ for (const major of [3, 4] as const) {
       assert.deepEqual(
         diagnostics.pods.map((p) => p.name),
         [`lily-${release}-dev-mainnet-daemon-0`],
+      );
+    });
+
+    it("helm's wait running out is a timeout, explained by the pods, with helm's own words kept", async () => {
+      const result = await deploy(env.e2e, major, {
+        ...common,
+        release: 'slow',
+        values: behavior('crash-loop'),
+        'fail-fast': 'false',
+        timeout: '6s',
+      });
+      assert.equal(result.exitCode, 1);
+      // helm's real words (Helm 3.17 and 4.1) read as a timeout, which the pods may explain
+      // further (a crash loop, once it has restarted often enough): never a helm-error.
+      assert.ok(
+        ['timeout', 'crash-loop'].includes(result.outputs['failure-reason'] ?? ''),
+        result.log,
+      );
+      const error = result.annotations.find(
+        (a) => a.kind === 'error' && a.message.startsWith('Deploy of slow failed'),
+      );
+      // Helm 4 names the objects not ready on lines of their own first.
+      assert.match(error?.message ?? '', /Error: [\s\S]*context deadline exceeded/, result.log);
+      assert.match(
+        result.summary,
+        /helm's own error:\n\n`{3,}text\nError: [^`]*context deadline exceeded/,
       );
     });
 

@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
 import { mapWithLimit } from '../../src/background.js';
-import { recordArgv } from '../../test/support/tool-shims.js';
+import { removeAtExit } from '../../test/support/cache.js';
+import { recordArgv, recordEnvironments } from '../../test/support/tool-shims.js';
 import { BAD_INPUTS } from '../../test/support/bad-inputs.js';
 import { type ChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
 import {
@@ -385,6 +386,78 @@ for (const major of [3, 4] as const) {
         );
       } finally {
         await registry.close();
+      }
+    });
+  });
+}
+
+for (const major of [3, 4] as const) {
+  describe(`what helm and kubectl are given and what they print, helm ${major}`, () => {
+    it("no child process gets an input or the runner's token; helm's output holding workflow commands is shown as text", async () => {
+      const RUNTIME_TOKEN = 'Cnry-runtime-token-7f3a9';
+      const GITHUB_TOKEN = 'Cnry-github-token-7f3a9';
+      const forged = [
+        '::add-mask::Lily',
+        '::error title=forged by NOTES::a chart posing as an annotation',
+        '::stop-commands::chart-notes',
+      ];
+      const tool = await helmTool(major);
+      const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-env-tools-'));
+      removeAtExit(toolCache);
+      const shims = await recordEnvironments(tool, toolCache);
+      const result = await deploy(
+        env.e2e,
+        major,
+        {
+          release: 'notes',
+          namespace: uniqueName(`notes-h${major}`),
+          'create-namespace': 'true',
+          'database-url': DB_URL,
+          values: `deploymentType: daemon\ntest:\n  notes: ${JSON.stringify(forged.join('\n'))}\n`,
+        },
+        {
+          toolCache,
+          env: {
+            PATH: pathWith(shims.binDir),
+            ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN,
+            GITHUB_TOKEN,
+          },
+        },
+      );
+      assert.equal(result.exitCode, 0, result.log);
+
+      // helm printed the chart's NOTES, commands and all: the runner obeyed none.
+      const logLines = result.log.split('\n');
+      for (const line of forged) assert.ok(logLines.includes(line), `the log shows ${line}`);
+      assert.deepEqual(
+        result.annotations.filter((a) => a.properties.title === 'forged by NOTES'),
+        [],
+      );
+      assert.equal(result.masker.registered.includes('Lily'), false, 'nothing masked by helm');
+      assert.equal(
+        logLines.includes('::endgroup::'),
+        false,
+        "the action's own commands still work",
+      );
+
+      const environments = await shims.environments();
+      const commands = environments.map((e) => e.command);
+      assert.ok(commands.includes('kubectl proxy'), commands.join(', '));
+      assert.ok(
+        commands.some((c) => c.startsWith('helm upgrade')),
+        commands.join(', '),
+      );
+      for (const { command, env: childEnv } of environments) {
+        assert.deepEqual(
+          Object.keys(childEnv).filter((name) =>
+            /^INPUT_|^(ACTIONS_RUNTIME_TOKEN|GITHUB_TOKEN)$/.test(name),
+          ),
+          [],
+          `${command} got none of the action's inputs or tokens`,
+        );
+        const values = Object.values(childEnv).join('\n');
+        for (const canary of [DB_URL, URL_PASSWORD, RUNTIME_TOKEN, GITHUB_TOKEN])
+          assert.equal(values.includes(canary), false, `${command} got no secret`);
       }
     });
   });

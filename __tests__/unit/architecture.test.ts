@@ -21,6 +21,7 @@ const LAYERS: string[][] = [
     'workspace.ts',
     'state.ts',
     'names.ts',
+    'foreign-text.ts',
   ],
   ['kube/', 'github/'],
   ['lily/'],
@@ -85,6 +86,16 @@ describe('architecture', () => {
         .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`),
     );
     assert.deepEqual(sideways, []);
+  });
+
+  it('child processes start in process.ts alone, which gives them no input or token', () => {
+    const spawning = files
+      .filter((file) => /from 'node:child_process'/.test(readFileSync(file, 'utf8')))
+      .filter((file) =>
+        /\bspawn\(|\bexec(File)?(Sync)?\(|\bfork\(/.test(readFileSync(file, 'utf8')),
+      )
+      .map((file) => relative(SRC, file));
+    assert.deepEqual(spawning, ['process.ts']);
   });
 
   it('the explaining code never holds the tools that change the cluster', () => {

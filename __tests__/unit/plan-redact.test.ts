@@ -94,6 +94,40 @@ describe('plan redaction', () => {
     assert.equal(secret.change, 'unchanged');
   });
 
+  it('a Secret inside a List, of any List kind, shows which keys change, by hash, never a value', () => {
+    const list = (kind: string, url: string) => ({
+      apiVersion: 'v1',
+      kind,
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'nested-db' },
+          data: { url: b64(url) },
+          stringData: { token: `${url}-token` },
+        },
+      ],
+    });
+    for (const kind of ['List', 'SecretList']) {
+      const object = (url: string): PlanObject => ({
+        key: `v1/${kind}/indexer/`,
+        apiVersion: 'v1',
+        kind,
+        namespace: 'indexer',
+        name: '',
+        body: list(kind, url),
+      });
+      const added = outputs([object(newUrl)], [], [], []);
+      assertAbsent(added.texts, [...forbidden, `${newUrl}-token`]);
+      assert.ok(added.texts.summary.includes(`url: (sha256 ${short(newUrl)})`), kind);
+      const changed = outputs([object(newUrl)], [object(oldUrl)], [object(oldUrl)], []);
+      assertAbsent(changed.texts, [...forbidden, `${newUrl}-token`, `${oldUrl}-token`]);
+      const change = changed.plan.changes[0]!;
+      assert.equal(change.change, 'changed', kind);
+      assert.match(change.diff, new RegExp(`^\\+ +url: '?\\(sha256 ${short(newUrl)}\\)'?$`, 'm'));
+    }
+  });
+
   it('every value the action masks is replaced, however YAML would quote it', () => {
     const masked = "it's-a-masked-pw";
     const desired = rendered({ rc: true });

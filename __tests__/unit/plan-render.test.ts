@@ -17,6 +17,7 @@ import {
   renderPlanSummary,
   stickyMarker,
 } from '../../src/plan/render.js';
+import { REPORT_BYTES } from '../../src/markdown.js';
 import { fieldChange } from '../../src/plan/redact.js';
 import { lilyManifest, liveRelease, rendered, short } from './plan-fixtures.js';
 
@@ -66,6 +67,23 @@ describe('renderPlanSummary', () => {
     assert.equal(summary.match(/<details>/g)?.length, 2);
     assert.ok(summary.trimEnd().endsWith(`Plan digest: \`${upgrade.digest}\``));
     assert.match(summary, /The API server validated the planned objects/);
+  });
+
+  it('is cut under the step summary limit (1 MiB), with a pointer to the plan file, the digest kept', () => {
+    const huge = planChanges(rendered({ rc: true }), liveRelease(), rendered(), []).map((c) =>
+      c.change === 'changed' ? { ...c, diff: `${c.diff}\n${'+ ü\n'.repeat(400_000)}` } : c,
+    );
+    const text = renderPlanSummary(planOf(huge));
+    assert.ok(Buffer.byteLength(text) <= REPORT_BYTES, `${Buffer.byteLength(text)} bytes`);
+    assert.match(text, /^\| `StatefulSet\/indexer\/lily-a-lily-daemon` \| changed \|/m);
+    assert.match(
+      text,
+      /The job summary is cut here: every diff is in the plan file \(the `plan` output\)\.\n\nPlan digest: `lily-plan-1:[^`]+`\n$/,
+    );
+    // The cut diff's fence and <details> are closed.
+    const fences = text.split('\n').filter((l) => /^`{3,}/.test(l));
+    assert.equal(fences.length % 2, 0);
+    assert.equal(text.split('<details>').length, text.split('</details>').length);
   });
 
   it('says in a line when nothing changes, and why validation was skipped', () => {

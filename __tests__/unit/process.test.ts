@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandError, commandLine, runChecked, runCommand } from '../../src/process.js';
+import {
+  childEnvironment,
+  CommandError,
+  commandLine,
+  runChecked,
+  runCommand,
+} from '../../src/process.js';
 
 describe('runCommand', () => {
   it('feeds stdin and captures both streams', async () => {
@@ -47,5 +53,38 @@ describe('runCommand', () => {
       commandLine('/usr/bin/helm', ['upgrade', 'a b', "it's"]),
       `helm upgrade 'a b' 'it'\\''s'`,
     );
+  });
+});
+
+describe('the environment of a child process', () => {
+  const given = {
+    PATH: '/usr/bin',
+    KUBECONFIG: '/tmp/kubeconfig',
+    HELM_DRIVER: 'secret',
+    'INPUT_DATABASE-URL': 'postgres://lily:pw@db/lily',
+    'INPUT_REPO-PASSWORD': 'repo-pw',
+    'INPUT_GITHUB-TOKEN': 'ghs_token',
+    INPUT_KUBECONFIG: 'apiVersion: v1',
+    ACTIONS_RUNTIME_TOKEN: 'runtime-token',
+    GITHUB_TOKEN: 'ghs_token',
+    GITHUB_REPOSITORY: 'octo/lily',
+  };
+
+  it('has no input and no token, and everything else', () => {
+    assert.deepEqual(childEnvironment(given), {
+      PATH: '/usr/bin',
+      KUBECONFIG: '/tmp/kubeconfig',
+      HELM_DRIVER: 'secret',
+      GITHUB_REPOSITORY: 'octo/lily',
+    });
+  });
+
+  it('is what a command run by runCommand sees', async () => {
+    const result = await runCommand('sh', ['-c', 'env'], { env: given, quiet: true });
+    const names = result.stdout
+      .split('\n')
+      .map((line) => line.split('=')[0])
+      .filter((name) => name !== '' && name !== 'PWD' && name !== 'SHLVL' && name !== '_');
+    assert.deepEqual(names.sort(), ['GITHUB_REPOSITORY', 'HELM_DRIVER', 'KUBECONFIG', 'PATH']);
   });
 });

@@ -18,7 +18,10 @@ describe('failureReasonOf', () => {
   it('is never empty: the reason carried, else where it happened', () => {
     assert.equal(failureReasonOf(new DeployError('missing-crd', 'x')), 'missing-crd');
     assert.equal(failureReasonOf(new InputError(['Input x is bad'])), 'bad-input');
-    assert.equal(failureReasonOf(new InputError(['Input x Lily refuses'], 'lily-config')), 'lily-config');
+    assert.equal(
+      failureReasonOf(new InputError(['Input x Lily refuses'], 'lily-config')),
+      'lily-config',
+    );
     assert.equal(
       failureReasonOf(new CommandError('helm show values filecoin/lily', result('Error: x'))),
       'helm-error',
@@ -72,7 +75,7 @@ describe('helmErrorHint', () => {
 });
 
 describe('helmFailureReason', () => {
-  const ended = { cancelled: false, stdout: '', stderr: '' };
+  const ended = { cancelled: false, stderr: '' };
   const crashLoop = {
     reason: 'crash-loop' as const,
     pod: 'lily-0',
@@ -98,6 +101,29 @@ describe('helmFailureReason', () => {
       helmFailureReason({ ...ended, stderr: 'Error: UPGRADE FAILED: an error occurred' }),
       'helm-error',
     );
+  });
+
+  it("is a timeout only in helm's words for its wait running out, on Helm 3 and Helm 4", () => {
+    const timedOut = [
+      // Helm 3.17, --wait (install and upgrade; with --atomic, after the rollback).
+      'Error: INSTALLATION FAILED: context deadline exceeded',
+      'Error: UPGRADE FAILED: release lily failed, and has been rolled back due to atomic being set: context deadline exceeded',
+      // Helm 4.1, --wait=watcher: the objects not ready, then the context's error.
+      'Error: UPGRADE FAILED: resource StatefulSet/lily/lily-daemon not ready. status: InProgress, message: Ready: 0/1\ncontext deadline exceeded',
+      // Older Helm 3, and a hook's wait.
+      'Error: UPGRADE FAILED: pre-upgrade hooks failed: 1 error occurred:\n\t* timed out waiting for the condition',
+    ];
+    for (const stderr of timedOut)
+      assert.equal(helmFailureReason({ ...ended, stderr }), 'timeout', stderr);
+    const notTimedOut = [
+      // A field name in a validation error.
+      'Error: UPGRADE FAILED: cannot patch "lily-daemon" with kind StatefulSet: StatefulSet.apps "lily-daemon" is invalid: spec.template.spec.containers[0].readinessProbe.timeoutSeconds: Invalid value: -1: must be greater than or equal to 0',
+      // The API server did not answer: not helm's wait.
+      'Error: Kubernetes cluster unreachable: Get "https://10.0.0.1:6443/version": dial tcp 10.0.0.1:6443: i/o timeout',
+      'Error: UPGRADE FAILED: Get "https://10.0.0.1:6443/api/v1/namespaces/lily/secrets": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+    ];
+    for (const stderr of notTimedOut)
+      assert.equal(helmFailureReason({ ...ended, stderr }), 'helm-error', stderr);
   });
 });
 

@@ -41,14 +41,21 @@ export async function handleFailedUpgrade(
   let headline = outcome.stoppedFor?.find((f) => f.fatal)?.summary;
   let failureReason: RunFailureReason = reason;
   if (!outcome.cancelled) {
-    const diagnostics = await diagnose(cluster, settings, outcome, settled, {
-      reason,
-      redact,
-      helmError: reason === 'helm-error' ? { text: helmError, hint } : undefined,
-    });
-    await reportDiagnostics(diagnostics, reason);
-    failureReason = diagnostics.failureReason as RunFailureReason;
-    if (reason !== 'helm-error') headline ??= diagnostics.findings[0]?.summary;
+    try {
+      const diagnostics = await diagnose(cluster, settings, outcome, settled, {
+        reason,
+        redact,
+        helmError: { text: helmError, hint },
+      });
+      await reportDiagnostics(diagnostics, reason);
+      failureReason = diagnostics.failureReason as RunFailureReason;
+      if (reason !== 'helm-error') headline ??= diagnostics.findings[0]?.summary;
+    } catch (err) {
+      // Explaining must not replace helm's error: it stands, with this beside it.
+      core.warning(`Could not collect the diagnostics: ${redact((err as Error).message)}`, {
+        title: 'lily-deploy: diagnostics incomplete',
+      });
+    }
   }
   if (isConcurrentDeploy(outcome.result.stderr)) {
     core.error(
@@ -59,17 +66,25 @@ export async function handleFailedUpgrade(
   }
   const helmSaid =
     (helmError || `helm exited with code ${outcome.result.exitCode}`) + (hint ? `\n${hint}` : '');
+  // helm's words stay beside a pod's finding (a timeout's, say), except when
+  // fail-fast stopped helm: they are then about being stopped.
+  const why =
+    headline === undefined
+      ? helmSaid
+      : outcome.stoppedFor
+        ? headline
+        : `${headline}\nhelm said: ${helmSaid}`;
   throw new DeployError(
     failureReason,
-    `Deploy of ${settings.release} failed (${failureReason}): ${headline ?? helmSaid}`,
+    `Deploy of ${settings.release} failed (${failureReason}): ${why}`,
   );
 }
 
 interface Explanation {
   reason: FailureReason;
   redact: (text: string) => string;
-  /** helm's error leads unless helm failed because of a pod (fail-fast, timeout). */
-  helmError?: { text: string; hint?: string };
+  /** helm's error: it leads unless helm failed because of a pod (fail-fast, timeout). */
+  helmError: { text: string; hint?: string };
 }
 
 /** Everything about the release's pods, events and history, judged. */
@@ -120,6 +135,8 @@ async function reportDiagnostics(diagnostics: Diagnostics, reason: FailureReason
       core.warning(text, { title: `lily-deploy: also seen: ${f.reason}` });
     else core.error(text, { title: `lily-deploy: ${f.reason}` });
   }
+  for (const gap of diagnostics.notCollected)
+    core.warning(`Not collected: ${gap}`, { title: 'lily-deploy: diagnostics incomplete' });
   await core.summary.addRaw(renderFailureSummary(diagnostics, path)).write();
   core.setOutput('diagnostics', path);
 }

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapWithLimit } from '../background.js';
+import { printForeign } from '../foreign-text.js';
 import type { Finding } from './finding.js';
 import {
   type ContainerLog,
@@ -24,6 +25,13 @@ import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 // Pods collected at once: each is a few requests through the one API proxy.
 export const DIAGNOSTICS_PARALLELISM = 8;
 
+/**
+ * The most of one container's log read (the API's limitBytes): its last
+ * lines, from their start, up to this; a container that logs huge lines
+ * costs no more than that in memory and in the diagnostics file.
+ */
+export const LOG_LIMIT_BYTES = 512 * 1024;
+
 export interface CollectOptions {
   release: string;
   namespace: string;
@@ -31,7 +39,7 @@ export interface CollectOptions {
   findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
   /** The failure-reason, given the findings. */
   failureReason: (findings: Finding[]) => string;
-  /** helm's own error (redacted), when it is the cause. */
+  /** helm's own error (redacted), when helm ran. */
   helmError?: { text: string; hint?: string };
   interventions: string[];
   /** Reports of the pods lily-deploy deleted during the deploy, taken just before. */
@@ -54,20 +62,31 @@ export async function collectDiagnostics(
   options: CollectOptions,
 ): Promise<Diagnostics> {
   const started = Date.now();
+  // Every read is evidence beside helm's error, never in its place: one the
+  // credentials may not make (pods, events: the access preflight warned) is
+  // noted as not collected.
+  const notCollected: string[] = [];
+  const evidence = <T>(what: string, read: Promise<T>): Promise<T | null> =>
+    read.catch((err: unknown) => {
+      notCollected.push(`${what}: ${options.redact((err as Error).message)}`);
+      return null;
+    });
   const [pods, latest, history] = await Promise.all([
-    listReleasePods(api, options.namespace, workloads),
-    releases.latest(options.release, options.namespace),
-    releases.history(options.release, options.namespace),
+    evidence("the release's pods", listReleasePods(api, options.namespace, workloads)),
+    evidence("the release's status", releases.latest(options.release, options.namespace)),
+    evidence("the release's history", releases.history(options.release, options.namespace)),
   ]);
   const [events, reports] = await Promise.all([
-    // Events are optional evidence: credentials may not read them (the access preflight warned).
-    listReleaseEvents(api, options.namespace, workloads, pods).catch((): KubeEvent[] => []),
-    mapWithLimit(pods, options.parallelism, (pod) =>
+    evidence(
+      "the release's events",
+      listReleaseEvents(api, options.namespace, workloads, pods ?? []),
+    ),
+    mapWithLimit(pods ?? [], options.parallelism, (pod) =>
       podReport(api, options.namespace, pod, options.logLines),
     ),
   ]);
   const findings = options
-    .findings(pods, events)
+    .findings(pods ?? [], events ?? [])
     .map((f) => ({ ...f, summary: options.redact(f.summary) }));
   return {
     release: options.release,
@@ -76,6 +95,7 @@ export async function collectDiagnostics(
     ...(options.helmError
       ? { helmError: options.helmError.text, helmErrorHint: options.helmError.hint }
       : {}),
+    notCollected,
     collectedAt: new Date().toISOString(),
     collectionMs: Date.now() - started,
     findings,
@@ -87,9 +107,11 @@ export async function collectDiagnostics(
         text: l.text === undefined ? undefined : options.redact(l.text),
       })),
     })),
-    events: events.map(eventLine).map((e) => ({ ...e, message: options.redact(e.message) })),
-    releaseState: options.redact(renderReleaseState(latest)),
-    releaseHistory: options.redact(renderHistory(history)),
+    events: (events ?? [])
+      .map(eventLine)
+      .map((e) => ({ ...e, message: options.redact(e.message) })),
+    releaseState: latest === null ? '(not collected)' : options.redact(renderReleaseState(latest)),
+    releaseHistory: history === null ? '(not collected)' : options.redact(renderHistory(history)),
   };
 }
 
@@ -102,18 +124,25 @@ export async function podReport(
 ): Promise<PodReport> {
   const logs = await Promise.all(
     containersWithLogs(pod).map(async ({ container, previous }): Promise<ContainerLog> => {
-      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}${previous ? '&previous=true' : ''}`;
+      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}${previous ? '&previous=true' : ''}`;
       try {
         const text = await api.text(
           `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
         );
-        return { container, previous, text };
+        return { container, previous, text: withinLogLimit(text) };
       } catch (err) {
         return { container, previous, error: (err as Error).message };
       }
     }),
   );
   return { name: pod.metadata.name, description: describePod(pod), logs, deleted: false };
+}
+
+/** A log the limit cut says so: its last lines may be missing. */
+export function withinLogLimit(text: string): string {
+  return Buffer.byteLength(text) < LOG_LIMIT_BYTES
+    ? text
+    : `${text}\n(cut at ${LOG_LIMIT_BYTES / 1024} KiB: the log's last lines may be missing; kubectl logs has them all)`;
 }
 
 /** Prints the diagnostics, one log group per pod. */
@@ -127,9 +156,10 @@ export function printDiagnostics(d: Diagnostics): void {
   );
 }
 
+/** The text is the cluster's and helm's, not ours: no line of it may act as a workflow command. */
 function printGroup(title: string, text: string): void {
   core.startGroup(title);
-  core.info(text);
+  printForeign(text);
   core.endGroup();
 }
 

@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import { collapsed } from '../markdown.js';
+import { collapsed, cutToBytes, fenced } from '../markdown.js';
 import type { HistoryEntry } from '../helm/helm.js';
 import type { ReleaseRecord } from '../helm/release-store.js';
 import { eventLastSeen, type KubeEvent } from '../kube/types.js';
@@ -34,10 +34,15 @@ export interface Diagnostics {
   release: string;
   namespace: string;
   failureReason: string;
-  /** helm's error, when helm failed by itself (not stopped for a pod, not timed out). */
+  /**
+   * helm's error: the cause when failureReason is helm-error, else shown
+   * beside the findings (helm timed out, or fail-fast stopped it).
+   */
   helmError?: string;
   /** What to do about that error, when it is a known one. */
   helmErrorHint?: string;
+  /** What could not be read (credentials that may not list pods, say), and why. */
+  notCollected: string[];
   collectedAt: string;
   /** How long collecting took. */
   collectionMs: number;
@@ -76,10 +81,12 @@ export function renderPodReport(pod: PodReport): string {
   return parts.join('\n');
 }
 
-/** How much pod output is shown (in the log, and again in the summary) at most; the file has it all. */
+/** How many bytes of pod output the log shows at most; the file has it all. */
 export const SHOWN_BUDGET = 400_000;
+/** The job summary's share of pod output: the rest of a failure's report fits beside it. */
+const SUMMARY_POD_BUDGET = 256 * 1024;
 
-/** Each pod's report, in full while the budget lasts, then without logs. */
+/** Each pod's report, in full while the budget (bytes) lasts, then without logs. */
 export function podReportsWithinBudget(
   pods: PodReport[],
   budget = SHOWN_BUDGET,
@@ -88,10 +95,10 @@ export function podReportsWithinBudget(
   return pods.map((pod) => {
     const full = renderPodReport(pod);
     const text =
-      full.length <= left
+      Buffer.byteLength(full) <= left
         ? full
         : `${pod.description.join('\n')}\n(logs left out: see the diagnostics file)`;
-    left -= text.length;
+    left -= Buffer.byteLength(text);
     return { name: pod.name, text };
   });
 }
@@ -141,9 +148,16 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
     `### Lily deploy failed: \`${d.release}\` in \`${d.namespace}\` (${d.failureReason})`,
     '',
   ];
-  if (d.helmError !== undefined) {
-    lines.push('helm said:', '', '```', d.helmError || '(nothing on stderr)', '```', '');
-    if (d.helmErrorHint) lines.push(`Remedy: ${d.helmErrorHint}`, '');
+  const helmSaid = (title: string) => [
+    title,
+    '',
+    ...fenced(d.helmError || '(nothing on stderr)'),
+    '',
+    ...(d.helmErrorHint ? [`Remedy: ${d.helmErrorHint}`, ''] : []),
+  ];
+  const helmIsTheCause = d.failureReason === 'helm-error' && d.helmError !== undefined;
+  if (helmIsTheCause) {
+    lines.push(...helmSaid('helm said:'));
     if (d.findings.length > 0)
       lines.push('Also seen in the pods (evidence, not the cause helm gave):', '');
   } else if (d.findings.length === 0) {
@@ -152,12 +166,19 @@ export function renderFailureSummary(d: Diagnostics, diagnosticsPath: string): s
   for (const f of d.findings)
     lines.push(`- **${f.reason}**: ${f.summary}`, `  - Remedy: ${f.remedy}`);
   for (const line of d.interventions) lines.push(`- ${line}`);
+  if (!helmIsTheCause && d.helmError !== undefined)
+    lines.push('', ...helmSaid("helm's own error:"));
+  if (d.notCollected.length > 0)
+    lines.push('', 'Not collected:', '', ...d.notCollected.map((gap) => `- ${gap}`));
   lines.push('', `Everything collected is in \`${diagnosticsPath}\` on the runner.`, '');
-  for (const pod of podReportsWithinBudget(d.pods))
+  for (const pod of podReportsWithinBudget(d.pods, SUMMARY_POD_BUDGET))
     lines.push(...collapsed(`Pod ${pod.name}`, pod.text));
   lines.push(...collapsed('Events', renderEvents(d.events)));
   lines.push(
     ...collapsed('Release status and history', `${d.releaseState}\n\n${d.releaseHistory}`),
   );
-  return lines.join('\n');
+  return cutToBytes(
+    lines.join('\n'),
+    `The job summary is cut here: the rest is in \`${diagnosticsPath}\` on the runner.`,
+  );
 }

@@ -54,19 +54,22 @@ export interface HelmEnding {
   stoppedFor?: Finding[];
   /** The job was cancelled while helm ran. */
   cancelled: boolean;
-  stdout: string;
   stderr: string;
 }
 
-/** Why helm failed, before the pods are looked at. */
+// helm's words when its --timeout ran out: Helm 3.17 and 4.1 end the wait (and
+// a hook's) with the context's error, older Helm 3 and the legacy waiter say
+// "timed out waiting for the condition". Not an HTTP client's own timeout
+// ("context deadline exceeded (Client.Timeout exceeded …)": the API server did
+// not answer), nor a field name such as timeoutSeconds in a validation error.
+const HELM_TIMED_OUT =
+  /context deadline exceeded(?! \(Client\.Timeout)|timed out waiting for the condition/;
+
+/** Why helm failed, before the pods are looked at: from its error, never from the rest of its output. */
 export function helmFailureReason(ending: HelmEnding): FailureReason {
   if (ending.stoppedFor) return primaryReason(ending.stoppedFor, 'helm-error');
   if (ending.cancelled) return 'cancelled';
-  return /timed out waiting|context deadline exceeded|timeout/i.test(
-    `${ending.stderr}\n${ending.stdout}`,
-  )
-    ? 'timeout'
-    : 'helm-error';
+  return HELM_TIMED_OUT.test(helmErrorText(ending.stderr)) ? 'timeout' : 'helm-error';
 }
 
 /** Did helm fail because another deploy of the release is working on it? */

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { spawnChild } from '../process.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -37,7 +38,8 @@ export class KubeApi {
       `--unix-socket=${socketPath}`,
       ...(context ? ['--context', context] : []),
     ];
-    const proxy = spawn(kubectl, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proxy = spawnChild(kubectl, args, { env });
+    proxy.stdin.end();
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const onData = (chunk: Buffer) => {

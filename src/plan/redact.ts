@@ -122,12 +122,44 @@ export function isSecretKind(kind: string): boolean {
   return kind === 'Secret';
 }
 
-/** The body without a Secret's values: what a diff may show of it. */
+/**
+ * The body without a Secret's values: what a diff may show of it. A Secret's
+ * own `data`/`stringData` go (secretKeyChanges compares them apart); a Secret
+ * nested anywhere in it (the `items` of a List, of any List kind) keeps its
+ * keys, each value replaced by its short hash, so a change still shows and a
+ * value never does.
+ */
 export function withoutSecretValues(
   kind: string,
   body: Record<string, unknown>,
 ): Record<string, unknown> {
-  return isSecretKind(kind) ? omit(body, ['data', 'stringData']) : body;
+  const shown = isSecretKind(kind) ? omit(body, ['data', 'stringData']) : body;
+  return hashNestedSecretValues(shown) as Record<string, unknown>;
+}
+
+function hashNestedSecretValues(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hashNestedSecretValues);
+  if (!isRecord(value)) return value;
+  const inner = Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, hashNestedSecretValues(v)]),
+  );
+  if (typeof value.kind !== 'string' || !isSecretKind(value.kind)) return inner;
+  const hashed = (values: unknown, decode: (v: string) => Buffer) =>
+    isRecord(values)
+      ? Object.fromEntries(
+          Object.entries(values).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? `(sha256 ${shortHash(decode(v))})` : '(not a string)',
+          ]),
+        )
+      : values;
+  return {
+    ...inner,
+    ...('data' in value ? { data: hashed(value.data, (v) => Buffer.from(v, 'base64')) } : {}),
+    ...('stringData' in value
+      ? { stringData: hashed(value.stringData, (v) => Buffer.from(v, 'utf8')) }
+      : {}),
+  };
 }
 
 /** Every string in the value (map keys too) with the masked values replaced. */

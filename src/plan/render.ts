@@ -1,5 +1,5 @@
 import type { IssueComment } from '../github/pull-request-comments.js';
-import { code, collapsed, escapeCell } from '../markdown.js';
+import { code, collapsed, cutToBytes, escapeCell, REPORT_BYTES } from '../markdown.js';
 import type { ObjectChange } from './diff.js';
 import type { PlanFile } from './plan-file.js';
 import { describeFieldChange, type FieldChange } from './redact.js';
@@ -91,16 +91,26 @@ function hashSections(plan: PlanFile): string[][] {
   return sections;
 }
 
-/** The plan's job summary (or a deploy's changes), as Markdown. */
+/** The plan's job summary (or a deploy's changes), as Markdown, cut to the summary's budget before the digest. */
 export function renderPlanSummary(plan: PlanFile): string {
-  return [
+  const body = [
     heading(plan),
     '',
     ...overview(plan),
     ...changeTable(plan, tableRows(plan)),
     ...diffSections(plan).flat(),
-    ...(plan.applied === undefined ? [`Plan digest: ${code(plan.digest)}`, ''] : []),
   ].join('\n');
+  const digest = plan.applied === undefined ? `Plan digest: ${code(plan.digest)}\n` : '';
+  const rest =
+    plan.applied === undefined
+      ? 'every diff is in the plan file (the `plan` output)'
+      : `${code(`helm get manifest ${plan.release} --revision ${plan.applied}`)} has the whole manifest`;
+  const cut = cutToBytes(
+    body,
+    `The job summary is cut here: ${rest}.\n`,
+    REPORT_BYTES - Buffer.byteLength(digest) - 1,
+  );
+  return digest ? `${cut}\n${digest}` : cut;
 }
 
 /** The hidden first line of the plan comment of a release. */

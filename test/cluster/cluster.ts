@@ -72,6 +72,10 @@ export const FIXTURE_LOG_LINES = {
     'lily daemon: starting (fixture)',
     'lily daemon: opened repo at /var/lib/lily (fixture)',
     'lily daemon: FATAL: could not connect to database (fixture)',
+    // Lines a workflow command would be made of: shown as text, never obeyed.
+    '::add-mask::lily daemon',
+    '::error title=forged by a pod log::lily daemon: a log line posing as an annotation (fixture)',
+    '::stop-commands::lily-daemon-fixture',
   ],
   'daemon-crash-previous': [
     'lily daemon: starting (fixture, previous attempt)',

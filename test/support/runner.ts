@@ -4,7 +4,8 @@
 // with the main step's state as STATE_<name> and its GITHUB_ENV / GITHUB_PATH
 // applied. stdout and stderr go through the runner's log processing
 // (workflow-commands.ts): workflow commands become annotations/groups,
-// ::add-mask:: registers secrets, and `log` is the masked text a user would see.
+// ::add-mask:: registers secrets, ::stop-commands::<token> makes every line up
+// to `::<token>::` plain output, and `log` is the masked text a user would see.
 // It emulates only what the action uses (no legacy ::set-output:: and the like,
 // no post-if); __tests__/e2e/act.test.ts checks it against a real runner (act). Everything a run leaves is kept under result.root for
 // leaks() and deleted when the test process exits (LILY_DEPLOY_KEEP_TEMP=1 keeps it).
@@ -372,6 +373,10 @@ class RunningStep {
   private readonly log: string[] = [];
   private readonly transcript: TranscriptLine[] = [];
   private readonly annotations: Annotation[] = [];
+  /** The token of the ::stop-commands:: in force, if any. */
+  private stopToken: string | undefined;
+  /** A command the runner refuses, which fails the step. */
+  private refusedCommand = false;
 
   constructor(
     readonly name: StepName,
@@ -488,7 +493,7 @@ class RunningStep {
     return {
       step: this.name,
       exitCode: code,
-      failed: code !== 0 || fileCommandErrors.length > 0,
+      failed: code !== 0 || fileCommandErrors.length > 0 || this.refusedCommand,
       log: this.log.join('\n') + (this.log.length ? '\n' : ''),
       transcript: this.transcript,
       outputs: output.values,
@@ -539,6 +544,33 @@ class RunningStep {
     });
   }
 
+  /**
+   * `::stop-commands::<token>`, as ActionCommandManager does it: an empty
+   * token, `pause-logging` or a command's name is refused (the step fails);
+   * a token longer than 6 characters is masked from then on, and the line is
+   * output (with it masked).
+   */
+  private stopCommands(line: string, token: string): void {
+    if (!token || token.toLowerCase() === 'pause-logging' || parseCommand(`::${token}::`)) {
+      this.annotate(
+        'error',
+        `runner.ts: the runner refuses the stop-commands token '${token}'`,
+        {},
+      );
+      this.refusedCommand = true;
+      return;
+    }
+    if (token.length > 6) this.masker.addValue(token);
+    this.write(this.masker.mask(line));
+    this.debugLine(`Paused processing commands until '##[${this.masker.mask(token)}]' is received`);
+    this.stopToken = token;
+  }
+
+  /** The runner's own debug output (not an annotation), shown with step debug on. */
+  private debugLine(text: string): void {
+    if (this.options.debug) this.write(`##[debug]${text}`);
+  }
+
   private write(line: string): void {
     this.log.push(line);
     this.onLine(line, this.name);
@@ -561,10 +593,27 @@ class RunningStep {
   }
 
   private processLine(stream: 'stdout' | 'stderr', text: string): void {
-    const cmd = text.includes('::') ? parseCommand(text) : undefined;
+    const resume = this.stopToken;
+    const cmd = text.includes('::')
+      ? parseCommand(text, resume === undefined ? undefined : new Set([resume.toLowerCase()]))
+      : undefined;
+    // Commands stopped: every line is output, up to the one that names the token.
+    if (resume !== undefined) {
+      this.transcript.push({ stream, text, addMask: false });
+      this.write(this.masker.mask(text));
+      if (cmd?.command === resume.toLowerCase()) {
+        this.stopToken = undefined;
+        this.debugLine('Resume processing commands');
+      }
+      return;
+    }
     this.transcript.push({ stream, text, addMask: cmd?.command === 'add-mask' });
     if (!cmd) {
       this.write(this.masker.mask(text));
+      return;
+    }
+    if (cmd.command === 'stop-commands') {
+      this.stopCommands(text, cmd.data);
       return;
     }
     // With step debug on, the runner echoes every command but add-mask.
@@ -595,7 +644,7 @@ class RunningStep {
         this.write('##[endgroup]');
         return;
       default:
-        // The action writes no other command (set-output, stop-commands, echo ...: not emulated).
+        // The action writes no other command (set-output, echo ...: not emulated).
         this.annotate('error', `runner.ts does not emulate ::${cmd.command}::`, {});
     }
   }

@@ -30,6 +30,15 @@ exec '${real}' "$@"
 `;
 }
 
+/** Shim body: `log` gets `== <name> <subcommand>` and the process's environment, each entry NUL-terminated. */
+function environmentShim(log: string, name: string, real: string): string {
+  return `#!/bin/sh
+printf '== %s %s\\0' '${name}' "$1" >> '${log}'
+cat /proc/$$/environ >> '${log}'
+exec '${real}' "$@"
+`;
+}
+
 /**
  * Shim body: \`log\` gets \`<start µs> <end µs> <name> <subcommand>\` per command,
  * taken from bash's clock without forking, so the shim itself costs next to
@@ -78,4 +87,31 @@ export function recordArgv(tools: Tools, toolCache: string): Promise<ShimmedTool
 /** Records when every helm and kubectl process ran. */
 export function recordTimings(tools: Tools, toolCache: string): Promise<ShimmedTools> {
   return installShims(tools, toolCache, timingShim);
+}
+
+/** The environment each helm and kubectl process started with. */
+export interface ToolEnvironment {
+  /** `helm upgrade`, `kubectl proxy`. */
+  command: string;
+  env: Record<string, string>;
+}
+
+/** Records the environment of every helm and kubectl process; `environments()` parses what they logged. */
+export async function recordEnvironments(
+  tools: Tools,
+  toolCache: string,
+): Promise<ShimmedTools & { environments(): Promise<ToolEnvironment[]> }> {
+  const shims = await installShims(tools, toolCache, environmentShim);
+  const environments = async () => {
+    const records: ToolEnvironment[] = [];
+    for (const entry of (await shims.read()).split('\0')) {
+      if (entry.startsWith('== ')) records.push({ command: entry.slice(3).trim(), env: {} });
+      else if (entry.includes('=') && records.length > 0) {
+        const eq = entry.indexOf('=');
+        records[records.length - 1]!.env[entry.slice(0, eq)] = entry.slice(eq + 1);
+      }
+    }
+    return records;
+  };
+  return { ...shims, environments };
 }

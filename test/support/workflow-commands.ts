@@ -44,7 +44,11 @@ const KNOWN_COMMANDS = new Set([
   'stop-commands',
 ]);
 
-/** Parses a `::command k=v,k2=v2::data` line (leading whitespace allowed); undefined if it is none. */
+/**
+ * Parses a `::command k=v,k2=v2::data` line (leading whitespace allowed);
+ * undefined if it is none. `extra`: more command names, lower-case (the
+ * token of a ::stop-commands::).
+ */
 export function parseCommand(line: string, extra?: ReadonlySet<string>): ParsedCommand | undefined {
   const message = line.trimStart();
   if (!message.startsWith('::')) return undefined;
@@ -53,7 +57,9 @@ export function parseCommand(line: string, extra?: ReadonlySet<string>): ParsedC
   const info = message.slice(2, end);
   const space = info.indexOf(' ');
   const command = space < 0 ? info : info.slice(0, space);
-  if (!KNOWN_COMMANDS.has(command.toLowerCase()) && !extra?.has(command)) return undefined;
+  // The runner's registered commands are matched ignoring case, a stop token too.
+  if (!KNOWN_COMMANDS.has(command.toLowerCase()) && !extra?.has(command.toLowerCase()))
+    return undefined;
   const properties: Record<string, string> = {};
   if (space > 0) {
     for (const pair of info

@@ -1,0 +1,121 @@
+// The job summary of a failed deploy: helm's error is never left out.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LOG_LIMIT_BYTES, withinLogLimit } from '../../src/failure/diagnostics.js';
+import { type Diagnostics, renderFailureSummary } from '../../src/failure/report.js';
+import { REPORT_BYTES } from '../../src/markdown.js';
+
+const crashLoop = {
+  reason: 'crash-loop' as const,
+  pod: 'lily-0',
+  fatal: true,
+  summary: 'container daemon of pod lily-0 is crash-looping',
+  remedy: 'read its log',
+};
+
+function diagnostics(over: Partial<Diagnostics>): Diagnostics {
+  return {
+    release: 'lily',
+    namespace: 'indexer',
+    failureReason: 'helm-error',
+    collectedAt: '2026-01-01T00:00:00.000Z',
+    collectionMs: 5,
+    findings: [],
+    interventions: [],
+    notCollected: [],
+    pods: [],
+    events: [],
+    releaseState: 'STATUS: failed',
+    releaseHistory: '(no history)',
+    ...over,
+  };
+}
+
+describe('the failure summary', () => {
+  it("leads with helm's error when helm failed by itself, the pods' findings as evidence", () => {
+    const text = renderFailureSummary(
+      diagnostics({
+        helmError: 'Error: UPGRADE FAILED: StatefulSet.apps "lily" is invalid',
+        findings: [crashLoop],
+      }),
+      '/tmp/d.json',
+    );
+    const [helm, evidence] = [
+      text.indexOf('helm said:'),
+      text.indexOf('Also seen in the pods (evidence, not the cause helm gave):'),
+    ];
+    assert.ok(helm > 0 && evidence > helm, text);
+    assert.ok(text.includes('Error: UPGRADE FAILED: StatefulSet.apps "lily" is invalid'));
+  });
+
+  it("keeps helm's error beside the findings of a timeout", () => {
+    const text = renderFailureSummary(
+      diagnostics({
+        failureReason: 'crash-loop',
+        helmError: 'Error: UPGRADE FAILED: context deadline exceeded',
+        findings: [crashLoop],
+      }),
+      '/tmp/d.json',
+    );
+    assert.ok(text.indexOf('- **crash-loop**') < text.indexOf("helm's own error:"), text);
+    assert.ok(text.includes('Error: UPGRADE FAILED: context deadline exceeded'), text);
+  });
+
+  it('names what could not be collected, and why', () => {
+    const text = renderFailureSummary(
+      diagnostics({
+        helmError: 'Error: INSTALLATION FAILED: boom',
+        notCollected: ["the release's pods: HTTP 403: pods is forbidden"],
+      }),
+      '/tmp/d.json',
+    );
+    assert.ok(text.includes('Error: INSTALLATION FAILED: boom'));
+    assert.match(text, /Not collected:\n\n- the release's pods: HTTP 403: pods is forbidden/);
+  });
+});
+
+describe('the failure summary of a big release', () => {
+  const line = `${'x'.repeat(199)}\n`;
+  const many = diagnostics({
+    helmError: 'Error: UPGRADE FAILED: context deadline exceeded',
+    failureReason: 'timeout',
+    pods: Array.from({ length: 40 }, (_, i) => ({
+      name: `lily-${i}`,
+      description: [`pod lily-${i}: Running`],
+      logs: [{ container: 'daemon', previous: false, text: line.repeat(500) }],
+      deleted: false,
+    })),
+    events: Array.from({ length: 5000 }, (_, i) => ({
+      time: '2026-01-01T00:00:00.000Z',
+      type: 'Warning',
+      reason: 'BackOff',
+      object: `Pod/lily-${i % 40}`,
+      count: 1,
+      message: 'Back-off restarting failed container daemon ü',
+    })),
+  });
+
+  it('stays under the step summary limit (1 MiB), pointing to the diagnostics file for the rest', () => {
+    const text = renderFailureSummary(many, '/runner/tmp/lily-deploy-diagnostics.json');
+    assert.ok(Buffer.byteLength(text) <= REPORT_BYTES, `${Buffer.byteLength(text)} bytes`);
+    assert.ok(text.includes('Error: UPGRADE FAILED: context deadline exceeded'));
+    assert.match(
+      text,
+      /The job summary is cut here: the rest is in `\/runner\/tmp\/lily-deploy-diagnostics\.json` on the runner\.$/,
+    );
+    // Every pod is named, the later ones without their logs.
+    for (let i = 0; i < 40; i++) assert.ok(text.includes(`pod lily-${i}: Running`), `lily-${i}`);
+    assert.match(text, /\(logs left out: see the diagnostics file\)/);
+  });
+});
+
+describe('a container log at the read limit', () => {
+  it('says its last lines may be missing; a shorter one is as it is', () => {
+    assert.equal(withinLogLimit('a\nb\n'), 'a\nb\n');
+    const cut = withinLogLimit('y'.repeat(LOG_LIMIT_BYTES));
+    assert.match(
+      cut,
+      /\n\(cut at 512 KiB: the log's last lines may be missing; kubectl logs has them all\)$/,
+    );
+  });
+});
