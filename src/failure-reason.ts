@@ -10,6 +10,7 @@ export type PreflightReason = 'access-denied' | 'missing-crd' | 'missing-storage
 export type FailureReason =
   | PreflightReason
   | 'crash-loop'
+  | 'oom-killed'
   | 'image-pull'
   | 'missing-secret'
   | 'provisioning-failed'

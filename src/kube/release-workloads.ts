@@ -77,3 +77,10 @@ export function isReleaseClaim(workloads: Workload[], claim: string): boolean {
       ),
   );
 }
+
+/** The Lily chart's values section of a workload, from its name (`<short>-daemon` → daemon). */
+export function lilyValuesSection(workloadName: string): string | undefined {
+  const type = /-(daemon|notifier|worker)$/.exec(workloadName)?.[1];
+  if (!type) return undefined;
+  return type === 'daemon' ? 'daemon' : `cluster.${type}`;
+}

@@ -1,5 +1,6 @@
 import { formatCpu, formatMemory, parseQuantity } from '../kube/quantity.js';
 import { apiGroup, type ManifestObject, objectName } from '../kube/manifest.js';
+import { lilyValuesSection } from '../kube/release-workloads.js';
 import type { UndeclaredField } from './schema-fields.js';
 import { isRecord } from '../yaml.js';
 import type { PreflightReason } from '../failure-reason.js';
@@ -110,7 +111,7 @@ function missingStorageClasses(
     .flatMap(claimUses)
     .filter((use) => use.storageClass !== '' && !names.has(use.storageClass))
     .map(({ object, claim, storageClass }) => {
-      const value = lilyValuesSection(object);
+      const value = lilyValuesSection(object.name);
       const setting = value
         ? `${value}.volumes.datastore.storageClassName`
         : 'the storageClassName of that volume';
@@ -123,13 +124,6 @@ function missingStorageClasses(
           `. The Lily chart's default, gp2, exists on AWS only.`,
       };
     });
-}
-
-/** The Lily chart's values section of a workload, from its name (`<short>-daemon` → daemon). */
-function lilyValuesSection(object: ManifestObject): string | undefined {
-  const type = /-(daemon|notifier|worker)$/.exec(object.name)?.[1];
-  if (!type) return undefined;
-  return type === 'daemon' ? 'daemon' : `cluster.${type}`;
 }
 
 interface PodSize {
@@ -150,7 +144,7 @@ function oversizedPods(objects: ManifestObject[], nodes: NodeFact[]): string[] {
         ? [`memory by ${formatMemory(size.memory - largest.memory)}`]
         : []),
     ];
-    const section = lilyValuesSection(object);
+    const section = lilyValuesSection(object.name);
     return [
       `${objectName(object)} requests ${formatCpu(size.cpu)} CPU / ${formatMemory(size.memory)} per pod, more than any node offers ` +
         `(largest: ${largest.name}, ${formatCpu(largest.cpu)} CPU / ${formatMemory(largest.memory)} allocatable; short of ${short.join(' and ')}). ` +
