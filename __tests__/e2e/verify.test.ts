@@ -20,6 +20,15 @@ for (const major of [3, 4] as const) {
   describe(`verify window with helm ${major}`, () => {
     const namespace = uniqueName(`verify-h${major}`);
     const common = { namespace, 'create-namespace': 'true', timeout: '5m' };
+    /** A deploy of a release whose pods do `b`, watched for the window. */
+    const failing = (release: string, b: string, inputs: Record<string, string> = {}) =>
+      deploy(env.e2e, major, {
+        ...common,
+        release,
+        values: behavior(b),
+        'verify-window': WINDOW,
+        ...inputs,
+      });
 
     it('a healthy deploy stays up for the window and says it verified', async () => {
       const result = await deploy(env.e2e, major, {
@@ -40,12 +49,7 @@ for (const major of [3, 4] as const) {
 
     it('a crash after Ready fails the deploy with the crashed run, leaving the release as the error says', async () => {
       const release = 'crash';
-      const result = await deploy(env.e2e, major, {
-        ...common,
-        release,
-        values: behavior('crash-after-ready'),
-        'verify-window': WINDOW,
-      });
+      const result = await failing(release, 'crash-after-ready');
       assert.equal(result.exitCode, 1, result.log);
       assert.equal(result.outputs['failure-reason'], 'crash-loop');
       const pod = `lily-${release}-dev-mainnet-daemon-0`;
@@ -82,13 +86,7 @@ for (const major of [3, 4] as const) {
       const release = 'oom';
       const good = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
       assert.equal(good.exitCode, 0, good.log);
-      const bad = await deploy(env.e2e, major, {
-        ...common,
-        release,
-        atomic: 'true',
-        values: behavior('oom-after-ready'),
-        'verify-window': WINDOW,
-      });
+      const bad = await failing(release, 'oom-after-ready', { atomic: 'true' });
       assert.equal(bad.exitCode, 1, bad.log);
       assert.equal(bad.outputs['failure-reason'], 'oom-killed');
       assert.match(
@@ -120,13 +118,9 @@ for (const major of [3, 4] as const) {
     it('a first install with atomic that crashes after Ready is uninstalled, with what the run made', async () => {
       const release = 'first';
       const own = uniqueName(`verify-first-h${major}`);
-      const result = await deploy(env.e2e, major, {
-        ...common,
+      const result = await failing(release, 'crash-after-ready', {
         namespace: own,
-        release,
         atomic: 'true',
-        values: behavior('crash-after-ready'),
-        'verify-window': WINDOW,
       });
       assert.equal(result.exitCode, 1, result.log);
       assert.equal(result.outputs['failure-reason'], 'crash-loop');
@@ -139,12 +133,7 @@ for (const major of [3, 4] as const) {
     });
 
     it('verify: false deploys as before, without a window', async () => {
-      const result = await deploy(env.e2e, major, {
-        ...common,
-        release: 'unverified',
-        values: behavior('crash-after-ready'),
-        verify: 'false',
-      });
+      const result = await failing('unverified', 'crash-after-ready', { verify: 'false' });
       assert.equal(result.exitCode, 0, result.log);
       assert.ok(!result.log.includes('Verifying for'));
       assert.match(result.summary, /\| Verified \| off \(verify: false\) \|/);

@@ -82,10 +82,10 @@ describe('judgePods', () => {
     const [finding] = judgePods([ready], [after]);
     assert.equal(finding?.reason, 'oom-killed');
     assert.match(
-      finding?.summary ?? '',
+      finding.summary,
       /out of memory, its limit is 256Mi \(daemon\.resources\.limits\.memory\)/,
     );
-    assert.match(finding?.remedy ?? '', /^Raise daemon\.resources\.limits\.memory \(256Mi now\)/);
+    assert.match(finding.remedy, /^Raise daemon\.resources\.limits\.memory \(256Mi now\)/);
   });
 
   it('a pod that loses Ready fails the window', () => {
@@ -128,8 +128,10 @@ describe('the crashed run', () => {
     ];
     const terminated = variant(ready, { state: error });
     const restarted = variant(ready, { restarts: 1, state: runningAgain });
-    assert.equal(crashedRunLog(terminated, report(logs), 'daemon')?.text, 'current\n');
-    assert.equal(crashedRunLog(restarted, report(logs), 'daemon')?.text, 'previous\n');
+    assert.deepEqual(crashedRunLog(terminated, report(logs), 'daemon'), logs[0]);
+    assert.deepEqual(crashedRunLog(restarted, report(logs), 'daemon'), logs[1]);
+    assert.equal(crashedRunLog(ready, report(logs), 'daemon'), undefined, 'no run ended');
+    assert.equal(crashedRunLog(restarted, report([]), 'daemon'), 'not read');
   });
 
   it('shows its last lines under a heading', () => {

@@ -66,25 +66,29 @@ function containerVerdict(status: ContainerStatus, was: Pod | undefined): string
 
 /**
  * The log of a container's crashed run: its current one while it lies
- * terminated, else the run before its restart (--previous).
+ * terminated, else the run before its restart (--previous); undefined when
+ * no run of it has ended.
  */
 export function crashedRunLog(
   pod: Pod,
   report: PodReport,
   container: string,
-): ContainerLog | undefined {
+): ContainerLog | 'not read' | undefined {
   const status = pod.status?.containerStatuses?.find((s) => s.name === container);
-  const previous = !status?.state?.terminated;
-  return report.logs.find((l) => l.container === container && l.previous === previous);
+  const terminated = Boolean(status?.state?.terminated);
+  if (!terminated && !status?.restartCount) return undefined;
+  const log = report.logs.find((l) => l.container === container && l.previous === !terminated);
+  return log ?? 'not read';
 }
 
 /** The crashed run's last lines under a heading, or why they cannot be shown. */
-export function crashedRunLines(finding: Finding, log: ContainerLog | undefined): string[] {
+export function crashedRunLines(finding: Finding, log: ContainerLog | 'not read'): string[] {
   const whose = `container ${finding.container ?? '?'} of pod ${finding.pod}`;
-  const text = log?.text?.trimEnd();
-  if (!log || log.error !== undefined || text === undefined) {
+  const text = log === 'not read' ? undefined : log.text?.trimEnd();
+  if (log === 'not read' || log.error !== undefined || text === undefined) {
+    const error = log === 'not read' ? undefined : log.error;
     return [
-      `The crashed run's log of ${whose} is not retrievable any more (the kubelet removed the container)${log?.error ? `: ${log.error}` : ''}`,
+      `The crashed run's log of ${whose} is not retrievable any more (the kubelet removed the container)${error ? `: ${error}` : ''}`,
     ];
   }
   if (text === '') return [`The crashed run of ${whose} wrote no log lines.`];
@@ -137,8 +141,8 @@ async function readEvidence(
   const lines = findings.flatMap((finding) => {
     const i = failing.findIndex((p) => p.metadata.name === finding.pod);
     const [pod, report] = [failing[i], reports[i]];
-    if (!pod || !report || !finding.container) return [];
-    return crashedRunLines(finding, crashedRunLog(pod, report, finding.container));
+    const log = pod && report && finding.container && crashedRunLog(pod, report, finding.container);
+    return log ? crashedRunLines(finding, log) : [];
   });
   return {
     lines,
