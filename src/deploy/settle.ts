@@ -11,10 +11,11 @@ import {
 import type { Settings } from '../settings.js';
 import { runMonitored, type UpgradeOutcome } from './monitored-run.js';
 
-// After a failed helm command, the release is left in a final state: never
-// pending, and with atomic really rolled back. Only what this run's helm left
-// is touched: a release pending because another deploy is running is not ours
-// to repair.
+// After a failed helm command, or a revision helm deployed that the verify
+// window failed, the release is left in a final state: never pending, and with
+// atomic really rolled back (a first install uninstalled). Only what this
+// run's helm left is touched: a release pending because another deploy is
+// running is not ours to repair.
 
 /** What settling deleted besides helm's work, for the report. */
 export type SettleEvidence = Pick<UpgradeOutcome, 'interventions' | 'deletedPods'> & {
