@@ -11,6 +11,7 @@ export type PreflightReason =
 export type FailureReason =
   | PreflightReason
   | 'crash-loop'
+  | 'oom-killed'
   | 'image-pull'
   | 'missing-secret'
   | 'provisioning-failed'

@@ -86,6 +86,7 @@ export interface Settings {
   /** The reviewed plan a deploy must apply exactly (plan-digest). */
   planDigest?: PlanDigest;
   failure: FailureSettings;
+  verify: VerifySettings;
   cleanup: CleanupSettings;
   github: GithubSettings;
   sweep: SweepSettings;
@@ -123,6 +124,14 @@ export interface GithubSettings {
   pullRequest?: number;
   environment: string;
   environmentUrl?: string;
+}
+
+/** The verify window: after helm's wait passed, the release's pods must stay up this long. */
+export interface VerifySettings {
+  enabled: boolean;
+  /** The window as given (a Go duration), for the log. */
+  window: string;
+  windowMs: number;
 }
 
 export interface FailureSettings {

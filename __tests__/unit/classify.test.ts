@@ -55,6 +55,29 @@ function inBackOff(pod: Pod, restarts: number): Pod {
   return copy;
 }
 
+/**
+ * The recorded pod as a real kubelet shows a container without a readiness
+ * probe: Running and Ready for a moment after each start, never CrashLoopBackOff.
+ */
+function onRealKubelet(
+  pod: Pod,
+  {
+    runningForMs,
+    reason = 'Error',
+    memoryLimit,
+  }: { runningForMs: number; reason?: string; memoryLimit?: string },
+): Pod {
+  const copy = structuredClone(pod);
+  for (const status of copy.status?.containerStatuses ?? []) {
+    status.ready = true;
+    status.state = { running: { startedAt: new Date(NOW - runningForMs).toISOString() } };
+    status.lastState = { terminated: { exitCode: reason === 'OOMKilled' ? 137 : 1, reason } };
+  }
+  for (const container of copy.spec?.containers ?? [])
+    if (memoryLimit) container.resources = { limits: { memory: memoryLimit } };
+  return copy;
+}
+
 const TABLE: {
   name: string;
   pods: Pod[];
@@ -86,6 +109,37 @@ const TABLE: {
     events: [],
     reason: 'crash-loop',
     fatal: false,
+  },
+  {
+    name: 'crash loop on a real kubelet: Ready for the moment after a start',
+    pods: [onRealKubelet(crashLoop, { runningForMs: 1000 })],
+    events: [],
+    reason: 'crash-loop',
+    fatal: true,
+    says: /is crash-looping: restarted 14 time\(s\); last exit code 1 \(Error\)/,
+  },
+  {
+    name: 'old restarts of a container Ready for minutes since are history',
+    pods: [onRealKubelet(crashLoop, { runningForMs: 5 * 60_000 })],
+    events: [],
+  },
+  {
+    name: 'OOM-killed over and over: the limit it had and the value that sets it',
+    pods: [
+      onRealKubelet(crashLoop, { runningForMs: 1000, reason: 'OOMKilled', memoryLimit: '256Mi' }),
+    ],
+    events: [],
+    reason: 'oom-killed',
+    fatal: true,
+    says: /restarted 14 time\(s\); last exit code 137 \(OOMKilled\): out of memory, its limit is 256Mi \(daemon\.resources\.limits\.memory\)/,
+  },
+  {
+    name: 'OOM-killed without a memory limit',
+    pods: [onRealKubelet(crashLoop, { runningForMs: 1000, reason: 'OOMKilled' })],
+    events: [],
+    reason: 'oom-killed',
+    fatal: true,
+    says: /it has no memory limit \(the node ran out\)/,
   },
   {
     name: 'image pull',

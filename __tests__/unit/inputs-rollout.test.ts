@@ -20,6 +20,7 @@ describe('parseRollout', () => {
         stuckReleaseTimeoutMs: 15 * 60_000,
         recoverStuckRelease: false,
       },
+      verify: { enabled: true, window: '2m', windowMs: 120_000 },
     });
   });
 
@@ -31,6 +32,8 @@ describe('parseRollout', () => {
       'unschedulable-grace': '10s',
       'stuck-release-timeout': '2m',
       'log-lines': '100000',
+      verify: 'false',
+      'verify-window': '1m30s',
     });
     assert.deepEqual(errors, []);
     assert.equal(parsed.wait, false);
@@ -39,6 +42,7 @@ describe('parseRollout', () => {
     assert.equal(parsed.failure.unschedulableGraceMs, 10_000);
     assert.equal(parsed.failure.stuckReleaseTimeoutMs, 120_000);
     assert.equal(parsed.failure.logLines, 100_000);
+    assert.deepEqual(parsed.verify, { enabled: false, window: '1m30s', windowMs: 90_000 });
   });
 
   it('reports each bad input, in the order of the inputs', () => {
@@ -49,6 +53,8 @@ describe('parseRollout', () => {
       'fail-fast-restarts': '0',
       'log-lines': 'all',
       'recover-stuck-release': 'on',
+      verify: 'off',
+      'verify-window': '2',
     });
     assert.deepEqual(errors, [
       "Input 'wait' is 'yes'; allowed: true, false",
@@ -57,6 +63,8 @@ describe('parseRollout', () => {
       "Input 'fail-fast-restarts' is '0'; allowed: a whole number from 1 to 1000",
       "Input 'log-lines' is 'all'; allowed: a whole number from 1 to 100000",
       "Input 'recover-stuck-release' is 'on'; allowed: true, false",
+      "Input 'verify' is 'off'; allowed: true, false",
+      "Input 'verify-window' is '2'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
     ]);
   });
 });

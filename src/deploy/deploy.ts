@@ -14,6 +14,7 @@ import { settleOnPreflight } from './preflight-gate.js';
 import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 import { checkReleaseState } from './release-state.js';
 import { renderDeploySummary } from './summary.js';
+import { verifyRevision } from './verify.js';
 
 /** The guide's steps after helm is installed and the cluster answers. */
 export async function deploy(ctx: DeployContext): Promise<void> {
@@ -29,13 +30,15 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   let outcome: UpgradeOutcome;
   try {
     outcome = await changeTheCluster(ctx, prepared, made);
-    if (outcome.result.exitCode !== 0)
+    if (outcome.result.exitCode === 0)
+      outcome = await verifyRevision(cluster, settings, ctx.secrets, outcome);
+    if (outcome.result.exitCode !== 0 || outcome.verifyFailed)
       await handleFailedUpgrade(cluster, settings, ctx.secrets, outcome);
   } catch (err) {
     await removeWhatThisRunMade(settings, cluster, made);
     throw err;
   }
-  await report(ctx, prepared, await kubernetesVersion, outcome.interventions);
+  await report(ctx, prepared, await kubernetesVersion, outcome);
 }
 
 /** The namespace and Secret, the preflight's verdict, then helm under the release monitor. */
@@ -124,7 +127,7 @@ async function report(
   ctx: DeployContext,
   prepared: Prepared,
   kubernetesVersion: string,
-  interventions: string[],
+  { interventions, verified }: UpgradeOutcome,
 ): Promise<void> {
   const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
@@ -157,6 +160,7 @@ async function report(
         secretName: settings.database?.secretName,
         durationMs: Date.now() - ctx.startedAt,
         interventions,
+        verified,
       }),
     )
     .addRaw(await appliedChanges(ctx, prepared, release))

@@ -22,8 +22,9 @@ import type { UpgradeOutcome } from './monitored-run.js';
 import { type SettleEvidence, settleRelease } from './settle.js';
 
 /**
- * After a failed upgrade: settles the release (never left pending; with
- * atomic, really rolled back), then says why (findings with remedies, as
+ * After a failed upgrade (helm's failure, or a revision the verify window
+ * failed): settles the release (never left pending; with atomic, really
+ * rolled back), then says why (findings with remedies, as
  * annotations and at the top of the summary), shows the pods' logs, events
  * and helm history, sets the outputs, and throws.
  */
@@ -76,7 +77,8 @@ export async function handleFailedUpgrade(
         : `${headline}\nhelm said: ${helmSaid}`;
   throw new DeployError(
     failureReason,
-    `Deploy of ${settings.release} failed (${failureReason}): ${why}`,
+    `Deploy of ${settings.release} failed (${failureReason}): ${why}` +
+      (settled.releaseState ? `\n${settled.releaseState}` : ''),
   );
 }
 
@@ -120,7 +122,11 @@ async function diagnose(
       reason === 'timeout' ? likeliestReason(findings, 'timeout') : reason,
     helmError: explanation.helmError,
     interventions: [...outcome.interventions, ...settled.interventions],
-    deletedPods: [...outcome.deletedPods, ...settled.deletedPods],
+    deletedPods: [
+      ...(outcome.verifyFailed?.evidence ?? []),
+      ...outcome.deletedPods,
+      ...settled.deletedPods,
+    ],
   });
 }
 
@@ -142,7 +148,7 @@ async function reportDiagnostics(diagnostics: Diagnostics, reason: FailureReason
 }
 
 /** The workloads of the revision helm tried, from its manifest. */
-async function attemptedWorkloads(
+export async function attemptedWorkloads(
   cluster: ClusterAccess,
   settings: Settings,
   revision: number,

@@ -24,6 +24,13 @@ export interface UpgradeOutcome {
   deletedPods: PodReport[];
   /** Helm gave up on broken pods of a superseded StatefulSet revision, which have since been replaced. */
   replacedSupersededPods: boolean;
+  /**
+   * Set when helm succeeded and the verify window then failed the revision
+   * (stoppedFor holds its findings): the pods as they were then.
+   */
+  verifyFailed?: { evidence: PodReport[] };
+  /** Set when the verify window passed: what it verified, one line per check. */
+  verified?: string[];
 }
 
 const POLL_MS = 2000;

@@ -13,6 +13,8 @@ export interface DeploySummary {
   durationMs: number;
   /** What lily-deploy deleted besides helm's work, one line each. */
   interventions: string[];
+  /** What the verify window verified, one line per check; undefined when it is off. */
+  verified?: string[];
 }
 
 /** The job summary of a deploy, as Markdown. */
@@ -31,6 +33,7 @@ export function renderDeploySummary(s: DeploySummary): string {
     ],
     ['Kubernetes', s.kubernetesVersion],
     ['Database Secret', s.secretName ? code(s.secretName) : '–'],
+    ['Verified', s.verified ? s.verified.join('; ') : 'off (verify: false)'],
     ['Duration', formatDuration(s.durationMs)],
   ];
   const lines = [

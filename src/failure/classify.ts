@@ -18,6 +18,7 @@ const PRIORITY: FailureReason[] = [
   'multi-attach',
   'unbound-pvc',
   'unschedulable',
+  'oom-killed',
   'crash-loop',
 ];
 

@@ -1,8 +1,9 @@
+import { lilyValuesSection } from '../lily/config-checks.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
 import type { ClassifyOptions, Finding } from './finding.js';
 
-// What a pod's containers say: crash loops, images that cannot be pulled,
-// Secrets that are missing.
+// What a pod's containers say: crash loops and OOM kills, images that cannot
+// be pulled, Secrets that are missing.
 
 const IMAGE_PULL = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'];
 
@@ -31,7 +32,7 @@ function containerFinding(
     message: waiting?.message ?? '',
   };
   return (
-    crashLoopFinding(seen, status, options.restartThreshold) ??
+    crashLoopFinding(pod, seen, status, options) ??
     imagePullFinding(seen, status.image ?? imageOf(pod, status.name)) ??
     missingSecretFinding(seen, options.namespace)
   );
@@ -47,26 +48,84 @@ interface ContainerSeen {
 }
 
 function crashLoopFinding(
+  pod: Pod,
   seen: ContainerSeen,
   status: ContainerStatus,
-  restartThreshold: number,
+  options: ClassifyOptions,
 ): Finding | undefined {
   const restarts = status.restartCount ?? 0;
   const last = status.lastState?.terminated;
-  // Between two restarts a crash-looping container shows as running for a
-  // moment: many restarts after failed runs, and not ready, is the same loop.
-  const failedOften = restarts >= restartThreshold && (last?.exitCode ?? 0) !== 0 && !status.ready;
+  // On a real kubelet a container without a readiness probe is Running and
+  // Ready for a moment after each start, and between two restarts shows
+  // `terminated` (only the events say BackOff): restarts after failed runs are
+  // the loop whatever the moment shows, unless it has since run Ready a while.
+  const failedOften =
+    restarts >= options.restartThreshold &&
+    (last?.exitCode ?? 0) !== 0 &&
+    !hasRecovered(status, options.now);
   if (seen.reason !== 'CrashLoopBackOff' && !failedOften) return undefined;
-  const exit = last
-    ? `; last exit code ${last.exitCode ?? '?'}${last.reason ? ` (${last.reason})` : ''}`
+  return crashFinding(pod, status, {
+    fatal: restarts >= options.restartThreshold,
+    what: `is crash-looping${seen.reason ? ` (${seen.reason})` : ''}: restarted ${restarts} time(s)`,
+  });
+}
+
+// Ready and running this long since its last start: earlier restarts are history.
+const RECOVERED_AFTER_MS = 60_000;
+
+function hasRecovered(status: ContainerStatus, now: number): boolean {
+  const started = Date.parse(status.state?.running?.startedAt ?? '');
+  return Boolean(status.ready) && now - started >= RECOVERED_AFTER_MS;
+}
+
+/**
+ * A container whose run failed, named by how it ended: `oom-killed` (with the
+ * memory limit it had and the values that set it) or `crash-loop`. `what`
+ * says what it did: `is crash-looping: restarted 3 time(s)`.
+ */
+export function crashFinding(
+  pod: Pod,
+  status: ContainerStatus,
+  { fatal, what }: { fatal: boolean; what: string },
+): Finding {
+  const ended = status.state?.terminated ?? status.lastState?.terminated;
+  const exit = ended
+    ? `; last exit code ${ended.exitCode ?? '?'}${ended.reason ? ` (${ended.reason})` : ''}`
     : '';
+  const where = `container ${status.name} of pod ${pod.metadata.name}`;
+  const base = { pod: pod.metadata.name, container: status.name, fatal };
+  if (ended?.reason !== 'OOMKilled') {
+    return {
+      ...base,
+      reason: 'crash-loop',
+      summary: `${where} ${what}${exit}`,
+      remedy: crashRemedy(status.name),
+    };
+  }
+  const memory = memoryLimit(pod, status.name);
   return {
-    reason: 'crash-loop',
-    pod: seen.pod,
-    container: seen.container,
-    fatal: restarts >= restartThreshold,
-    summary: `${seen.where} is crash-looping${seen.reason ? ` (${seen.reason})` : ''}: restarted ${restarts} time(s)${exit}`,
-    remedy: crashRemedy(seen.container, last?.reason),
+    ...base,
+    reason: 'oom-killed',
+    summary: `${where} ${what}${exit}: out of memory, ${
+      memory.limit
+        ? `its limit is ${memory.limit}${memory.valuesPath ? ` (${memory.valuesPath})` : ''}`
+        : 'it has no memory limit (the node ran out)'
+    }`,
+    remedy: memory.limit
+      ? `Raise ${memory.valuesPath ?? `resources.limits.memory of container ${status.name}`} (${memory.limit} now) in your values, with the memory request beside it (the Lily chart sets requests = limits), or find what makes Lily use that much.`
+      : `Give container ${status.name} a memory request and limit that fit its work, on nodes that have that much.`,
+  };
+}
+
+/** A container's memory limit from the pod spec, and the Lily chart value that sets it. */
+function memoryLimit(pod: Pod, container: string): { limit?: string; valuesPath?: string } {
+  const main = pod.spec?.containers?.find((c) => c.name === container);
+  const spec = main ?? pod.spec?.initContainers?.find((c) => c.name === container);
+  const owner = pod.metadata.ownerReferences?.[0]?.name;
+  const section = main && owner ? lilyValuesSection(owner) : undefined;
+  return {
+    limit: spec?.resources?.limits?.memory,
+    valuesPath: section && `${section}.resources.limits.memory`,
   };
 }
 
@@ -104,10 +163,7 @@ function missingSecretFinding(seen: ContainerSeen, namespace: string): Finding |
   };
 }
 
-function crashRemedy(container: string, lastReason?: string): string {
-  if (lastReason === 'OOMKilled') {
-    return `The ${container} container ran out of memory: raise its resources.limits.memory.`;
-  }
+function crashRemedy(container: string): string {
   if (container === 'init-database') {
     return 'init-database checks the database schema and fails when it is not installed or the URL is wrong: check the database credentials, and run `lily migrate --schema <schema> --latest` once against the database.';
   }

@@ -9,6 +9,7 @@ import {
   type ContainerLog,
   type Diagnostics,
   eventLine,
+  isRemovedContainerAnswer,
   type PodReport,
   podReportsWithinBudget,
   renderEvents,
@@ -129,6 +130,7 @@ export async function podReport(
         const text = await api.text(
           `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
         );
+        if (isRemovedContainerAnswer(text)) return { container, previous, error: text.trim() };
         return { container, previous, text: withinLogLimit(text) };
       } catch (err) {
         return { container, previous, error: (err as Error).message };

@@ -13,6 +13,14 @@ export interface ContainerLog {
   error?: string;
 }
 
+/**
+ * The kubelet's answer for the log of a container it has removed: sent as if
+ * it were the log, so it is told apart here and never shown as log text.
+ */
+export function isRemovedContainerAnswer(text: string): boolean {
+  return /^unable to retrieve container logs for \S+\s*$/.test(text);
+}
+
 export interface PodReport {
   name: string;
   description: string[];

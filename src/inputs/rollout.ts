@@ -1,11 +1,12 @@
-import type { FailureSettings, Settings } from '../settings.js';
+import type { FailureSettings, Settings, VerifySettings } from '../settings.js';
 import type { InputReader } from './reader.js';
 
-export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'failure'>;
+export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'failure' | 'verify'>;
 
 /**
  * How the release is rolled out: whether and how long to wait for it, whether
- * helm rolls a failed one back (atomic), and what counts as failing.
+ * helm rolls a failed one back (atomic), what counts as failing, and how long
+ * its pods must stay up after helm's wait.
  */
 export function parseRollout(reader: InputReader): RolloutSettings {
   return {
@@ -13,7 +14,15 @@ export function parseRollout(reader: InputReader): RolloutSettings {
     atomic: reader.bool('atomic', false),
     timeout: reader.duration('timeout', '10m').text,
     failure: parseFailure(reader),
+    verify: parseVerify(reader),
   };
+}
+
+/** Whether and how long the pods must stay up after helm's wait passed. */
+function parseVerify(reader: InputReader): VerifySettings {
+  const enabled = reader.bool('verify', true);
+  const { text, ms } = reader.duration('verify-window', '2m');
+  return { enabled, window: text, windowMs: ms };
 }
 
 /** When to stop waiting early, how much to report, and what to repair. */

@@ -22,7 +22,13 @@ export interface KubeObject {
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: string };
-  terminated?: { reason?: string; message?: string; exitCode?: number; finishedAt?: string };
+  terminated?: {
+    reason?: string;
+    message?: string;
+    exitCode?: number;
+    startedAt?: string;
+    finishedAt?: string;
+  };
 }
 
 export interface ContainerStatus {
@@ -35,11 +41,18 @@ export interface ContainerStatus {
   lastState?: ContainerState;
 }
 
+/** A container of a pod's spec, as far as it is read. */
+export interface PodContainer {
+  name: string;
+  image?: string;
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+}
+
 export interface Pod extends KubeObject {
   spec?: {
     nodeName?: string;
-    containers?: { name: string; image?: string }[];
-    initContainers?: { name: string; image?: string }[];
+    containers?: PodContainer[];
+    initContainers?: PodContainer[];
     volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
   };
   status?: {

@@ -49,8 +49,8 @@ export function checkLilyConfig(values: Values, objects: ManifestObject[]): Lily
 }
 
 /** The Lily chart's values section of a workload, from its name (`<short>-daemon` → daemon). */
-export function lilyValuesSection(object: Pick<ManifestObject, 'name'>): string | undefined {
-  const type = /-(daemon|notifier|worker)$/.exec(object.name)?.[1];
+export function lilyValuesSection(workloadName: string): string | undefined {
+  const type = /-(daemon|notifier|worker)$/.exec(workloadName)?.[1];
   if (!type) return undefined;
   return type === 'daemon' ? 'daemon' : `cluster.${type}`;
 }
@@ -234,7 +234,7 @@ function emptyDirDatastores(objects: ManifestObject[]): LilyFinding[] {
       ),
     )
     .map((object) => {
-      const path = `${lilyValuesSection(object) ?? 'daemon'}.volumes.datastore.enabled`;
+      const path = `${lilyValuesSection(object.name) ?? 'daemon'}.volumes.datastore.enabled`;
       return {
         path,
         summary:

@@ -111,7 +111,7 @@ function missingStorageClasses(
     .flatMap(claimUses)
     .filter((use) => use.storageClass !== '' && !names.has(use.storageClass))
     .map(({ object, claim, storageClass }) => {
-      const value = lilyValuesSection(object);
+      const value = lilyValuesSection(object.name);
       const setting = value
         ? `${value}.volumes.datastore.storageClassName`
         : 'the storageClassName of that volume';
@@ -144,7 +144,7 @@ function oversizedPods(objects: ManifestObject[], nodes: NodeFact[]): string[] {
         ? [`memory by ${formatMemory(size.memory - largest.memory)}`]
         : []),
     ];
-    const section = lilyValuesSection(object);
+    const section = lilyValuesSection(object.name);
     return [
       `${objectName(object)} requests ${formatCpu(size.cpu)} CPU / ${formatMemory(size.memory)} per pod, more than any node offers ` +
         `(largest: ${largest.name}, ${formatCpu(largest.cpu)} CPU / ${formatMemory(largest.memory)} allocatable; short of ${short.join(' and ')}). ` +

@@ -82,6 +82,16 @@ export const FIXTURE_LOG_LINES = {
     'lily daemon: opened repo at /var/lib/lily (fixture)',
     'lily daemon: FATAL: could not connect to database (fixture)',
   ],
+  'daemon-oom': [
+    'lily daemon: starting (fixture)',
+    'lily daemon: chain sync complete, indexing (fixture)',
+    'lily daemon: loading the state tree of epoch 3500000 (fixture)',
+  ],
+  'daemon-oom-previous': [
+    'lily daemon: starting (fixture, previous attempt)',
+    'lily daemon: chain sync complete, indexing (fixture)',
+    'lily daemon: loading the state tree of epoch 3500000 (fixture)',
+  ],
   'init-datastore': ['init-datastore: initialising datastore at /var/lib/lily (fixture)'],
   'init-sync': ['init-sync: chain snapshot imported (fixture)'],
   'init-database': ['init-database: database schema is installed (fixture)'],

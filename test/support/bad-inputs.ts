@@ -218,6 +218,18 @@ export const BAD_INPUTS: {
     input: 'stuck-release-timeout',
   },
   {
+    name: 'verify off',
+    given: { verify: 'off' },
+    input: 'verify',
+    says: /'off'; allowed: true, false/,
+  },
+  {
+    name: 'verify-window without unit',
+    given: { 'verify-window': '120' },
+    input: 'verify-window',
+    says: /'120'; allowed: a Go duration above zero/,
+  },
+  {
     name: 'recover-stuck-release on',
     given: { 'recover-stuck-release': 'on' },
     input: 'recover-stuck-release',

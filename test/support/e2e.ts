@@ -30,6 +30,11 @@ export const KWOK_SMALL_VALUES = join(REPO_ROOT, 'test', 'fixtures', 'values', '
  * file turns the chart's biting defaults off, as a user would.
  */
 export const HEALTHY_VALUES_FILES = `${README_VALUES}\n${KWOK_SMALL_VALUES}`;
+/**
+ * The verify window of the e2e deploys, unless a test gives its own: the
+ * default 2m would be paid by every deploy of the suite.
+ */
+export const E2E_VERIFY_WINDOW = '3s';
 /** The fixture chart is published in these versions; 0.1.4 is the newest stable one. */
 export const CHART_VERSIONS = ['0.1.3', '0.1.4', '0.1.5-rc1'];
 
@@ -138,6 +143,7 @@ export async function deployInputs(
       'helm-download-base-url': e2e.mirror.url,
       kubeconfig: e2e.kubeconfig,
       timeout: '2m',
+      'verify-window': E2E_VERIFY_WINDOW,
       'values-files': HEALTHY_VALUES_FILES,
       ...inputs,
     },

@@ -1,0 +1,155 @@
+// The verify window's judge of the pods, on the recorded ready pod and
+// variants of it as a real kubelet shows a container without a readiness
+// probe that crashes: Ready for a moment after each start, then terminated.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { isRemovedContainerAnswer, type PodReport } from '../../src/failure/report.js';
+import type { ContainerState, Pod } from '../../src/kube/types.js';
+import { crashedRunLines, crashedRunLog, judgePods } from '../../src/verify/pods.js';
+
+const ready = JSON.parse(
+  readFileSync(new URL('fixtures/pod-ready.json', import.meta.url), 'utf8'),
+) as Pod;
+
+/** The ready pod with its main containers changed. */
+function variant(
+  pod: Pod,
+  change: {
+    restarts?: number;
+    state?: ContainerState;
+    lastState?: ContainerState;
+    ready?: boolean;
+    uid?: string;
+    memoryLimit?: string;
+  },
+): Pod {
+  const copy = structuredClone(pod);
+  if (change.uid) copy.metadata.uid = change.uid;
+  for (const status of copy.status?.containerStatuses ?? []) {
+    if (change.restarts !== undefined) status.restartCount = change.restarts;
+    if (change.state) status.state = change.state;
+    if (change.lastState) status.lastState = change.lastState;
+    if (change.ready !== undefined) status.ready = change.ready;
+  }
+  if (change.ready === false) {
+    for (const c of copy.status?.conditions ?? []) if (c.type === 'Ready') c.status = 'False';
+  }
+  for (const container of copy.spec?.containers ?? [])
+    if (change.memoryLimit) container.resources = { limits: { memory: change.memoryLimit } };
+  return copy;
+}
+
+const error = { terminated: { exitCode: 1, reason: 'Error' } };
+const oom = { terminated: { exitCode: 137, reason: 'OOMKilled' } };
+const runningAgain = { running: { startedAt: '2026-11-21T14:00:00Z' } };
+
+describe('judgePods', () => {
+  it('finds nothing while the pods stay as they were', () => {
+    assert.deepEqual(judgePods([ready], [ready]), []);
+    assert.deepEqual(judgePods([ready], [structuredClone(ready)]), []);
+  });
+
+  it('a restart is a crash, also when the container is Ready again by now', () => {
+    const after = variant(ready, { restarts: 1, state: runningAgain, lastState: error });
+    const [finding, ...more] = judgePods([ready], [after]);
+    assert.deepEqual(more, []);
+    assert.ok(finding);
+    assert.equal(finding.reason, 'crash-loop');
+    assert.equal(finding.fatal, true);
+    assert.equal(finding.container, 'daemon');
+    assert.match(
+      finding.summary,
+      /^container daemon of pod \S+ restarted 1 time\(s\) after helm's wait passed; last exit code 1 \(Error\)$/,
+    );
+  });
+
+  it('counts restarts from the window, not from the pod start', () => {
+    const before = variant(ready, { restarts: 4, lastState: error });
+    assert.deepEqual(judgePods([before], [before]), []);
+    const after = variant(ready, { restarts: 5, state: runningAgain, lastState: error });
+    assert.match(judgePods([before], [after])[0]?.summary ?? '', /restarted 1 time\(s\)/);
+  });
+
+  it('a container that lies terminated (never CrashLoopBackOff on a real kubelet) has stopped', () => {
+    const after = variant(ready, { state: error, ready: false });
+    const [finding] = judgePods([ready], [after]);
+    assert.match(finding?.summary ?? '', /stopped after helm's wait passed; last exit code 1/);
+  });
+
+  it('OOMKilled is oom-killed, with the limit the pod spec gives and the value that sets it', () => {
+    const after = variant(ready, { state: oom, ready: false, memoryLimit: '256Mi' });
+    const [finding] = judgePods([ready], [after]);
+    assert.equal(finding?.reason, 'oom-killed');
+    assert.match(
+      finding.summary,
+      /out of memory, its limit is 256Mi \(daemon\.resources\.limits\.memory\)/,
+    );
+    assert.match(finding.remedy, /^Raise daemon\.resources\.limits\.memory \(256Mi now\)/);
+  });
+
+  it('a pod that loses Ready fails the window', () => {
+    const after = variant(ready, { ready: false });
+    const [finding] = judgePods([ready], [after]);
+    assert.match(finding?.summary ?? '', /is not Ready any more after helm's wait passed/);
+  });
+
+  it('a pod created since (a replacement) may still be starting, but not crash', () => {
+    const starting = variant(ready, {
+      uid: 'new',
+      ready: false,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    });
+    assert.deepEqual(judgePods([ready], [starting]), []);
+    const crashing = variant(ready, { uid: 'new', restarts: 1, lastState: error });
+    assert.equal(judgePods([ready], [crashing]).length, 1);
+  });
+
+  it('a pod on its way out is not judged', () => {
+    const leaving = variant(ready, { state: error, ready: false });
+    leaving.metadata.deletionTimestamp = '2026-11-21T14:00:00Z';
+    assert.deepEqual(judgePods([ready], [leaving]), []);
+  });
+});
+
+describe('the crashed run', () => {
+  const report = (logs: PodReport['logs']): PodReport => ({
+    name: 'p',
+    description: [],
+    logs,
+    deleted: false,
+  });
+  const finding = { pod: 'p', container: 'daemon' } as Parameters<typeof crashedRunLines>[0];
+
+  it('is the current log while the container lies terminated, else the run before the restart', () => {
+    const logs = [
+      { container: 'daemon', previous: false, text: 'current\n' },
+      { container: 'daemon', previous: true, text: 'previous\n' },
+    ];
+    const terminated = variant(ready, { state: error });
+    const restarted = variant(ready, { restarts: 1, state: runningAgain });
+    assert.deepEqual(crashedRunLog(terminated, report(logs), 'daemon'), logs[0]);
+    assert.deepEqual(crashedRunLog(restarted, report(logs), 'daemon'), logs[1]);
+    assert.equal(crashedRunLog(ready, report(logs), 'daemon'), undefined, 'no run ended');
+    assert.equal(crashedRunLog(restarted, report([]), 'daemon'), 'not read');
+  });
+
+  it('shows its last lines under a heading', () => {
+    assert.deepEqual(
+      crashedRunLines(finding, { container: 'daemon', previous: true, text: 'a\nb\n' }),
+      ['The crashed run of container daemon of pod p, its last 2 log line(s):', '  a', '  b'],
+    );
+  });
+
+  it('says honestly when the log is gone, never showing an error as log text', () => {
+    const gone = 'unable to retrieve container logs for containerd://4f2a9c';
+    assert.equal(isRemovedContainerAnswer(gone), true);
+    assert.equal(isRemovedContainerAnswer(`lily daemon: starting\n${gone}`), false);
+    assert.deepEqual(
+      crashedRunLines(finding, { container: 'daemon', previous: true, error: gone }),
+      [
+        `The crashed run's log of container daemon of pod p is not retrievable any more (the kubelet removed the container): ${gone}`,
+      ],
+    );
+  });
+});

@@ -1,0 +1,154 @@
+import { crashFinding } from '../failure/container-findings.js';
+import { podReport } from '../failure/diagnostics.js';
+import type { Finding } from '../failure/finding.js';
+import type { ContainerLog, PodReport } from '../failure/report.js';
+import type { KubeApi } from '../kube/api.js';
+import { listReleasePods } from '../kube/release-objects.js';
+import type { Workload } from '../kube/release-workloads.js';
+import type { ContainerStatus, Pod } from '../kube/types.js';
+import type { Evidence, RunningCheck, VerifyCheck } from './window.js';
+
+// Lily's pods stay up: on a real kubelet a container without a readiness
+// probe (the published chart has none) is Running and Ready for a moment
+// after each start, so helm's wait passes on a container that then crashes.
+// Any restart, a container that stops or a pod that loses Ready after the
+// window opened fails the deploy.
+
+const AFTER_WAIT = "after helm's wait passed";
+
+/** The release's pods that count: not on their way out, not finished (a Job's). */
+function judged(pods: Pod[]): Pod[] {
+  return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded');
+}
+
+function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+function keyOf(pod: Pod): string {
+  return pod.metadata.uid ?? pod.metadata.name;
+}
+
+/**
+ * What fails the window in the pods seen now, against the pods seen when it
+ * opened (pure). A pod created since (a replacement) is judged from zero
+ * restarts and may still be starting.
+ */
+export function judgePods(baseline: Pod[], latest: Pod[]): Finding[] {
+  const before = new Map(judged(baseline).map((p) => [keyOf(p), p]));
+  return judged(latest).flatMap((pod) => {
+    const was = before.get(keyOf(pod));
+    const statuses = pod.status?.containerStatuses ?? [];
+    const crashed = statuses.flatMap((status) => {
+      const what = containerVerdict(status, was);
+      return what ? [crashFinding(pod, status, { fatal: true, what })] : [];
+    });
+    if (crashed.length > 0 || !was || !isReady(was) || isReady(pod)) return crashed;
+    const notReady = statuses.find((s) => !s.ready) ?? statuses[0];
+    return notReady
+      ? [crashFinding(pod, notReady, { fatal: true, what: `is not Ready any more ${AFTER_WAIT}` })]
+      : [];
+  });
+}
+
+/** What a container did wrong since the window opened, in words; undefined when nothing. */
+function containerVerdict(status: ContainerStatus, was: Pod | undefined): string | undefined {
+  const before = was?.status?.containerStatuses?.find((s) => s.name === status.name);
+  const restarts = (status.restartCount ?? 0) - (before?.restartCount ?? 0);
+  if (restarts > 0) return `restarted ${restarts} time(s) ${AFTER_WAIT}`;
+  const { terminated, waiting } = status.state ?? {};
+  if (terminated) return `stopped ${AFTER_WAIT}`;
+  // A new pod's containers may still be on their way up.
+  if (waiting && (was || waiting.reason === 'CrashLoopBackOff'))
+    return `is not running ${AFTER_WAIT} (${waiting.reason ?? 'waiting'})`;
+  return undefined;
+}
+
+/**
+ * The log of a container's crashed run: its current one while it lies
+ * terminated, else the run before its restart (--previous); undefined when
+ * no run of it has ended.
+ */
+export function crashedRunLog(
+  pod: Pod,
+  report: PodReport,
+  container: string,
+): ContainerLog | 'not read' | undefined {
+  const status = pod.status?.containerStatuses?.find((s) => s.name === container);
+  const terminated = Boolean(status?.state?.terminated);
+  if (!terminated && !status?.restartCount) return undefined;
+  const log = report.logs.find((l) => l.container === container && l.previous === !terminated);
+  return log ?? 'not read';
+}
+
+/** The crashed run's last lines under a heading, or why they cannot be shown. */
+export function crashedRunLines(finding: Finding, log: ContainerLog | 'not read'): string[] {
+  const whose = `container ${finding.container ?? '?'} of pod ${finding.pod}`;
+  const text = log === 'not read' ? undefined : log.text?.trimEnd();
+  if (log === 'not read' || log.error !== undefined || text === undefined) {
+    const error = log === 'not read' ? undefined : log.error;
+    return [
+      `The crashed run's log of ${whose} is not retrievable any more (the kubelet removed the container)${error ? `: ${error}` : ''}`,
+    ];
+  }
+  if (text === '') return [`The crashed run of ${whose} wrote no log lines.`];
+  const lines = text.split('\n');
+  return [
+    `The crashed run of ${whose}, its last ${lines.length} log line(s):`,
+    ...lines.map((l) => `  ${l}`),
+  ];
+}
+
+/** The check "Lily's pods stay up", on the release's workloads. */
+export function podsStayUp(
+  api: KubeApi,
+  namespace: string,
+  workloads: Workload[],
+  logLines: number,
+): VerifyCheck {
+  const read = () => listReleasePods(api, namespace, workloads);
+  return {
+    async start(): Promise<RunningCheck> {
+      const baseline = await read();
+      let latest = baseline;
+      return {
+        async poll() {
+          latest = await read();
+          return judgePods(baseline, latest);
+        },
+        progress: () => {
+          const pods = judged(latest);
+          return `${pods.filter(isReady).length}/${pods.length} pod(s) Ready, no restart`;
+        },
+        evidence: (findings) => readEvidence(api, namespace, latest, findings, logLines),
+        verified: (window) =>
+          `${judged(latest).length} pod(s) stayed Ready for ${window}, no restart`,
+      };
+    },
+  };
+}
+
+/** The failing pods' state and logs, read at once, and the crashed runs' last lines. */
+async function readEvidence(
+  api: KubeApi,
+  namespace: string,
+  pods: Pod[],
+  findings: Finding[],
+  logLines: number,
+): Promise<Evidence> {
+  const failing = pods.filter((p) => findings.some((f) => f.pod === p.metadata.name));
+  const reports = await Promise.all(failing.map((pod) => podReport(api, namespace, pod, logLines)));
+  const lines = findings.flatMap((finding) => {
+    const i = failing.findIndex((p) => p.metadata.name === finding.pod);
+    const [pod, report] = [failing[i], reports[i]];
+    const log = pod && report && finding.container && crashedRunLog(pod, report, finding.container);
+    return log ? crashedRunLines(finding, log) : [];
+  });
+  return {
+    lines,
+    pods: reports.map((r) => ({
+      ...r,
+      description: [`(as it was when the verify window failed)`, ...r.description],
+    })),
+  };
+}

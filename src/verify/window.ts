@@ -1,0 +1,107 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Finding } from '../failure/finding.js';
+import type { PodReport } from '../failure/report.js';
+
+// The verify window: after helm's wait passed, checks watch the release for a
+// while, and the first fatal finding fails the deploy. A check takes its
+// baseline when the window opens, judges each observation against it (pure),
+// and reads the evidence of a failure at once (before it is gone). Reading
+// only: what to do about a failed window is decided by the deploy.
+
+/** One thing the window watches, such as "Lily's pods stay up". */
+export interface VerifyCheck {
+  /** Reads the baseline, when the window opens. */
+  start(): Promise<RunningCheck>;
+}
+
+/** A check watching, against the baseline it took. */
+export interface RunningCheck {
+  /** Observes once and judges against the baseline: a fatal finding fails the window. */
+  poll(): Promise<Finding[]>;
+  /** How it stands, in one line, for the progress log. */
+  progress(): string;
+  /** Read at once after poll failed the window: what shows why, before it is gone. */
+  evidence(findings: Finding[]): Promise<Evidence>;
+  /** What it verified, once the window closed without a fatal finding. */
+  verified(window: string): string;
+}
+
+export interface Evidence {
+  /** Printed at once, under the findings (the crashed run's last lines). */
+  lines: string[];
+  /** The pods as they were then, for the diagnostics. */
+  pods: PodReport[];
+}
+
+export interface WindowOptions {
+  /** The window as given, for the log. */
+  window: string;
+  windowMs: number;
+  pollMs: number;
+  /** A progress line at least this often. */
+  progressMs: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export type WindowResult =
+  | { passed: true; verified: string[] }
+  | { passed: false; findings: Finding[]; evidence: Evidence; afterMs: number };
+
+/**
+ * Runs the checks for the window: polls each until the window closes or one
+ * finds something fatal. A poll that fails to read is said once per distinct
+ * error and tried again; the observation closing the window must succeed, or
+ * nothing was verified and this throws.
+ */
+export async function runVerifyWindow(
+  checks: VerifyCheck[],
+  options: WindowOptions,
+): Promise<WindowResult> {
+  const running = await Promise.all(checks.map((check) => check.start()));
+  const opened = Date.now();
+  let lastProgress = opened;
+  let lastError: string | undefined;
+  for (;;) {
+    const closing = Date.now() - opened >= options.windowMs;
+    let failed: readonly [RunningCheck, Finding[]] | undefined;
+    try {
+      const polled = await Promise.all(
+        running.map(async (check) => [check, await check.poll()] as const),
+      );
+      failed = polled.find(([, findings]) => findings.some((f) => f.fatal));
+      lastError = undefined;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (closing)
+        throw new Error(
+          `Could not verify the release at the end of the verify window: ${message}`,
+          {
+            cause: err,
+          },
+        );
+      if (message !== lastError)
+        options.log(`Verifying: reading the release failed (tried again): ${message}`);
+      lastError = message;
+    }
+    if (failed) {
+      const [check, findings] = failed;
+      return {
+        passed: false,
+        findings,
+        evidence: await check.evidence(findings),
+        afterMs: Date.now() - opened,
+      };
+    }
+    if (closing) return { passed: true, verified: running.map((c) => c.verified(options.window)) };
+    const now = Date.now();
+    if (now - lastProgress >= options.progressMs) {
+      lastProgress = now;
+      options.log(
+        `Verifying (${Math.round((now - opened) / 1000)}s of ${options.window}): ${running.map((c) => c.progress()).join('; ')}`,
+      );
+    }
+    const left = opened + options.windowMs - now;
+    await sleep(Math.max(0, Math.min(options.pollMs, left)), undefined, { signal: options.signal });
+  }
+}
