@@ -15,7 +15,7 @@
 // e2e files run one at a time. The end prints the totals and the slowest tests.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { REPO_ROOT } from './support/cache.js';
 import { useScratchTmpdir } from './support/scratch.js';
@@ -48,7 +48,11 @@ const filesOf = (suite: Suite) =>
     ? readdirSync(join(REPO_ROOT, '__tests__', suite))
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => join(REPO_ROOT, '__tests__', suite, f))
-        .filter((f) => fileFilters.length === 0 || fileFilters.some((part) => f.includes(part)))
+        .filter((f) => {
+          // Matched in the repository, so a checkout's own path matches nothing.
+          const path = relative(REPO_ROOT, f);
+          return fileFilters.length === 0 || fileFilters.some((part) => path.includes(part));
+        })
     : [];
 const unitFiles = filesOf('unit').sort();
 const e2eFiles = filesOf('e2e');
