@@ -3,7 +3,12 @@
 // action's inputs that breaks the demo fails here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_FAILURE_REASON, runDemo } from '../../test/support/demo.js';
+import {
+  DEMO_FAILURE_REASON,
+  type DemoResult,
+  type DemoScenario,
+  runDemo,
+} from '../../test/support/demo.js';
 import { uniqueName, useE2E } from '../../test/support/e2e.js';
 
 const env = useE2E();
@@ -11,14 +16,7 @@ const env = useE2E();
 describe('npm run demo', () => {
   it("deploys with the README's values file, prints outputs and summary, and its hints name objects that exist", async () => {
     const namespace = uniqueName('demo');
-    const demo = await runDemo({
-      scenario: 'healthy',
-      kubeconfigPath: env.e2e.kubeconfigPath,
-      mirror: env.e2e.mirror,
-      repo: env.e2e.repo,
-      namespace,
-      print: () => {},
-    });
+    const demo = await demoOnSuiteCluster('healthy', namespace);
     assert.equal(demo.result.exitCode, 0, demo.result.log);
     assert.ok(demo.ok, demo.problem);
     const status = await env.kube.releaseStatus('lily', namespace);
@@ -53,14 +51,7 @@ describe('npm run demo', () => {
 
   it('--failure: the chart defaults refused by the preflight as the demo promises, and explained', async () => {
     const namespace = uniqueName('demo-fail');
-    const demo = await runDemo({
-      scenario: 'failure',
-      kubeconfigPath: env.e2e.kubeconfigPath,
-      mirror: env.e2e.mirror,
-      repo: env.e2e.repo,
-      namespace,
-      print: () => {},
-    });
+    const demo = await demoOnSuiteCluster('failure', namespace);
     assert.ok(demo.ok, demo.problem);
     assert.equal(demo.result.exitCode, 1, demo.result.log);
     assert.equal(demo.result.outputs['failure-reason'], DEMO_FAILURE_REASON);
@@ -77,6 +68,18 @@ describe('npm run demo', () => {
     for (const hint of demo.hints) await env.kube.run(hint.kubectl);
   });
 });
+
+/** The demo's scenario as `npm run demo` runs it, on this suite's cluster, printing nothing. */
+function demoOnSuiteCluster(scenario: DemoScenario, namespace: string): Promise<DemoResult> {
+  return runDemo({
+    scenario,
+    kubeconfigPath: env.e2e.kubeconfigPath,
+    mirror: env.e2e.mirror,
+    repo: env.e2e.repo,
+    namespace,
+    print: () => {},
+  });
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
