@@ -124,9 +124,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const notable = result.annotations.filter((a) => a.kind !== 'debug');
   if (notable.length > 0) {
     print('\nAnnotations (as the run page shows them):');
-    for (const a of notable) print(`  ${a.kind}: ${a.properties.title ?? ''}\n    ${a.message}`);
+    for (const a of notable)
+      print(`  ${a.kind}: ${a.properties.title ?? ''}\n${a.message.replace(/^/gm, '    ')}`);
   }
-  print(`\nJob summary:\n${result.summary.trimEnd()}`);
+  print(
+    `\nJob summary (<details> collapsed, as GitHub shows them):\n${collapseDetails(result.summary)}`,
+  );
 
   const kube = await kubeEnv(options.kubeconfigPath);
   const reason = result.outputs['failure-reason'] ?? '';
@@ -175,7 +178,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   else {
     print(`\nTo look at the cluster:\n\n  export KUBECONFIG=${options.kubeconfigPath}`);
     print(`  export PATH=${dirname(tool.kubectl)}:$PATH`);
-    for (const hint of hints) print(`  kubectl ${hint.kubectl.join(' ')}   # ${hint.what}`);
+    for (const hint of hints) print(`  ${hintCommand(hint)}   # ${hint.what}`);
   }
   return {
     scenario: options.scenario,
@@ -202,6 +205,24 @@ async function namespaceExists(
   if (got.exitCode === 0) return true;
   if (/NotFound|not found/.test(got.stderr)) return false;
   throw new Error(got.stderr);
+}
+
+/** A hint as printed: one command line, or one object per line when it names many. */
+export function hintCommand(hint: DemoHint): string {
+  const objects = hint.kubectl.filter((a) => a.includes('/'));
+  if (objects.length < 3) return `kubectl ${hint.kubectl.join(' ')}`;
+  const rest = hint.kubectl.filter((a) => !a.includes('/'));
+  return [`kubectl ${rest.join(' ')}`, ...objects].join(' \\\n      ');
+}
+
+/** The summary with each <details> block cut to its one-line title. */
+function collapseDetails(summary: string): string {
+  return summary
+    .trimEnd()
+    .replace(
+      /<details><summary>(.*?)<\/summary>[\s\S]*?<\/details>/g,
+      (_, title: string) => `▸ ${title}`,
+    );
 }
 
 function repoPath(path: string): string {
