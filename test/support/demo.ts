@@ -125,7 +125,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   if (notable.length > 0) {
     print('\nAnnotations (as the run page shows them):');
     for (const a of notable)
-      print(`  ${a.kind}: ${a.properties.title ?? ''}\n${a.message.replace(/^/gm, '    ')}`);
+      print(
+        `  ${a.kind}${a.properties.title ? `: ${a.properties.title}` : ''}\n${a.message.replace(/^/gm, '    ')}`,
+      );
   }
   print(
     `\nJob summary (<details> collapsed, as GitHub shows them):\n${collapseDetails(result.summary)}`,
@@ -164,8 +166,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           "cluster does not serve. The action's preflight rendered the chart, found it before helm",
           'ran, named the kind and the value to change, and removed the namespace it had made:',
           `nothing of the run is left. ${repoPath(README_VALUES)} sets`,
-          'prometheusOperatorServiceMonitor: false (and the datastore, redis and sizes the chart',
-          "gets wrong outside its authors' cluster); `npm run demo` deploys with it.",
+          'prometheusOperatorServiceMonitor: false, and daemon mode, requests a node can hold, no',
+          "gp2, no redis: what the chart gets wrong outside its authors' cluster. `npm run demo`",
+          'deploys with it.',
         ].join('\n'),
       );
       hints.push({
