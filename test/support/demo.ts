@@ -1,0 +1,359 @@
+// The scenarios of `npm run demo` (test/demo.ts is its command line): the
+// action run as the runner would against a cluster it is given, what it
+// printed, and hints that name objects read back from the release. The e2e
+// test __tests__/e2e/demo.test.ts runs the same code on the suite's cluster.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import * as yaml from 'js-yaml';
+import { removeAtExit, REPO_ROOT } from './cache.js';
+import { exec } from './exec.js';
+import { KWOK_SMALL_VALUES, README_VALUES } from './e2e.js';
+import { type ActionResult, pathWith, runAction } from './runner.js';
+import { helmTool, type HelmTool, removeHelmHome, runHelm, tempHelmHome } from './tools.js';
+
+const DATASTORE_ON_A_PVC = 'daemon:\n  volumes:\n    datastore:\n      enabled: true\n';
+
+/** `healthy`: the README's values file, deployed. `failure`: the chart's defaults, refused. */
+export type DemoScenario = 'healthy' | 'failure';
+
+/** The failure the `failure` scenario promises: the chart's ServiceMonitors, refused by the preflight. */
+export const DEMO_FAILURE_REASON = 'missing-crd';
+
+export interface DemoOptions {
+  scenario: DemoScenario;
+  /** Path of a kubeconfig whose current context is the cluster to deploy to. */
+  kubeconfigPath: string;
+  /** The get.helm.sh look-alike (test/support/helm-mirror.ts). */
+  mirror: { url: string };
+  /** The chart repository serving the fixture chart (test/support/chart-repo.ts). */
+  repo: { repoUrl: string };
+  /** Default `lily-demo`. */
+  namespace?: string;
+  /** Default `lily`. */
+  release?: string;
+  /** Where each printed line goes. Default console.log. */
+  print?: (line: string) => void;
+}
+
+/** A command the demo suggests; every one names objects that exist. */
+export interface DemoHint {
+  /** kubectl's arguments (names are plain words: no quoting needed). */
+  kubectl: string[];
+  /** What it shows. */
+  what: string;
+}
+
+export interface DemoObject {
+  kind: string;
+  name: string;
+  namespace: string;
+  /** A pod's containers. */
+  containers?: string[];
+}
+
+export interface DemoResult {
+  scenario: DemoScenario;
+  release: string;
+  namespace: string;
+  result: ActionResult;
+  /** The action did what the scenario promises (deployed; or failed with DEMO_FAILURE_REASON). */
+  ok: boolean;
+  /** Why not ok. */
+  problem?: string;
+  /** The release's objects as its manifest lists them (healthy), with the pods its workloads select. */
+  objects: DemoObject[];
+  hints: DemoHint[];
+  /** Every line printed, in order. */
+  printed: string[];
+}
+
+/** Runs one scenario of the demo against the cluster and prints it as `npm run demo` does. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const namespace = options.namespace ?? 'lily-demo';
+  const release = options.release ?? 'lily';
+  const printed: string[] = [];
+  const print = (text = '') => {
+    for (const line of text.split('\n')) {
+      printed.push(line);
+      (options.print ?? console.log)(line);
+    }
+  };
+  const tool = await helmTool(4);
+  const healthy = options.scenario === 'healthy';
+  const valuesFiles = [README_VALUES, KWOK_SMALL_VALUES];
+
+  print(
+    healthy
+      ? [
+          `Deploying Lily: release ${release} in namespace ${namespace}, chart 0.1.4 (the fixture`,
+          `chart, with the published chart's defaults), with the values files`,
+          `  ${repoPath(README_VALUES)}   the README's file for the published chart`,
+          `  ${repoPath(KWOK_SMALL_VALUES)}   100m / 256Mi requests instead of 8 CPU / 64Gi, as the e2e tests use`,
+          `and the datastore on a PVC (daemon.volumes.datastore.enabled: true); the pods are verified for 20s`,
+          `and a database Secret made by the action from the database-* inputs.`,
+        ].join('\n')
+      : [
+          `Deploying Lily with the chart's own defaults (no values files): release ${release}`,
+          `in namespace ${namespace}, chart 0.1.4. The published chart renders ServiceMonitors`,
+          `by default, and this cluster has no Prometheus Operator: watch the action refuse it.`,
+        ].join('\n'),
+  );
+  print(`\nRunning the action (dist/index.js, main and post steps) as the runner would:\n`);
+  const result = await runAction({
+    inputs: {
+      release,
+      namespace,
+      'create-namespace': 'true',
+      'chart-version': '0.1.4',
+      'repo-url': options.repo.repoUrl,
+      'helm-download-base-url': options.mirror.url,
+      kubeconfig: await readFile(options.kubeconfigPath, 'utf8'),
+      'database-host': `postgres.${namespace}.svc`,
+      'database-name': 'chain',
+      'database-user': 'lily',
+      'database-password': 'demo p@ssword',
+      'values-files': healthy ? valuesFiles.join('\n') : undefined,
+      // The datastore on a PVC, as a Lily operator keeps it (the Lily preflight warns of an emptyDir).
+      values: healthy ? DATASTORE_ON_A_PVC : undefined,
+      timeout: '2m',
+      // A demo's worth of the post-Ready verification (2m by default).
+      'verify-window': '20s',
+    },
+    env: { PATH: pathWith(dirname(tool.kubectl)) },
+    onLog: (line) => {
+      print(`  | ${line}`);
+    },
+  });
+
+  print(`\nExit code: ${result.exitCode}\nOutputs:`);
+  for (const [name, value] of Object.entries(result.outputs)) print(`  ${name} = ${value}`);
+  const notable = result.annotations.filter((a) => a.kind !== 'debug');
+  if (notable.length > 0) {
+    print('\nAnnotations (as the run page shows them):');
+    for (const a of notable)
+      print(
+        `  ${a.kind}${a.properties.title ? `: ${a.properties.title}` : ''}\n${a.message.replace(/^/gm, '    ')}`,
+      );
+  }
+  print(
+    `\nJob summary (<details> collapsed, as GitHub shows them):\n${collapseDetails(result.summary)}`,
+  );
+
+  const kube = await kubeEnv(options.kubeconfigPath);
+  const reason = result.outputs['failure-reason'] ?? '';
+  let problem: string | undefined;
+  let objects: DemoObject[] = [];
+  const hints: DemoHint[] = [];
+  if (healthy) {
+    if (result.exitCode !== 0 || result.outputs.status !== 'deployed')
+      problem = `the deploy failed (${reason || `exit ${result.exitCode}`}); the demo expected it to succeed`;
+    else {
+      objects = await releaseObjects(tool, kube, release, namespace);
+      hints.push(...healthyHints(objects, namespace, result.outputs['secret-name']));
+      const pods = objects.filter((o) => o.kind === 'Pod');
+      if (pods.length === 0) problem = "no pod selected by the release's workloads";
+      print(
+        `\nThe release's objects (from \`helm get manifest\`, and the pods their selectors match):`,
+      );
+      for (const o of objects) print(`  ${o.kind}/${o.name}`);
+    }
+  } else {
+    if (result.exitCode === 0) problem = 'the deploy succeeded; the demo expected it to be refused';
+    else if (reason !== DEMO_FAILURE_REASON)
+      problem = `the deploy failed with ${reason || 'no failure-reason'}, not ${DEMO_FAILURE_REASON}`;
+    else if (await namespaceExists(tool, kube, namespace))
+      problem = `namespace ${namespace} is still there; the action should have removed the namespace it made`;
+    else {
+      print(
+        [
+          '',
+          `That is the failure this demo shows: failure-reason=${DEMO_FAILURE_REASON}. The chart's`,
+          'defaults render ServiceMonitors (prometheusOperatorServiceMonitor: true), a kind this',
+          "cluster does not serve. The action's preflight rendered the chart, found it before helm",
+          'ran, named the kind and the value to change, and removed the namespace it had made:',
+          `nothing of the run is left. ${repoPath(README_VALUES)} sets`,
+          'prometheusOperatorServiceMonitor: false, and daemon mode, requests a node can hold, no',
+          "gp2, no redis: what the chart gets wrong outside its authors' cluster. `npm run demo`",
+          'deploys with it.',
+        ].join('\n'),
+      );
+      hints.push({
+        kubectl: ['get', 'namespaces'],
+        what: `no ${namespace} among them: the run left nothing behind`,
+      });
+    }
+  }
+  if (problem) print(`\nThe demo did not go as promised: ${problem}.`);
+  else {
+    print(`\nTo look at the cluster:\n\n  export KUBECONFIG=${options.kubeconfigPath}`);
+    print(`  export PATH=${dirname(tool.kubectl)}:$PATH`);
+    for (const hint of hints) print(`  ${hintCommand(hint)}   # ${hint.what}`);
+  }
+  return {
+    scenario: options.scenario,
+    release,
+    namespace,
+    result,
+    ok: problem === undefined,
+    ...(problem === undefined ? {} : { problem }),
+    objects,
+    hints,
+    printed,
+  };
+}
+
+async function namespaceExists(
+  tool: HelmTool,
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+): Promise<boolean> {
+  const got = await exec(tool.kubectl, ['get', 'namespace', namespace, '-o', 'name'], {
+    env,
+    allowFailure: true,
+  });
+  if (got.exitCode === 0) return true;
+  if (/NotFound|not found/.test(got.stderr)) return false;
+  throw new Error(got.stderr);
+}
+
+/** A hint as printed: one command line, or one object per line when it names many. */
+export function hintCommand(hint: DemoHint): string {
+  const objects = hint.kubectl.filter((a) => a.includes('/'));
+  if (objects.length < 3) return `kubectl ${hint.kubectl.join(' ')}`;
+  const rest = hint.kubectl.filter((a) => !a.includes('/'));
+  return [`kubectl ${rest.join(' ')}`, ...objects].join(' \\\n      ');
+}
+
+/** The summary with each <details> block cut to its one-line title. */
+function collapseDetails(summary: string): string {
+  return summary
+    .trimEnd()
+    .replace(
+      /<details><summary>(.*?)<\/summary>[\s\S]*?<\/details>/g,
+      (_, title: string) => `▸ ${title}`,
+    );
+}
+
+function repoPath(path: string): string {
+  return relative(REPO_ROOT, path);
+}
+
+/** kubectl's environment: the cluster's kubeconfig, a throw-away HOME (no ~/.kube of the user). */
+async function kubeEnv(kubeconfigPath: string): Promise<NodeJS.ProcessEnv> {
+  const home = await mkdtemp(join(tmpdir(), 'lily-deploy-demo-kubectl-'));
+  removeAtExit(home);
+  return { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfigPath };
+}
+
+interface ManifestDoc {
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+}
+
+interface Workload {
+  spec?: { selector?: { matchLabels?: Record<string, string> } };
+}
+
+interface PodList {
+  items: { metadata: { name: string }; spec: { containers: { name: string }[] } }[];
+}
+
+/**
+ * The release's objects as `helm get manifest` lists them, and the pods that
+ * its StatefulSets and Deployments select, read from the cluster.
+ */
+async function releaseObjects(
+  tool: HelmTool,
+  env: NodeJS.ProcessEnv,
+  release: string,
+  namespace: string,
+): Promise<DemoObject[]> {
+  const home = await tempHelmHome();
+  let manifest: string;
+  try {
+    manifest = (
+      await runHelm(tool, ['get', 'manifest', release, '-n', namespace], {
+        home,
+        env: { KUBECONFIG: env.KUBECONFIG },
+      })
+    ).stdout;
+  } finally {
+    await removeHelmHome(home);
+  }
+  const objects: DemoObject[] = yaml
+    .loadAll(manifest)
+    .filter((d): d is ManifestDoc => typeof d === 'object' && d !== null)
+    .filter((d) => d.kind && d.metadata?.name)
+    .map((d) => ({
+      kind: d.kind!,
+      name: d.metadata!.name!,
+      namespace: d.metadata!.namespace ?? namespace,
+    }));
+  const pods: DemoObject[] = [];
+  for (const workload of objects.filter((o) => ['StatefulSet', 'Deployment'].includes(o.kind))) {
+    const live = JSON.parse(
+      (
+        await exec(
+          tool.kubectl,
+          ['get', workload.kind, workload.name, '-n', namespace, '-o', 'json'],
+          { env },
+        )
+      ).stdout,
+    ) as Workload;
+    const labels = live.spec?.selector?.matchLabels ?? {};
+    const selector = Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    if (!selector) continue;
+    const list = JSON.parse(
+      (
+        await exec(tool.kubectl, ['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'], {
+          env,
+        })
+      ).stdout,
+    ) as PodList;
+    for (const pod of list.items)
+      pods.push({
+        kind: 'Pod',
+        name: pod.metadata.name,
+        namespace,
+        containers: pod.spec.containers.map((c) => c.name),
+      });
+  }
+  return [...objects, ...pods];
+}
+
+function healthyHints(
+  objects: DemoObject[],
+  namespace: string,
+  secretName: string | undefined,
+): DemoHint[] {
+  const ref = (o: DemoObject) => `${o.kind.toLowerCase()}/${o.name}`;
+  const released = objects.filter((o) => o.kind !== 'Pod');
+  const pods = objects.filter((o) => o.kind === 'Pod');
+  const hints: DemoHint[] = [
+    { kubectl: ['get', ...released.map(ref), '-n', namespace], what: "the release's objects" },
+  ];
+  if (pods.length > 0)
+    hints.push({
+      kubectl: ['get', ...pods.map(ref), '-n', namespace, '-o', 'wide'],
+      what: 'its pods',
+    });
+  for (const pod of pods) {
+    const containers = pod.containers ?? [];
+    const container = containers.includes('daemon') ? 'daemon' : containers[0];
+    if (!container) continue;
+    hints.push({
+      kubectl: ['logs', '-n', namespace, pod.name, '-c', container],
+      what: 'what Lily logged (kwok plays the node: fixture lines)',
+    });
+    break;
+  }
+  if (secretName)
+    hints.push({
+      kubectl: ['get', 'secret', secretName, '-n', namespace],
+      what: 'the database Secret the action made (output secret-name)',
+    });
+  return hints;
+}
