@@ -57,13 +57,16 @@ describe('npm run demo', () => {
     assert.equal(demo.result.exitCode, 1, demo.result.log);
     assert.equal(demo.result.outputs['failure-reason'], DEMO_FAILURE_REASON);
     const printed = demo.printed.join('\n');
-    assert.match(printed, /^ {2}failure-reason = missing-crd$/m);
-    assert.match(printed, /error: lily-deploy: missing-crd\n {4}.*ServiceMonitor/);
+    assert.match(printed, /^ {2}failure-reason = lily-config$/m);
     assert.match(
       printed,
-      /^Job summary.*:\n### Lily deploy failed: `lily` in `demo-fail-.*` \(missing-crd\)/m,
+      /error: lily-deploy: lily-config\n {4}.*FilOps snapshot service, retired in 2024/,
     );
-    assert.match(printed, /That is the failure this demo shows: failure-reason=missing-crd/);
+    assert.match(
+      printed,
+      /^Job summary.*:\n### Lily deploy failed: `lily` in `demo-fail-.*` \(lily-config\)/m,
+    );
+    assert.match(printed, /That is the failure this demo shows: failure-reason=lily-config/);
     assert.equal(await env.kube.releaseStatus('lily', namespace), undefined);
     assert.equal(await env.kube.find(['get', 'namespace', namespace]), undefined);
     for (const hint of demo.hints) await env.kube.run(hint.kubectl);

@@ -308,7 +308,7 @@ for (const major of [3, 4] as const) {
       );
       assert.match(
         second.summary,
-        /^### Lily deploy failed: `immutable` in `.*` \(helm-error\)\n\nhelm said:\n\n```\nError: UPGRADE FAILED/,
+        /^### Lily deploy failed: `immutable` in `.*` \(helm-error\)\n\nhelm said:\n\n```text\nError: UPGRADE FAILED/,
       );
       assert.match(second.summary, /Also seen in the pods[\s\S]*\*\*unschedulable\*\*/);
       assert.ok(annotations(second, 'warning', 'lily-deploy: also seen: unschedulable').length > 0);

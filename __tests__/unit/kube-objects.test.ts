@@ -218,6 +218,16 @@ describe('strangersIn', () => {
         object('Pod', 'lily-a-0', {
           metadata: { name: 'lily-a-0', labels: { 'app.kubernetes.io/instance': 'lily-a' } },
         }),
+        // The pod of a StatefulSet just uninstalled, and one being deleted: going.
+        object('Pod', 'lily-lily-a-dev-mainnet-daemon-0', {
+          metadata: {
+            name: 'lily-lily-a-dev-mainnet-daemon-0',
+            ownerReferences: [{ kind: 'StatefulSet', name: 'lily-lily-a-dev-mainnet-daemon' }],
+          },
+        }),
+        object('Pod', 'leftover', {
+          metadata: { name: 'leftover', deletionTimestamp: '2026-12-04T22:00:00Z' },
+        }),
         // A matrix job's deploy beside it, and someone else's.
         object('Secret', 'lily-b-lily-db', {
           metadata: { name: 'lily-b-lily-db', labels: managedLabels('lily-b') },

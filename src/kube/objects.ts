@@ -207,6 +207,8 @@ export interface NamespacedObject {
     name: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    ownerReferences?: unknown[];
+    deletionTimestamp?: string;
   };
 }
 
@@ -216,13 +218,16 @@ const INSTANCE_LABEL = 'app.kubernetes.io/instance';
  * `<Kind> <name>` of the objects that are not this release's (lily-deploy's
  * labels for it, or the chart's instance label) and not what Kubernetes makes
  * in every namespace (the root CA ConfigMap, the default ServiceAccount and
- * its token).
+ * its token). What has an owner lives and goes with it (the pods of a
+ * StatefulSet just uninstalled), and what is being deleted is going: neither
+ * counts; its owner, if still there, does.
  */
 export function strangersIn(objects: readonly NamespacedObject[], release: string): string[] {
   return objects
     .filter(({ kind, type, metadata }) => {
       if (isManagedFor(metadata.labels, release) || metadata.labels?.[INSTANCE_LABEL] === release)
         return false;
+      if ((metadata.ownerReferences?.length ?? 0) > 0 || metadata.deletionTimestamp) return false;
       if (kind === 'ConfigMap' && metadata.name === 'kube-root-ca.crt') return false;
       if (kind === 'ServiceAccount' && metadata.name === 'default') return false;
       const tokenOf = metadata.annotations?.['kubernetes.io/service-account.name'];

@@ -17,8 +17,8 @@ const DATASTORE_ON_A_PVC = 'daemon:\n  volumes:\n    datastore:\n      enabled: 
 /** `healthy`: the README's values file, deployed. `failure`: the chart's defaults, refused. */
 export type DemoScenario = 'healthy' | 'failure';
 
-/** The failure the `failure` scenario promises: the chart's ServiceMonitors, refused by the preflight. */
-export const DEMO_FAILURE_REASON = 'missing-crd';
+/** The failure the `failure` scenario promises: the chart's default snapshot URL, refused by the Lily preflight. */
+export const DEMO_FAILURE_REASON = 'lily-config';
 
 export interface DemoOptions {
   scenario: DemoScenario;
@@ -95,8 +95,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         ].join('\n')
       : [
           `Deploying Lily with the chart's own defaults (no values files): release ${release}`,
-          `in namespace ${namespace}, chart 0.1.4. The published chart renders ServiceMonitors`,
-          `by default, and this cluster has no Prometheus Operator: watch the action refuse it.`,
+          `in namespace ${namespace}, chart 0.1.4. The published chart imports a snapshot from a`,
+          `service retired in 2024 by default: watch the action refuse it before anything changes.`,
         ].join('\n'),
   );
   print(`\nRunning the action (dist/index.js, main and post steps) as the runner would:\n`);
@@ -169,12 +169,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         [
           '',
           `That is the failure this demo shows: failure-reason=${DEMO_FAILURE_REASON}. The chart's`,
-          'defaults render ServiceMonitors (prometheusOperatorServiceMonitor: true), a kind this',
-          "cluster does not serve. The action's preflight rendered the chart, found it before helm",
-          'ran, named the kind and the value to change, and removed the namespace it had made:',
-          `nothing of the run is left. ${repoPath(README_VALUES)} sets`,
-          'prometheusOperatorServiceMonitor: false, and daemon mode, requests a node can hold, no',
-          "gp2, no redis: what the chart gets wrong outside its authors' cluster. `npm run demo`",
+          'defaults import a snapshot from snapshots.mainnet.filops.net, a service retired in 2024:',
+          "Lily's init-datastore would fail its download and the pod would never start. The Lily",
+          'preflight read the merged values before anything changed, named the values path and',
+          `the fix; no namespace, Secret or release was made. ${repoPath(README_VALUES)}`,
+          "sets Forest's snapshot URL, daemon mode, no ServiceMonitors, requests a node can hold,",
+          "no gp2, no redis: what the chart gets wrong outside its authors' cluster. `npm run demo`",
           'deploys with it.',
         ].join('\n'),
       );
