@@ -19,6 +19,7 @@ import { helmTool } from '../support/tools.js';
 import {
   type NodeHost,
   prepareRealNode,
+  REAL_NODE_IP,
   REAL_NODE_NAME,
   REAL_NODE_STORAGE_CLASS,
   type RealNodeInfo,
@@ -434,6 +435,8 @@ function realNodePatches(
 ): Record<'apiserver' | 'controllerManager' | 'kwokController', string[]> {
   return {
     apiserver: [
+      // No default route in the namespace: the apiserver cannot guess its address.
+      `  - {key: advertise-address, value: ${REAL_NODE_IP}}`,
       '  - {key: enable-admission-plugins, value: NodeRestriction}',
       `  - {key: kubelet-client-certificate, value: ${pki}/admin.crt}`,
       `  - {key: kubelet-client-key, value: ${pki}/admin.key}`,
