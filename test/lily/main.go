@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-const version = "v0.24.3+lily-deploy-fake"
+const version = "v0.24.3+fake"
 
 // exitError is an error that leaves with its own code (a usage error's help
 // was printed already, a fatal log line was written).
