@@ -4,10 +4,11 @@
 // control plane of that cluster runs in the namespace too; netns-bridge gives
 // 127.0.0.1:<apiserver port> outside the same API server.
 
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exec } from '../support/exec.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 export const NODE_HOST_SCRIPT = join(HERE, 'real-node', 'node-host.sh');
@@ -201,38 +202,15 @@ function kill(pid: number | undefined): void {
   }
 }
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
+/** Runs a script; its stderr lines go to `log` once it ends (setup.sh's builds take minutes, once). */
+async function run(
   file: string,
   args: string[],
   opts: { onStderr?: (line: string) => void } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number' && !error.killed) {
-          reject(new Error(`${file}: ${error.message}`, { cause: error }));
-          return;
-        }
-        resolve({ code: child.exitCode, stdout, stderr });
-      },
-    );
-    let rest = '';
-    child.stderr?.on('data', (chunk: Buffer | string) => {
-      rest += String(chunk);
-      const lines = rest.split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) opts.onStderr?.(line);
-    });
-  });
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const result = await exec(file, args, { allowFailure: true, timeoutMs: 20 * 60_000 });
+  for (const line of result.stderr.split('\n')) if (line.trim()) opts.onStderr?.(line);
+  return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
 function tail(text: string, lines: number): string {

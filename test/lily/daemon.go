@@ -166,15 +166,11 @@ func daemonCommand(global *flagSet, args []string) error {
 	cfgPath := flags.get("config")
 	infow("lily/commands", "commands/daemon.go:205", "lily repo: "+repo)
 	infow("lily/commands", "commands/daemon.go:206", "lily config: "+cfgPath)
-	if err := os.MkdirAll(filepath.Join(repo, "keystore"), 0o700); err != nil {
-		return fmt.Errorf("repo init error: %w", err)
-	}
-	unlock, err := lockRepo(repo)
+	unlock, err := openRepo(repo, "keystore")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	infow("paramfetch", "go-paramfetch@v0.0.4/paramfetch.go:244", "parameter and key-fetching complete")
 	infow("lily/config", "config/config.go:106", "reading config from "+cfgPath)
 	cfg, err := readConfig(cfgPath)
 	if err != nil {
@@ -253,8 +249,13 @@ func listenAddress(multiaddr string) string {
 	return "0.0.0.0:1234"
 }
 
-// lockRepo holds the repo as Lily does: a second process on it is refused.
-func lockRepo(repo string) (func(), error) {
+// openRepo makes the repo (and dir in it), holds it as Lily does (a second
+// process on it is refused), and fetches the proof parameters: they are in
+// the image, as in Lily's, so that is one log line.
+func openRepo(repo, dir string) (func(), error) {
+	if err := os.MkdirAll(filepath.Join(repo, dir), 0o700); err != nil {
+		return nil, fmt.Errorf("repo init error: %w", err)
+	}
 	file, err := os.OpenFile(filepath.Join(repo, "repo.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("repo init error: %w", err)
@@ -263,6 +264,7 @@ func lockRepo(repo string) (func(), error) {
 		file.Close()
 		return nil, errors.New("repo is already locked (process is already running)")
 	}
+	infow("paramfetch", "go-paramfetch@v0.0.4/paramfetch.go:244", "parameter and key-fetching complete")
 	return func() { file.Close() }, nil
 }
 

@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
 
 // initCommand is `lily init [--import-snapshot=<file>]`: the repo, the proof
-// parameters (baked into the image, as Lily's), then the snapshot import with
+// parameters, then the snapshot import with
 // its progress on stdout. A snapshot is a CAR file: a varint-prefixed header
 // first, so an empty or cut file fails as Lily's reader does.
 func initCommand(global *flagSet, args []string) error {
@@ -28,15 +27,11 @@ func initCommand(global *flagSet, args []string) error {
 	}
 	repo := flags.get("repo")
 	infow("lily/commands", "commands/init.go:84", "lotus repo: "+repo)
-	if err := os.MkdirAll(filepath.Join(repo, "datastore"), 0o700); err != nil {
-		return fmt.Errorf("repo init error: %w", err)
-	}
-	unlock, err := lockRepo(repo)
+	unlock, err := openRepo(repo, "datastore")
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	infow("paramfetch", "go-paramfetch@v0.0.4/paramfetch.go:244", "parameter and key-fetching complete")
 	snapshot := flags.get("import-snapshot")
 	if snapshot == "" {
 		return nil

@@ -122,8 +122,12 @@ func logAt(level, logger, caller, msg string, fields ...field) {
 	os.Stderr.WriteString(line + "\n")
 }
 
-func infow(logger, caller, msg string, fields ...field) { logAt("info", logger, caller, msg, fields...) }
-func warnw(logger, caller, msg string, fields ...field) { logAt("warn", logger, caller, msg, fields...) }
+func infow(logger, caller, msg string, fields ...field) {
+	logAt("info", logger, caller, msg, fields...)
+}
+func warnw(logger, caller, msg string, fields ...field) {
+	logAt("warn", logger, caller, msg, fields...)
+}
 func errorw(logger, caller, msg string, fields ...field) {
 	logAt("error", logger, caller, msg, fields...)
 }
