@@ -13,6 +13,11 @@
 // (test/support/cluster-lanes.ts), started here and stopped at the end, also
 // on failure. With E2E_KUBECONFIG set, that one cluster is used instead and the
 // e2e files run one at a time. The end prints the totals and the slowest tests.
+//
+// An e2e file whose name starts with `real-node` runs on lane 0, which then
+// also has the real node (test/cluster/real-node.ts); where the machine cannot
+// run one, those files skip, unless LILY_DEPLOY_REQUIRE_REAL_NODE=1 (CI), which
+// makes that an error.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -40,6 +45,7 @@ const EXPECTED_MINUTES: Record<string, number> = {
   'preview.test.ts': 2,
   'deploy.test.ts': 2,
   'helm-install.test.ts': 1.5,
+  'real-node.test.ts': 1.5,
 };
 
 const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
@@ -79,11 +85,20 @@ try {
     if (e2eFiles.length > 0 && process.env.E2E_KUBECONFIG) {
       concurrency = 1;
       console.log(`e2e tests run against E2E_KUBECONFIG=${process.env.E2E_KUBECONFIG}`);
+      if (process.env.LILY_DEPLOY_REQUIRE_REAL_NODE) {
+        throw new Error(
+          'LILY_DEPLOY_REQUIRE_REAL_NODE is set, but E2E_KUBECONFIG has no real node',
+        );
+      }
     } else if (e2eFiles.length > 0) {
       // No more files at once than lanes: one that starts always finds one free.
-      clusters.push(...(await startLaneClusters(Math.min(concurrency, e2eFiles.length))));
+      const realNode = e2eFiles.some((f) => /^real-node/.test(f.split('/').at(-1) ?? ''));
+      clusters.push(...(await startLaneClusters(Math.min(concurrency, e2eFiles.length), realNode)));
       concurrency = clusters.length;
       env.E2E_LANES = clusters.map((c) => c.kubeconfig).join('\n');
+      const node = clusters[0]?.realNode;
+      if (node && 'skipped' in node) env.E2E_REAL_NODE_SKIPPED = node.skipped;
+      else if (node) env.E2E_REAL_NODE = JSON.stringify(node);
       env.E2E_LANE_LOCKS = join(scratch.dir, 'lanes');
       mkdirSync(env.E2E_LANE_LOCKS);
     }
@@ -100,16 +115,26 @@ function expectedMinutes(file: string): number {
   return EXPECTED_MINUTES[file.split('/').at(-1) ?? ''] ?? 1;
 }
 
-/** One local cluster per lane: the first alone (it may build the binaries), the others together. */
-async function startLaneClusters(count: number): Promise<Cluster[]> {
+/**
+ * One local cluster per lane: the first alone (it may build the binaries, and
+ * hosts the real node), the others together.
+ */
+async function startLaneClusters(count: number, realNode: boolean): Promise<Cluster[]> {
   const start = (lane: number) =>
     startCluster({
       name: `lily-deploy-lane-${lane}`,
+      realNode: realNode && lane === 0,
       log: (line) => {
         console.log(`[cluster ${lane}] ${line}`);
       },
     });
   const first = await start(0);
+  if (first.realNode && 'skipped' in first.realNode && process.env.LILY_DEPLOY_REQUIRE_REAL_NODE) {
+    await first.stop();
+    throw new Error(
+      `LILY_DEPLOY_REQUIRE_REAL_NODE is set, but the real node cannot run here: ${first.realNode.skipped}`,
+    );
+  }
   const others = await Promise.allSettled(
     Array.from({ length: count - 1 }, (_, i) => start(i + 1)),
   );

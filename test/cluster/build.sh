@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once) the control-plane binaries the e2e tests and `npm run demo` use:
-# kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, kwokctl.
+# kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, kwokctl;
+# with --node also the real node's kubelet and kube-proxy (real-node/).
 # They land in a versioned cache directory outside the repo; what is there is
 # never rebuilt. Prints that directory on its last line of stdout.
 set -euo pipefail
@@ -38,7 +39,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+k8s_cmds="kube-apiserver kube-controller-manager kube-scheduler"
+if [ "${1:-}" = --node ]; then k8s_cmds+=" kubelet kube-proxy"; fi
+for cmd in $k8s_cmds; do
   build "$cmd" 'cd "$here/k8s" && go build -trimpath -ldflags "$k8s_ldflags" -o "$out/$cmd" k8s.io/kubernetes/cmd/$cmd'
 done
 build etcd 'cd "$here/etcd" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" .'

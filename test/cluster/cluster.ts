@@ -17,6 +17,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '../support/exec.js';
 import { helmTool } from '../support/tools.js';
+import {
+  type NodeHost,
+  prepareRealNode,
+  REAL_NODE_IP,
+  REAL_NODE_NAME,
+  REAL_NODE_STORAGE_CLASS,
+  type RealNodeInfo,
+  startNodeHost,
+} from './real-node.js';
 
 export interface Cluster {
   name: string;
@@ -24,6 +33,8 @@ export interface Cluster {
   kubeconfig: string;
   source: 'local-kwok' | 'external';
   description: string;
+  /** The real node beside the kwok nodes (`realNode: true`), or why there is none. */
+  realNode?: RealNodeInfo | { skipped: string };
   /** Deletes a local cluster and its files; does nothing for an external one. */
   stop(): Promise<void>;
 }
@@ -45,6 +56,12 @@ export interface StartClusterOptions {
    * temp directory, and the cluster is deleted when the process ends.
    */
   keepIn?: string;
+  /**
+   * Also a real node (kubelet, containerd, Postgres; real-node.ts), with the
+   * whole cluster inside the node's network namespace. Where the machine
+   * cannot run one, the cluster starts without it and `realNode.skipped` says why.
+   */
+  realNode?: boolean;
 }
 
 /** Pod label that picks a kwok pod behavior (see kwok/pod-stages.yaml). */
@@ -170,6 +187,7 @@ export async function deleteCluster(dir: string, name = 'lily-deploy'): Promise<
     kwokctl: join(binDir, 'kwokctl'),
     watchdog: undefined,
     stopped: false,
+    host: undefined,
   });
   return true;
 }
@@ -183,6 +201,7 @@ interface LocalCluster {
   kwokctl: string;
   watchdog: number | undefined;
   stopped: boolean;
+  host: NodeHost | undefined;
 }
 
 const live = new Set<LocalCluster>();
@@ -217,32 +236,61 @@ async function startLocalCluster(
     KUBECONFIG: kubeconfig,
   };
   const kwokctl = join(binDir, 'kwokctl');
-  const cluster: LocalCluster = { name, root, env, kwokctl, watchdog: undefined, stopped: false };
+  const cluster: LocalCluster = {
+    name,
+    root,
+    env,
+    kwokctl,
+    watchdog: undefined,
+    stopped: false,
+    host: undefined,
+  };
   if (!options.keepIn) {
     live.add(cluster);
     installExitHandlers();
     cluster.watchdog = startWatchdog(cluster);
   }
 
+  let realNode: Cluster['realNode'];
+  const timings: Record<string, number> = {};
   try {
+    if (options.realNode) {
+      const tools = await prepareRealNode((line) => {
+        log(`real node: ${line}`);
+      });
+      if (tools.ok) {
+        const t = Date.now();
+        cluster.host = await startNodeHost(tools, (line) => {
+          log(`real node: ${line}`);
+        });
+        timings.hostSeconds = (Date.now() - t) / 1000;
+        log(`real node: namespaces, containerd and Postgres up (${since()})`);
+      } else {
+        realNode = { skipped: tools.reason };
+        log(`real node skipped: ${tools.reason}`);
+      }
+    }
+    const pkiDir = join(root, 'kwok', 'clusters', name, 'pki');
     await writeLogFiles(logsDir);
     const ports = await freePorts(6);
     const configPath = join(root, 'kwokctl.yaml');
-    await writeFile(configPath, await kwokConfig(binDir, kubectl, logsDir, ports));
+    await writeFile(
+      configPath,
+      await kwokConfig(binDir, kubectl, logsDir, ports, cluster.host ? pkiDir : undefined),
+    );
 
     const kwokctlLog = lineSplitter((line) => {
       log(`kwokctl: ${kwokctlMessage(line)}`);
     });
-    const created = await run(
-      kwokctl,
-      ['--name', name, '--config', configPath, 'create', 'cluster', '--kubeconfig', kubeconfig],
-      {
-        env,
-        onStderr: (chunk) => {
-          kwokctlLog.push(chunk);
-        },
+    // With a real node, the control plane starts inside its namespaces.
+    const create = [kwokctl, '--name', name, '--config', configPath, 'create', 'cluster'];
+    const [file, ...args] = cluster.host ? [...cluster.host.inside, ...create] : create;
+    const created = await run(file ?? kwokctl, [...args, '--kubeconfig', kubeconfig], {
+      env,
+      onStderr: (chunk) => {
+        kwokctlLog.push(chunk);
       },
-    );
+    });
     kwokctlLog.flush();
     if (created.code !== 0) {
       throw new Error(
@@ -250,6 +298,7 @@ async function startLocalCluster(
       );
     }
     log(`components started (${since()}), apiserver https://127.0.0.1:${ports[0]}`);
+    await cluster.host?.bridge(ports[0] ?? 0);
 
     const k = (args: string[], input?: string) =>
       run(kubectl, ['--kubeconfig', kubeconfig, ...args], { env, input });
@@ -290,6 +339,35 @@ async function startLocalCluster(
       ]);
       return r.code === 0 ? true : r.stderr;
     });
+    if (cluster.host) {
+      const t = Date.now();
+      await cluster.host.join(pkiDir, kubeconfig);
+      await retry(deadline, 'the real node to be Ready', async () => {
+        const r = await k([
+          'get',
+          'node',
+          REAL_NODE_NAME,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return r.stdout.trim() === 'True' ? true : r.stderr || `Ready=${r.stdout || 'unknown'}`;
+      });
+      const storageClass = [
+        'apiVersion: storage.k8s.io/v1',
+        'kind: StorageClass',
+        `metadata: {name: ${REAL_NODE_STORAGE_CLASS}}`,
+        'provisioner: kubernetes.io/host-path',
+        'reclaimPolicy: Delete',
+        'volumeBindingMode: Immediate',
+      ].join('\n');
+      await retry(deadline, 'the host-path StorageClass', async () => {
+        const r = await k(['apply', '-f', '-'], storageClass);
+        return r.code === 0 ? true : r.stderr;
+      });
+      timings.joinSeconds = (Date.now() - t) / 1000;
+      realNode = cluster.host.info(timings);
+      log(`real node ${REAL_NODE_NAME} Ready (${since()})`);
+    }
     log(`cluster ready in ${since()}`);
   } catch (err) {
     const components = await componentLogs(cluster);
@@ -301,7 +379,8 @@ async function startLocalCluster(
     name,
     kubeconfig,
     source: 'local-kwok',
-    description: `local kwok cluster "${name}" (kube-apiserver v1.36.3, kwok v0.8.0, ${nodeCount} fake node(s)) at https://127.0.0.1:${await apiserverPort(kubeconfig)}`,
+    description: `local kwok cluster "${name}" (kube-apiserver v1.36.3, kwok v0.8.0, ${nodeCount} fake node(s)${realNode && !('skipped' in realNode) ? ', 1 real node' : ''}) at https://127.0.0.1:${await apiserverPort(kubeconfig)}`,
+    ...(realNode ? { realNode } : {}),
     stop: () => stopLocal(cluster),
   };
 }
@@ -311,8 +390,10 @@ async function kwokConfig(
   kubectl: string,
   logsDir: string,
   ports: number[],
+  realNodePki?: string,
 ): Promise<string> {
   const [apiserver, etcd, etcdPeer, controllerManager, scheduler, kwokController] = ports;
+  const real = realNodePki ? realNodePatches(realNodePki) : undefined;
   const options = {
     runtime: 'binary',
     bindAddress: '127.0.0.1',
@@ -341,10 +422,13 @@ async function kwokConfig(
     '- name: kwok-controller',
     '  extraArgs:',
     '  - {key: node-ip, value: 127.0.0.1, override: true}',
+    ...(real?.kwokController ?? []),
     // Every release makes two Services; the default /24 runs out within a few test runs.
     '- name: kube-apiserver',
     '  extraArgs:',
     '  - {key: service-cluster-ip-range, value: 10.0.0.0/16}',
+    ...(real?.apiserver ?? []),
+    ...(real?.controllerManager ?? []),
   ].join('\n');
   const docs = [head];
   for (const file of STAGE_FILES) {
@@ -352,6 +436,40 @@ async function kwokConfig(
     docs.push(text.replaceAll('__LOGS_DIR__', logsDir));
   }
   return docs.join('\n---\n') + '\n';
+}
+
+/**
+ * The cluster beside a real node: the API server checks kubelets (Node
+ * authorizer and NodeRestriction, its client certificate, the CA of their
+ * serving certificates, their InternalIP, which kwok's nodes also have); the
+ * controller-manager provisions host-path volumes; kwok leaves the real node
+ * and its pods alone.
+ */
+function realNodePatches(
+  pki: string,
+): Record<'apiserver' | 'controllerManager' | 'kwokController', string[]> {
+  return {
+    apiserver: [
+      // No default route in the namespace: the apiserver cannot guess its address.
+      `  - {key: advertise-address, value: ${REAL_NODE_IP}}`,
+      '  - {key: enable-admission-plugins, value: NodeRestriction}',
+      `  - {key: kubelet-client-certificate, value: ${pki}/admin.crt}`,
+      `  - {key: kubelet-client-key, value: ${pki}/admin.key}`,
+      `  - {key: kubelet-certificate-authority, value: ${pki}/ca.crt}`,
+      '  - {key: kubelet-preferred-address-types, value: InternalIP}',
+    ],
+    controllerManager: [
+      '- name: kube-controller-manager',
+      '  extraArgs:',
+      '  - {key: enable-hostpath-provisioner, value: "true"}',
+      '  - {key: kube-api-qps, value: "1000"}',
+      '  - {key: kube-api-burst, value: "2000"}',
+    ],
+    kwokController: [
+      '  - {key: manage-all-nodes, value: "false", override: true}',
+      '  - {key: manage-nodes-with-annotation-selector, value: kwok.x-k8s.io/node=fake}',
+    ],
+  };
 }
 
 function nodeManifests(count: number): string {
@@ -414,6 +532,7 @@ async function stopLocal(cluster: LocalCluster): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   for (const pid of pids.filter(isAlive)) kill(pid, 'SIGKILL');
+  await cluster.host?.stop();
   await rm(cluster.root, { recursive: true, force: true });
   if (live.size === 0) removeExitHandlers();
 }
@@ -457,6 +576,7 @@ function stopLocalSync(cluster: LocalCluster): void {
   const deadline = Date.now() + 10_000;
   while (pids.some(isAlive) && Date.now() < deadline) sleepSync(100);
   for (const pid of pids.filter(isAlive)) kill(pid, 'SIGKILL');
+  cluster.host?.stopSync();
   rmSync(cluster.root, { recursive: true, force: true });
 }
 

@@ -8,14 +8,20 @@
 //   E2E_KUBECONFIG       one cluster for every file (a cluster of your own)
 //   E2E_LANES            the lanes' kubeconfig paths, one a line, and
 //   E2E_LANE_LOCKS       the directory where a file marks the lane it holds
+//   E2E_REAL_NODE        JSON of the real node beside lane 0's kwok nodes
+//                        (test/cluster/real-node.ts), or
+//   E2E_REAL_NODE_SKIPPED  why there is none
+//
+// A file that needs the real node takes lane 0, waiting while another file
+// holds it; the other files take lane 0 last, so they seldom stand in its way.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './exec.js';
 
 let held: string | undefined;
 
-/** The kubeconfig path of this test process's cluster. */
-export function clusterKubeconfig(): string {
+/** The kubeconfig path of this test process's cluster (with `realNode`, lane 0's). */
+export async function clusterKubeconfig(options: { realNode?: boolean } = {}): Promise<string> {
   const single = process.env.E2E_KUBECONFIG;
   if (single) return single;
   const lanes = (process.env.E2E_LANES ?? '').split('\n').filter(Boolean);
@@ -26,14 +32,26 @@ export function clusterKubeconfig(): string {
     );
   }
   if (held !== undefined) return held;
-  for (const [i, kubeconfig] of lanes.entries()) {
+  const hold = (i: number): string => {
     const lock = join(locks, `lane-${i}`);
-    if (!takeLock(lock)) continue;
-    held = kubeconfig;
+    held = lanes[i] ?? '';
     process.on('exit', () => {
       rmSync(lock, { recursive: true, force: true });
     });
-    return kubeconfig;
+    return held;
+  };
+  if (options.realNode) {
+    // Lane 0 frees up when its file ends; files last minutes, not hours.
+    const deadline = Date.now() + 30 * 60_000;
+    while (!takeLock(join(locks, 'lane-0'))) {
+      if (Date.now() > deadline) throw new Error(`lane 0 (the real node's) stayed held (${locks})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return hold(0);
+  }
+  const order = [...lanes.keys()].slice(1).concat(0);
+  for (const i of order) {
+    if (takeLock(join(locks, `lane-${i}`))) return hold(i);
   }
   throw new Error(
     `All ${lanes.length} cluster lanes are held (${locks}): more e2e files run at once than there are clusters`,

@@ -25,6 +25,8 @@ export const FIXTURE_CHART = join(REPO_ROOT, 'test', 'fixtures', 'charts', 'lily
 export const README_VALUES = join(REPO_ROOT, 'examples', 'lily-daemon-values.yaml');
 /** Small requests, so that the pods of a whole test file fit the fake node. */
 export const KWOK_SMALL_VALUES = join(REPO_ROOT, 'test', 'fixtures', 'values', 'kwok-small.yaml');
+/** The fake lily on the real node: image, node selector, the fake's clock (after the README's file). */
+export const REAL_NODE_VALUES = join(REPO_ROOT, 'test', 'fixtures', 'values', 'real-node.yaml');
 /**
  * The values files of a deploy that wants a healthy release: the README's
  * file turns the chart's biting defaults off, as a user would.
@@ -55,10 +57,10 @@ export interface E2EHandle {
  * A test file's e2e setup: started before its tests, closed (namespaces
  * deleted, servers stopped) after them.
  */
-export function useE2E(): E2EHandle {
+export function useE2E(options: { realNode?: boolean } = {}): E2EHandle {
   let ready: { e2e: E2E; kube: Kube } | undefined;
   before(async () => {
-    const e2e = await startE2E();
+    const e2e = await startE2E(options);
     ready = { e2e, kube: await Kube.connect(e2e) };
   });
   after(() => ready?.e2e.close());
@@ -79,8 +81,8 @@ export function useE2E(): E2EHandle {
   };
 }
 
-export async function startE2E(): Promise<E2E> {
-  const kubeconfigPath = clusterKubeconfig();
+export async function startE2E(options: { realNode?: boolean } = {}): Promise<E2E> {
+  const kubeconfigPath = await clusterKubeconfig(options);
   const [kubeconfig, mirror, repo] = await Promise.all([
     readFile(kubeconfigPath, 'utf8'),
     startHelmMirror(),

@@ -1,0 +1,228 @@
+// The deploy on a real kubelet (test/cluster/README.md, "The real node"): the
+// fixture chart's pods run the published chart's init containers and postStart
+// hook around the fake lily, which talks to a real Postgres with TLS through
+// the URL the action wrote into the Secret. Helm 3 and Helm 4.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+  deploy,
+  HEALTHY_VALUES_FILES,
+  REAL_NODE_VALUES,
+  uniqueName,
+  useE2E,
+} from '../../test/support/e2e.js';
+import {
+  createDatabase,
+  migrateLatest,
+  psql,
+  realNodeOrSkipReason,
+  writeSnapshot,
+} from '../../test/support/real-node.js';
+import type { ActionResult } from '../../test/support/runner.js';
+
+const node = realNodeOrSkipReason();
+const skip = typeof node === 'string' ? node : false;
+
+// Every character a URL must escape, and a space: the action percent-encodes
+// them into the Secret's URL, go-pg's ParseURL decodes them, Postgres checks.
+const PASSWORD = 'node p@ss:w/rd?#%+';
+const DATABASE = 'chain';
+const ROLE = 'lily';
+const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
+
+/** A watch job that writes block headers: daemon mode adds no --storage, so jobArgs must. */
+const JOB_VALUES = [
+  'daemon:',
+  '  jobs:',
+  '    - command: watch',
+  '      name: blocks',
+  '      storage: db',
+  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
+  '      commandArgs: ["--confidence=0"]',
+].join('\n');
+
+describe('the real node', { skip }, () => {
+  const env = useE2E({ realNode: true });
+  let nodeInfo: Exclude<typeof node, string>;
+
+  before(async () => {
+    if (typeof node === 'string') return;
+    nodeInfo = node;
+    await createDatabase(node, DATABASE, ROLE, PASSWORD);
+    writeSnapshot(node);
+  });
+
+  for (const major of [3, 4] as const) {
+    describe(`helm ${major}`, () => {
+      const schema = `lily_h${major}`;
+      const inputs = (namespace: string) => ({
+        release: `lily-h${major}`,
+        namespace,
+        'create-namespace': 'true',
+        'chart-version': CHART_VERSION,
+        'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
+        'database-host': nodeInfo.ip,
+        'database-name': DATABASE,
+        'database-user': ROLE,
+        'database-password': PASSWORD,
+        'database-schema': schema,
+        timeout: '3m',
+      });
+
+      it('a daemon-mode deploy runs every init container and the hook, and indexes into Postgres', async () => {
+        const url = `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@${nodeInfo.ip}:5432/${DATABASE}?sslmode=require`;
+        await psql(nodeInfo, `DROP SCHEMA IF EXISTS ${schema} CASCADE`, DATABASE);
+        await migrateLatest(nodeInfo, url, schema);
+        const namespace = uniqueName(`real-h${major}`);
+        const result = await deploy(env.e2e, major, { ...inputs(namespace), values: JOB_VALUES });
+        assert.equal(result.exitCode, 0, result.log);
+        assert.equal(result.outputs.status, 'deployed');
+
+        const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
+        const logs = async (container: string) =>
+          (await env.kube.run(['logs', pod, '-n', namespace, '-c', container])).stdout;
+        assert.match(await logs('init-datastore'), /\*\*\* Importing snapshot\.\.\./);
+        assert.match(await logs('init-datastore'), /accepting \[bafy2bzace\w+\] as new head/);
+        const sync = await logs('init-sync');
+        assert.match(
+          sync,
+          /Waiting for network sync to complete\.\.\.[\s\S]*State: complete[\s\S]*Done!/,
+        );
+        assert.match(
+          await logs('init-database'),
+          /Checking for database readiness for db\.\.\.[\s\S]*"msg":"database schema is supported by this version of visor"/,
+        );
+
+        // Rows written through the Secret's URL: a real TLS login with that password.
+        const rows = await waitFor('block_headers rows', async () => {
+          const n = Number(
+            await psql(nodeInfo, `SELECT count(*) FROM ${schema}.block_headers`, DATABASE),
+          );
+          return n >= 3 ? n : undefined;
+        });
+        assert.ok(rows >= 3);
+        const ssl = await psql(
+          nodeInfo,
+          `SELECT DISTINCT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = '${ROLE}'`,
+          DATABASE,
+        );
+        assert.equal(ssl, 't');
+
+        const daemon = await logs('daemon');
+        assert.match(daemon, /"logger":"lily\/schedule".*"msg":"new job received"/);
+        assert.match(daemon, /"msg":"model data persisted".*"task":"block_header"/);
+        const jobs = JSON.parse(
+          (
+            await env.kube.run([
+              'exec',
+              pod,
+              '-n',
+              namespace,
+              '-c',
+              'daemon',
+              '--',
+              'lily',
+              'job',
+              'list',
+            ])
+          ).stdout,
+        ) as { Name: string; Running: boolean; Error: string; Params: { storage: string } }[];
+        assert.equal(jobs.length, 1);
+        assert.match(
+          jobs[0]?.Name ?? '',
+          new RegExp(`^lily-lily-h${major}-dev-mainnet/blocks-[a-z0-9]{6}$`),
+        );
+        assert.deepEqual(
+          { running: jobs[0]?.Running, error: jobs[0]?.Error, storage: jobs[0]?.Params.storage },
+          { running: true, error: '', storage: 'db' },
+        );
+      });
+
+      it("a wrong database password fails the deploy with Postgres's own words from init-database", async () => {
+        const namespace = uniqueName(`real-pw-h${major}`);
+        const result = await deploy(env.e2e, major, {
+          ...inputs(namespace),
+          'database-password': `${PASSWORD}-wrong`,
+          'fail-fast-restarts': '1',
+        });
+        assert.notEqual(result.exitCode, 0, result.log);
+        assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
+        // What the user reads in the action's log: the failed run's own line.
+        const line = `get schema versions: connect: ping database retry attempt: ping database: FATAL #28P01 password authentication failed for user "${ROLE}"`;
+        assert.ok(result.log.includes(`--- logs of init-database`), result.log);
+        assert.ok(result.log.includes(line), result.log);
+        const previous = await env.kube.run([
+          'logs',
+          `lily-lily-h${major}-dev-mainnet-daemon-0`,
+          '-n',
+          namespace,
+          '-c',
+          'init-database',
+          '--previous',
+        ]);
+        assert.ok(previous.stdout.includes(line), previous.stdout);
+        assert.ok(!result.log.includes(PASSWORD), 'the password is masked');
+      });
+
+      // The published chart has no probes: a daemon that dies seconds after
+      // start is Running (and Ready) for an instant, so helm's wait passes;
+      // the verify window after it sees the crash.
+      let crashLoop: Promise<{ result: ActionResult; namespace: string }> | undefined;
+      const deployCrashLoop = () =>
+        (crashLoop ??= (async () => {
+          const namespace = uniqueName(`real-crash-h${major}`);
+          const result = await deploy(env.e2e, major, {
+            ...inputs(namespace),
+            // Long enough to see the daemon die (4 s after it starts).
+            'verify-window': '30s',
+            values: [
+              'debug: {disableNetworkSync: true}',
+              'daemon:',
+              '  env:',
+              '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
+              '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
+              '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
+            ].join('\n'),
+          });
+          return { result, namespace };
+        })());
+
+      it('a crash loop without probes: the kubelet restarts the daemon, whose fatal line is in its log', async () => {
+        const { namespace } = await deployCrashLoop();
+        const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
+        await waitFor('a restart of the daemon', async () => {
+          const status = await env.kube.json<{
+            status: { containerStatuses?: { restartCount: number }[] };
+          }>(['get', 'pod', pod, '-n', namespace]);
+          return (status.status.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? true : undefined;
+        });
+        const log = await waitFor('the fatal line', async () => {
+          const r = await env.kube.run(['logs', pod, '-n', namespace, '-c', 'daemon']);
+          return r.stdout.includes('"level":"fatal"') ? r.stdout : undefined;
+        });
+        assert.match(log, /"msg":"chain store: loading head: blockstore: file does not exist"/);
+      });
+
+      it("a crash loop without probes fails the deploy as crash-loop (verify window), with the crashed run's last lines", async () => {
+        const { result } = await deployCrashLoop();
+        assert.notEqual(result.exitCode, 0, result.log);
+        assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
+        assert.ok(
+          result.log.includes('chain store: loading head: blockstore: file does not exist'),
+          result.log,
+        );
+      });
+    });
+  }
+});
+
+/** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
