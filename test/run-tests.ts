@@ -47,7 +47,6 @@ const EXPECTED_MINUTES: Record<string, number> = {
   'preview.test.ts': 2,
   'deploy.test.ts': 2,
   'helm-install.test.ts': 1.5,
-  'real-node.test.ts': 1.5,
 };
 
 const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
