@@ -1,4 +1,4 @@
-import { lilyValuesSection } from '../lily/config-checks.js';
+import { lilyValuesSection } from '../lily/values-sections.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
 import type { ClassifyOptions, Finding } from './finding.js';
 

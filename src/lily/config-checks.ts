@@ -1,6 +1,7 @@
 import * as yaml from 'js-yaml';
 import { type ManifestObject, objectName } from '../kube/manifest.js';
 import { isRecord } from '../yaml.js';
+import { lilyValuesSection } from './values-sections.js';
 
 // What Lily would do with the chart values and the rendered release, decided
 // before anything changes (/shared/lily-runtime.md, /shared/lily-chart.md).
@@ -46,13 +47,6 @@ export function checkLilyConfig(values: Values, objects: ManifestObject[]): Lily
     errors: [...chartErrors, ...snapshotProblems(values)],
     warnings: [...emptyDirDatastores(objects), ...exposedApis(objects)],
   };
-}
-
-/** The Lily chart's values section of a workload, from its name (`<short>-daemon` → daemon). */
-export function lilyValuesSection(workloadName: string): string | undefined {
-  const type = /-(daemon|notifier|worker)$/.exec(workloadName)?.[1];
-  if (!type) return undefined;
-  return type === 'daemon' ? 'daemon' : `cluster.${type}`;
 }
 
 function records(value: unknown): Values[] {

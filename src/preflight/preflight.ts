@@ -4,7 +4,7 @@ import type { UndeclaredField } from './schema-fields.js';
 import { isRecord } from '../yaml.js';
 import type { PreflightReason } from '../failure-reason.js';
 import { missingKindRemedy } from '../failure/remedies.js';
-import { lilyValuesSection } from '../lily/config-checks.js';
+import { lilyValuesSection } from '../lily/values-sections.js';
 
 // What helm would fail on, or wait on in vain, found in the rendered release
 // and what the cluster offers, before anything changes. Pure: the caller
