@@ -7,9 +7,20 @@
 export type PreflightReason =
   'access-denied' | 'missing-crd' | 'missing-storage-class' | 'lily-config';
 
+/** Lily's own failures, named from its log lines, events and API (lily/). */
+export type LilyReason =
+  | 'lily-database'
+  | 'lily-schema'
+  | 'lily-snapshot'
+  | 'lily-disk'
+  | 'lily-api'
+  | 'lily-job'
+  | 'lily-stalled';
+
 /** Why a deploy failed: found beforehand, in the pods and events, or in what helm did. */
 export type FailureReason =
   | PreflightReason
+  | LilyReason
   | 'crash-loop'
   | 'oom-killed'
   | 'image-pull'
@@ -31,7 +42,21 @@ export type RunFailureReason =
   | 'helm-install'
   | 'cluster-unreachable'
   | 'lock-timeout'
+  | 'lily-unhealthy'
   | 'error';
+
+/** What a classifier found in a pod, with the reason it names. */
+export interface Finding {
+  reason: FailureReason;
+  pod: string;
+  container?: string;
+  /** True when waiting longer cannot help: fail-fast stops the deploy on it. */
+  fatal: boolean;
+  summary: string;
+  remedy: string;
+  /** PVCs the finding is about (volume node affinity). */
+  claims?: string[];
+}
 
 /** A failure whose reason is known where it is thrown. */
 export class DeployError extends Error {

@@ -6,7 +6,7 @@ import {
   workloadsInManifest,
 } from '../../src/kube/release-workloads.js';
 import { remediesFor } from '../../src/deploy/remediation.js';
-import type { Finding } from '../../src/failure/finding.js';
+import type { Finding } from '../../src/failure-reason.js';
 
 const MANIFEST = `---
 # Source: lily/templates/lily.yaml

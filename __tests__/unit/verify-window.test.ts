@@ -3,7 +3,7 @@
 // that check's evidence at once, logs progress, and retries a failed read.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Finding } from '../../src/failure/finding.js';
+import type { Finding } from '../../src/failure-reason.js';
 import { type RunningCheck, runVerifyWindow, type VerifyCheck } from '../../src/verify/window.js';
 
 const crash: Finding = {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { Finding } from '../failure/finding.js';
+import type { Finding } from '../failure-reason.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import type { PodReport } from '../failure/report.js';
 import type { HelmStop } from '../helm/helm.js';

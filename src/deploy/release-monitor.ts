@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classify } from '../failure/classify.js';
-import type { Finding } from '../failure/finding.js';
+import type { Finding } from '../failure-reason.js';
 import { podReport } from '../failure/diagnostics.js';
 import type { PodReport } from '../failure/report.js';
 import type { ReleaseStore } from '../helm/release-store.js';

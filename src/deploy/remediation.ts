@@ -1,4 +1,4 @@
-import type { Finding } from '../failure/finding.js';
+import type { Finding } from '../failure-reason.js';
 import { isReleaseClaim, type Workload } from '../kube/release-workloads.js';
 
 // The two failures the deployment guide fixes by hand, fixed the same way:

@@ -1,7 +1,8 @@
 import type { FailureReason } from '../failure-reason.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
 import { containerFindings } from './container-findings.js';
-import type { ClassifyOptions, Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
+import type { ClassifyOptions } from './finding.js';
 import { schedulingFindings } from './scheduling-findings.js';
 import { claimFindings, volumeFindings } from './volume-findings.js';
 

@@ -1,6 +1,7 @@
 import { lilyValuesSection } from '../lily/values-sections.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
-import type { ClassifyOptions, Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
+import type { ClassifyOptions } from './finding.js';
 
 // What a pod's containers say: crash loops and OOM kills, images that cannot
 // be pulled, Secrets that are missing.

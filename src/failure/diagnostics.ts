@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapWithLimit } from '../background.js';
 import { printForeign } from '../foreign-text.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
 import {
   type ContainerLog,
   type Diagnostics,

@@ -1,18 +1,4 @@
-import type { FailureReason } from '../failure-reason.js';
-
-// What the classifiers find in a pod, and what they judge it by.
-
-export interface Finding {
-  reason: FailureReason;
-  pod: string;
-  container?: string;
-  /** True when waiting longer cannot help: fail-fast stops the deploy on it. */
-  fatal: boolean;
-  summary: string;
-  remedy: string;
-  /** PVCs the finding is about (volume node affinity). */
-  claims?: string[];
-}
+// What the classifiers judge a pod by.
 
 export interface ClassifyOptions {
   namespace: string;

@@ -1,4 +1,4 @@
-import type { Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
 import { collapsed, cutToBytes, fenced } from '../markdown.js';
 import type { HistoryEntry } from '../helm/helm.js';
 import type { ReleaseRecord } from '../helm/release-store.js';

@@ -1,6 +1,6 @@
 import { DeployError, type FailureReason, type RunFailureReason } from '../failure-reason.js';
 import { primaryReason } from './classify.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
 import { InputError } from '../inputs/read.js';
 import { missingKindRemedy } from './remedies.js';
 import { CommandError } from '../process.js';

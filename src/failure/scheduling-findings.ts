@@ -1,5 +1,6 @@
 import { eventLastSeen, type KubeEvent, type Pod } from '../kube/types.js';
-import type { ClassifyOptions, Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
+import type { ClassifyOptions } from './finding.js';
 
 // A pod the scheduler cannot place, and whether a node is on its way.
 

@@ -1,5 +1,6 @@
 import { eventFirstSeen, eventLastSeen, type KubeEvent, type Pod } from '../kube/types.js';
-import type { ClassifyOptions, Finding } from './finding.js';
+import type { Finding } from '../failure-reason.js';
+import type { ClassifyOptions } from './finding.js';
 
 // What the events of a pod and its PVCs say about its volumes.
 

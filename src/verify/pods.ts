@@ -1,6 +1,6 @@
 import { crashFinding } from '../failure/container-findings.js';
 import { podReport } from '../failure/diagnostics.js';
-import type { Finding } from '../failure/finding.js';
+import type { Finding } from '../failure-reason.js';
 import type { ContainerLog, PodReport } from '../failure/report.js';
 import type { KubeApi } from '../kube/api.js';
 import { listReleasePods } from '../kube/release-objects.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Finding } from '../failure/finding.js';
+import type { Finding } from '../failure-reason.js';
 import type { PodReport } from '../failure/report.js';
 
 // The verify window: after helm's wait passed, checks watch the release for a
