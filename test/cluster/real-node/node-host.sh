@@ -302,6 +302,8 @@ clean_stale() {
   for dir in "$root"/*/; do
     [ -d "$dir" ] || continue
     dir=${dir%/}
+    # A node another run is starting has no owner file for a moment: left alone for a minute.
+    if [ ! -e "$dir/owner" ] && [ -n "$(find "$dir" -maxdepth 0 -newermt '-1 minute')" ]; then continue; fi
     read -r owner start <"$dir/owner" 2>/dev/null || { owner=0; start=gone; }
     if [ "$owner" -gt 0 ] 2>/dev/null && [ "$(owner_start "$owner")" = "$start" ]; then continue; fi
     log "removing the real node a killed run left in $dir"
