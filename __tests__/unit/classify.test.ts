@@ -24,6 +24,8 @@ const options = {
   restartThreshold: 3,
   graceMs: 60_000,
   unschedulableGraceMs: 45_000,
+  databaseTimeoutMs: 180_000,
+  databaseTimeout: '3m',
   now: NOW,
 };
 

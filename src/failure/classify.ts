@@ -3,6 +3,7 @@ import type { KubeEvent, Pod } from '../kube/types.js';
 import { containerFindings } from './container-findings.js';
 import type { Finding } from '../failure-reason.js';
 import type { ClassifyOptions } from './finding.js';
+import { silentDatabaseFinding } from '../lily/failures.js';
 import { schedulingFindings } from './scheduling-findings.js';
 import { claimFindings, volumeFindings } from './volume-findings.js';
 
@@ -19,6 +20,7 @@ const PRIORITY: FailureReason[] = [
   'multi-attach',
   'unbound-pvc',
   'unschedulable',
+  'lily-database',
   'oom-killed',
   'crash-loop',
 ];
@@ -33,6 +35,7 @@ export function classify(pods: Pod[], events: KubeEvent[], options: ClassifyOpti
       ...volumeFindings(pod, own, options),
       ...claimFindings(pod, events, options),
       ...schedulingFindings(pod, own, options),
+      ...optional(silentDatabaseFinding(pod, options)),
     ];
   });
   return findings.sort((a, b) => Number(b.fatal) - Number(a.fatal) || rank(a) - rank(b));
@@ -56,6 +59,10 @@ export function primaryReason(findings: Finding[], fallback: FailureReason): Fai
 /** The most likely cause among all findings (fatal first), else the fallback. */
 export function likeliestReason(findings: Finding[], fallback: FailureReason): FailureReason {
   return findings[0]?.reason ?? fallback;
+}
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }
 
 function rank(finding: Finding): number {
