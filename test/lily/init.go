@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -57,6 +58,17 @@ func initCommand(global *flagSet, args []string) error {
 	if _, err := reader.Discard(int(headerLen)); err != nil {
 		return fmt.Errorf("importing chain failed: loadcar failed: invalid header: %w", err)
 	}
+	// The import writes the chain into the datastore, as Lily's does: a
+	// datastore too small for it fails with the kernel's ENOSPC.
+	chainDir := filepath.Join(repo, "datastore", "chain")
+	if err := os.MkdirAll(chainDir, 0o700); err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
+	}
+	store, err := os.Create(filepath.Join(chainDir, "000001.vlog"))
+	if err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
+	}
+	defer store.Close()
 	hash := sha256.New()
 	read := int64(0)
 	buf := make([]byte, 64*1024)
@@ -64,6 +76,9 @@ func initCommand(global *flagSet, args []string) error {
 	for {
 		n, err := reader.Read(buf)
 		hash.Write(buf[:n])
+		if _, werr := store.Write(buf[:n]); werr != nil {
+			return fmt.Errorf("importing chain failed: %w", werr)
+		}
 		read += int64(n)
 		if time.Since(last) > 200*time.Millisecond {
 			fmt.Print("\r" + progressLine(read, size))
@@ -75,6 +90,9 @@ func initCommand(global *flagSet, args []string) error {
 		if err != nil {
 			return fmt.Errorf("importing chain failed: %w", err)
 		}
+	}
+	if err := store.Sync(); err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
 	}
 	fmt.Print("\r" + progressLine(read, size) + "\n")
 	infow("lily/commands", "commands/util/import.go:142", "backfilling the tipsetkey into chainstore, attempt to backfill the last "+flags.get("backfill-tipsetkey-range")+" epochs starting from the head.")
