@@ -6,26 +6,16 @@
 // database-timeout. Each test has its own namespace and release, and the file
 // its own role and database, so it runs beside the other real-node files.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { removeAtExit } from '../../test/support/cache.js';
+import { useE2E } from '../../test/support/e2e.js';
 import {
-  deploy,
-  HEALTHY_VALUES_FILES,
-  REAL_NODE_VALUES,
-  uniqueName,
-  useE2E,
-} from '../../test/support/e2e.js';
-import {
+  assertNamedFailure,
   createDatabase,
+  deployFailingOnRealNode,
   realNodeOrSkipReason,
+  type RealNodeFailure,
   writeSnapshot,
 } from '../../test/support/real-node.js';
-import { type ActionResult, pathWith, scanForLeaks } from '../../test/support/runner.js';
-import { recordArgv } from '../../test/support/tool-shims.js';
-import { helmTool } from '../../test/support/tools.js';
 
 const node = realNodeOrSkipReason();
 const skip = typeof node === 'string' ? node : false;
@@ -34,7 +24,6 @@ const skip = typeof node === 'string' ? node : false;
 const PASSWORD = 'db p@ss:w/rd?#%+';
 const DATABASE = 'lily_reasons';
 const ROLE = 'lily_reasons';
-const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
 // A port of the node's address where nothing listens.
 const CLOSED_PORT = '5439';
 
@@ -64,77 +53,30 @@ describe('Lily database failures on the real node', { skip }, () => {
 
   for (const major of [3, 4] as const) {
     describe(`helm ${major}`, () => {
-      /**
-       * A deploy of a release of its own, in a namespace of its own, whose
-       * helm and kubectl command lines are recorded; the password (the one
-       * given, right or wrong) must appear nowhere a user or a later step reads.
-       */
-      async function deployFailing(
+      /** A deploy of release lily-<name> against the file's database, expected to fail. */
+      function deployFailing(
         name: string,
-        inputs: Record<string, string>,
-      ): Promise<ActionResult & { namespace: string }> {
-        const namespace = uniqueName(`${name}-h${major}`);
-        const password = inputs['database-password'] ?? PASSWORD;
-        const tool = await helmTool(major);
-        const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-db-tools-'));
-        removeAtExit(toolCache);
-        const argv = await recordArgv(tool, toolCache);
-        const result = await deploy(
-          env.e2e,
-          major,
-          {
-            release: `lily-${name}`,
-            namespace,
-            'create-namespace': 'true',
-            'chart-version': CHART_VERSION,
-            'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
-            'database-host': nodeInfo.ip,
-            'database-name': DATABASE,
-            'database-user': ROLE,
-            'database-password': PASSWORD,
-            'database-schema': `lily_h${major}`,
-            'fail-fast-restarts': '1',
-            timeout: '3m',
-            ...inputs,
-            values: `importSnapshot: {url: '${snapshotUrl}'}\n${inputs.values ?? ''}`,
-          },
-          { toolCache, env: { PATH: pathWith(argv.binDir) } },
-        );
-        assert.notEqual(result.exitCode, 0, result.log);
-        const scan = await scanForLeaks(result, [password], {
-          extra: { argv: await argv.read() },
+        inputs: Record<string, string> = {},
+      ): Promise<RealNodeFailure> {
+        return deployFailingOnRealNode(env.e2e, major, name, {
+          'database-host': nodeInfo.ip,
+          'database-name': DATABASE,
+          'database-user': ROLE,
+          'database-password': PASSWORD,
+          'database-schema': `lily_h${major}`,
+          ...inputs,
+          values: `importSnapshot: {url: '${snapshotUrl}'}\n${inputs.values ?? ''}`,
         });
-        assert.deepEqual(
-          scan.leaks,
-          [],
-          'the password is in no log, output, summary, file or command line',
-        );
-        // What a user reads: the error annotation's first line.
-        const headline = result.log
-          .split('\n')
-          .find((l) => l.includes(`Deploy of lily-${name} failed`));
-        console.log(`helm ${major}, ${name}: ${headline ?? '(no headline)'}`);
-        return { ...result, namespace };
-      }
-
-      /** The headline names the reason and quotes Lily's line; the summary gives the remedy. */
-      function assertNamed(result: ActionResult, reason: string, line: string, remedy: RegExp) {
-        assert.equal(result.outputs['failure-reason'], reason, result.log);
-        const headline = result.log.split('\n').find((l) => /Deploy of lily-\S+ failed \(/.test(l));
-        assert.ok(headline?.includes(`failed (${reason}): `), result.log);
-        assert.ok(headline?.includes(line), `${headline}\nshould quote: ${line}`);
-        assert.ok(result.summary.includes(`- **${reason}**: `), result.summary);
-        assert.match(result.summary, remedy);
       }
 
       it("a wrong password: lily-database, quoting Postgres's #28P01 through Lily's retry", async () => {
         const result = await deployFailing('pw', { 'database-password': `${PASSWORD}-wrong` });
-        assertNamed(
-          result,
-          'lily-database',
-          `Postgres refused the password of user "${ROLE}": "get schema versions: connect: ping database retry attempt: ping database: FATAL #28P01 password authentication failed for user "${ROLE}""`,
-          /Remedy: The password in the database Secret is not the password of role "lily_reasons": fix database-password/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-database',
+          quoted: `Postgres refused the password of user "${ROLE}": "get schema versions: connect: ping database retry attempt: ping database: FATAL #28P01 password authentication failed for user "${ROLE}""`,
+          remedy:
+            /Remedy: The password in the database Secret is not the password of role "lily_reasons": fix database-password/,
+        });
         // The failed run's log is still shown whole, under its container, and is the kubelet's.
         assert.ok(result.log.includes('--- logs of init-database'), result.log);
         const previous = await env.kube.run([
@@ -154,12 +96,12 @@ describe('Lily database failures on the real node', { skip }, () => {
 
       it("TLS turned off against a server that takes only TLS: lily-database, with Postgres's pg_hba words", async () => {
         const result = await deployFailing('tls', { 'database-sslmode': 'disable' });
-        assertNamed(
-          result,
-          'lily-database',
-          `Postgres requires TLS and the URL turned it off: "get schema versions: connect: ping database retry attempt: ping database: FATAL #28000 no pg_hba.conf entry for host "`,
-          /Remedy: The server takes only TLS connections from the pods and the URL says sslmode=disable: set database-sslmode: require/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-database',
+          quoted: `Postgres requires TLS and the URL turned it off: "get schema versions: connect: ping database retry attempt: ping database: FATAL #28000 no pg_hba.conf entry for host "`,
+          remedy:
+            /Remedy: The server takes only TLS connections from the pods and the URL says sslmode=disable: set database-sslmode: require/,
+        });
         assert.match(
           result.log,
           new RegExp(`user "${ROLE}", database "${DATABASE}", no encryption`),
@@ -168,12 +110,11 @@ describe('Lily database failures on the real node', { skip }, () => {
 
       it("nothing listening: lily-database, with Lily's words once its retry gives up", async () => {
         const result = await deployFailing('down', { 'database-port': CLOSED_PORT });
-        assertNamed(
-          result,
-          'lily-database',
-          `Nothing listens at ${nodeInfo.ip}:${CLOSED_PORT}: "get schema versions: connect: ping database retry attempt: ping database: dial tcp ${nodeInfo.ip}:${CLOSED_PORT}: connect: connection refused"`,
-          /Remedy: The database is down, or the host or port is wrong/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-database',
+          quoted: `Nothing listens at ${nodeInfo.ip}:${CLOSED_PORT}: "get schema versions: connect: ping database retry attempt: ping database: dial tcp ${nodeInfo.ip}:${CLOSED_PORT}: connect: connection refused"`,
+          remedy: /Remedy: The database is down, or the host or port is wrong/,
+        });
       });
 
       it('a database that does not answer while Lily retries silently: lily-database after database-timeout', async () => {
@@ -184,12 +125,12 @@ describe('Lily database failures on the real node', { skip }, () => {
           // Lily's own 15 minutes: it says nothing in the deploy's time.
           values: fakeEnvWithRetry('15m'),
         });
-        assertNamed(
-          result,
-          'lily-database',
-          'The database has not answered Lily for ',
-          /Remedy: The usual causes, the most likely first: 1\. the password in the Secret is wrong[^\n]*2\. the host or port is wrong/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-database',
+          quoted: 'The database has not answered Lily for ',
+          remedy:
+            /Remedy: The usual causes, the most likely first: 1\. the password in the Secret is wrong[^\n]*2\. the host or port is wrong/,
+        });
         assert.match(
           result.log,
           /\(database-timeout 15s\): container init-database of pod lily-lily-silent-dev-mainnet-daemon-0 is still in `lily migrate --schema`, and Lily \(v0\.17\.3 and later\) retries a database connection silently for up to 15 minutes/,
@@ -202,12 +143,12 @@ describe('Lily database failures on the real node', { skip }, () => {
 
       it('a schema that was never installed: lily-schema, with the whole migration procedure', async () => {
         const result = await deployFailing('schema', { 'database-schema': `absent_h${major}` });
-        assertNamed(
-          result,
-          'lily-schema',
-          `The database has no Lily schema of that name (it was never migrated): "verify schema: schema not installed in database"`,
-          /Remedy: Migrate the schema with every Lily on that database stopped \(the migration needs an exclusive advisory lock, database-wide[^\n]*scale every Lily StatefulSet that uses this database to 0[^\n]*LILY_DB=<the storage's URL, as in LILY_STORAGE_POSTGRESQL_DB_URL> lily migrate --latest --schema <schema>/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-schema',
+          quoted: `The database has no Lily schema of that name (it was never migrated): "verify schema: schema not installed in database"`,
+          remedy:
+            /Remedy: Migrate the schema with every Lily on that database stopped \(the migration needs an exclusive advisory lock, database-wide[^\n]*scale every Lily StatefulSet that uses this database to 0[^\n]*LILY_DB=<the storage's URL, as in LILY_STORAGE_POSTGRESQL_DB_URL> lily migrate --latest --schema <schema>/,
+        });
       });
     });
   }

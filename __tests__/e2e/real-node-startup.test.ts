@@ -8,15 +8,15 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { useE2E } from '../../test/support/e2e.js';
 import {
-  deploy,
-  HEALTHY_VALUES_FILES,
-  REAL_NODE_VALUES,
-  uniqueName,
-  useE2E,
-} from '../../test/support/e2e.js';
-import { realNodeOrSkipReason, writeSnapshot } from '../../test/support/real-node.js';
-import type { ActionResult } from '../../test/support/runner.js';
+  assertNamedFailure,
+  deployFailingOnRealNode,
+  failureHeadline,
+  realNodeOrSkipReason,
+  type RealNodeFailure,
+  writeSnapshot,
+} from '../../test/support/real-node.js';
 
 const node = realNodeOrSkipReason();
 const skip = typeof node === 'string' ? node : false;
@@ -38,63 +38,40 @@ describe('Lily start-up failures on the real node', { skip }, () => {
 
   for (const major of [3, 4] as const) {
     describe(`helm ${major}`, () => {
-      async function deployFailing(name: string, values: string): Promise<ActionResult> {
-        const result = await deploy(env.e2e, major, {
-          release: `lily-${name}`,
-          namespace: uniqueName(`${name}-h${major}`),
-          'create-namespace': 'true',
-          'chart-version': '0.1.5-rc1',
-          'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
+      /** A deploy of release lily-<name> that fails before it reaches its database. */
+      function deployFailing(name: string, values: string): Promise<RealNodeFailure> {
+        return deployFailingOnRealNode(env.e2e, major, name, {
           values,
           'database-host': nodeInfo.ip,
           'database-name': 'never_reached',
           'database-user': 'never_reached',
           'database-password': PASSWORD,
-          'fail-fast-restarts': '1',
-          timeout: '3m',
         });
-        assert.notEqual(result.exitCode, 0, result.log);
-        assert.ok(!result.log.includes(PASSWORD) && !result.summary.includes(PASSWORD));
-        const headline = result.log
-          .split('\n')
-          .find((l) => l.includes(`Deploy of lily-${name} failed`));
-        console.log(`helm ${major}, ${name}: ${headline ?? '(no headline)'}`);
-        return result;
       }
 
-      function assertNamed(result: ActionResult, reason: string, quoted: string, remedy: RegExp) {
-        assert.equal(result.outputs['failure-reason'], reason, result.log);
-        const headline = result.log.split('\n').find((l) => /Deploy of lily-\S+ failed \(/.test(l));
-        assert.ok(headline?.includes(`failed (${reason}): `), result.log);
-        assert.ok(headline?.includes(quoted), `${headline}\nshould quote: ${quoted}`);
-        assert.match(result.summary, remedy);
+      const snapshots = [
+        {
+          name: 'dl',
+          what: 'a snapshot URL that serves nothing, quoting the chart script\'s "download failed"',
+          file: 'no-such-snapshot.car',
+          quoted: 'The snapshot download failed (status 1): "...download failed: 1"',
+          remedy: /Remedy: Check importSnapshot\.url/,
+        },
+        {
+          name: 'car',
+          what: "a snapshot Lily cannot read, quoting Lily's `peek header: EOF`",
+          file: 'empty-startup.car',
+          quoted: 'Lily could not import the snapshot: "peek header: EOF"',
+          remedy: /Remedy: The snapshot is cut, empty or of a format this Lily cannot read/,
+        },
+      ];
+      for (const { name, what, file, quoted, remedy } of snapshots) {
+        it(`${what}: lily-snapshot`, async () => {
+          const url = `http://${nodeInfo.ip}:8080/${file}`;
+          const result = await deployFailing(name, `importSnapshot: {url: '${url}'}`);
+          assertNamedFailure(result, result.release, { reason: 'lily-snapshot', quoted, remedy });
+        });
       }
-
-      it('a snapshot URL that serves nothing: lily-snapshot, quoting the chart script\'s "download failed"', async () => {
-        const result = await deployFailing(
-          'dl',
-          `importSnapshot: {url: 'http://${nodeInfo.ip}:8080/no-such-snapshot.car'}`,
-        );
-        assertNamed(
-          result,
-          'lily-snapshot',
-          'The snapshot download failed (status 1): "...download failed: 1"',
-          /Remedy: Check importSnapshot\.url/,
-        );
-      });
-
-      it("a snapshot Lily cannot read: lily-snapshot, quoting Lily's `peek header: EOF`", async () => {
-        const result = await deployFailing(
-          'car',
-          `importSnapshot: {url: 'http://${nodeInfo.ip}:8080/empty-startup.car'}`,
-        );
-        assertNamed(
-          result,
-          'lily-snapshot',
-          'Lily could not import the snapshot: "peek header: EOF"',
-          /Remedy: The snapshot is cut, empty or of a format this Lily cannot read/,
-        );
-      });
 
       it("a datastore too small for the chain: lily-disk, quoting the kernel's ENOSPC through Lily's import", async () => {
         // A 384 KiB tmpfs: the 256 KiB snapshot downloads, its import into the datastore does not fit.
@@ -105,18 +82,13 @@ describe('Lily start-up failures on the real node', { skip }, () => {
             'test: {datastoreEmptyDir: {medium: Memory, sizeLimit: 384Ki}}',
           ].join('\n'),
         );
-        assert.equal(result.outputs['failure-reason'], 'lily-disk', result.log);
-        const headline = result.log
-          .split('\n')
-          .find((l) => l.includes('Deploy of lily-disk failed'));
-        assert.match(
-          headline ?? '',
-          /failed \(lily-disk\): The datastore volume is full: "[^"]*no space left on device"/i,
-        );
-        assert.match(
-          result.summary,
-          /Remedy: Give the datastore a volume big enough for the chain and the snapshot being imported[^\n]*`daemon\.volumes\.datastore\.enabled: true`/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-disk',
+          quoted: 'The datastore volume is full: "',
+          remedy:
+            /Remedy: Give the datastore a volume big enough for the chain and the snapshot being imported[^\n]*`daemon\.volumes\.datastore\.enabled: true`/,
+        });
+        assert.match(failureHeadline(result, result.release) ?? '', /no space left on device"/i);
       });
 
       it('wait-api giving up in init-sync (its output hidden by the chart): lily-api', async () => {
@@ -124,12 +96,12 @@ describe('Lily start-up failures on the real node', { skip }, () => {
           'api',
           `apiWaitTimeout: '1ms'\nimportSnapshot: {url: '${snapshotUrl}'}`,
         );
-        assertNamed(
-          result,
-          'lily-api',
-          '"exit with code 1"',
-          /Remedy: The daemon opens its datastore and fetches proof parameters before its API answers: raise apiWaitTimeout/,
-        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-api',
+          quoted: '"exit with code 1"',
+          remedy:
+            /Remedy: The daemon opens its datastore and fetches proof parameters before its API answers: raise apiWaitTimeout/,
+        });
       });
     });
   }

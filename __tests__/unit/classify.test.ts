@@ -426,3 +426,22 @@ describe('classify: PVCs that cannot be provisioned', () => {
     assert.equal(late.fatal, true);
   });
 });
+
+describe('classify: a database check that gets no answer', () => {
+  // init-database running since 13:56, Lily retrying silently; NOW is 14:00.
+  const checkingDatabase = fixture('pod-checking-database.json') as Pod;
+
+  it('is lily-database and fatal past database-timeout, so fail-fast stops the deploy', () => {
+    const findings = classify([checkingDatabase], [], options);
+    assert.deepEqual(
+      findings.map((f) => [f.reason, f.container, f.fatal]),
+      [['lily-database', 'init-database', true]],
+    );
+    assert.equal(likeliestReason(findings, 'timeout'), 'lily-database');
+  });
+
+  it('is nothing within it', () => {
+    const early = { ...options, now: Date.parse('2026-11-21T13:58:00Z') };
+    assert.deepEqual(classify([checkingDatabase], [], early), []);
+  });
+});
