@@ -91,6 +91,30 @@ describe('Lily start-up failures on the real node', { skip }, () => {
         assert.match(failureHeadline(result, result.release) ?? '', /no space left on device"/i);
       });
 
+      it('an init container killed at its memory limit: oom-killed, with the limit and where it is set', async () => {
+        const result = await deployFailing(
+          'oom',
+          [
+            `importSnapshot: {url: '${snapshotUrl}'}`,
+            'test: {initDatastoreResources: {requests: {memory: 48Mi}, limits: {memory: 48Mi}}}',
+            'daemon:',
+            '  env:',
+            // The import holds more than the limit, as a mainnet import can in the chart's 16Gi.
+            '    - {name: LILY_FAKE_IMPORT_MEMORY, value: 256Mi}',
+          ].join('\n'),
+        );
+        assertNamedFailure(result, result.release, {
+          reason: 'oom-killed',
+          quoted: `container init-datastore of pod ${result.release}-dev-mainnet-daemon-0 is crash-looping`,
+          remedy:
+            /Remedy: Raise the memory limit of container init-datastore \(48Mi now\): the published Lily chart sets init-datastore's limit itself \(16Gi, requests = limits\): no value changes it/,
+        });
+        assert.match(
+          failureHeadline(result, result.release) ?? '',
+          /last exit code 137 \(OOMKilled\): out of memory, its limit is 48Mi/,
+        );
+      });
+
       it('wait-api giving up in init-sync (its output hidden by the chart): lily-api', async () => {
         const result = await deployFailing(
           'api',

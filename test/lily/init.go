@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -69,6 +70,13 @@ func initCommand(global *flagSet, args []string) error {
 		return fmt.Errorf("importing chain failed: %w", err)
 	}
 	defer store.Close()
+	// Lily's import holds the chain's state in memory: LILY_FAKE_IMPORT_MEMORY
+	// (bytes, or with Ki/Mi/Gi) of it, touched, so a container limit below it
+	// is an OOM kill, as a mainnet import in the chart's 16Gi can be.
+	held := make([]byte, envBytes("LILY_FAKE_IMPORT_MEMORY"))
+	for i := 0; i < len(held); i += 4096 {
+		held[i] = 1
+	}
 	hash := sha256.New()
 	read := int64(0)
 	buf := make([]byte, 64*1024)
@@ -95,6 +103,7 @@ func initCommand(global *flagSet, args []string) error {
 		return fmt.Errorf("importing chain failed: %w", err)
 	}
 	fmt.Print("\r" + progressLine(read, size) + "\n")
+	held = nil
 	infow("lily/commands", "commands/util/import.go:142", "backfilling the tipsetkey into chainstore, attempt to backfill the last "+flags.get("backfill-tipsetkey-range")+" epochs starting from the head.")
 	head := cidFor(fmt.Sprintf("%x", hash.Sum(nil)), 0)
 	infow("chainstore", "chain/store/store.go:702", fmt.Sprintf("accepting [%s] as new head", head))
@@ -123,4 +132,17 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// envBytes reads a size such as 256Mi from the environment; 0 when unset.
+func envBytes(name string) int {
+	value := strings.TrimSpace(os.Getenv(name))
+	units := map[string]int{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+	for suffix, unit := range units {
+		if n, err := strconv.Atoi(strings.TrimSuffix(value, suffix)); err == nil && strings.HasSuffix(value, suffix) {
+			return n * unit
+		}
+	}
+	n, _ := strconv.Atoi(value)
+	return n
 }
