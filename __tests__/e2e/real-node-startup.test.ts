@@ -105,7 +105,7 @@ describe('Lily start-up failures on the real node', { skip }, () => {
         );
         assertNamedFailure(result, result.release, {
           reason: 'oom-killed',
-          quoted: `container init-datastore of pod ${result.release}-dev-mainnet-daemon-0 is crash-looping`,
+          quoted: `container init-datastore of pod lily-${result.release}-dev-mainnet-daemon-0 is crash-looping`,
           remedy:
             /Remedy: Raise the memory limit of container init-datastore \(48Mi now\): the published Lily chart sets init-datastore's limit itself \(16Gi, requests = limits\): no value changes it/,
         });
