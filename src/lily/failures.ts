@@ -297,7 +297,8 @@ function plainText(text: string): string {
       // eslint-disable-next-line no-control-regex
       .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
       .split('\n')
-      .map((line) => line.split('\r').at(-1) ?? '')
+      // What a terminal shows of a redrawn line: its last drawing.
+      .map((line) => line.split('\r').filter(Boolean).at(-1) ?? '')
       .join('\n')
   );
 }
