@@ -39,13 +39,18 @@ describe('Lily start-up failures on the real node', { skip }, () => {
   for (const major of [3, 4] as const) {
     describe(`helm ${major}`, () => {
       /** A deploy of release lily-<name> that fails before it reaches its database. */
-      function deployFailing(name: string, values: string): Promise<RealNodeFailure> {
+      function deployFailing(
+        name: string,
+        values: string,
+        inputs: Record<string, string> = {},
+      ): Promise<RealNodeFailure> {
         return deployFailingOnRealNode(env.e2e, major, name, {
           values,
           'database-host': nodeInfo.ip,
           'database-name': 'never_reached',
           'database-user': 'never_reached',
           'database-password': PASSWORD,
+          ...inputs,
         });
       }
 
@@ -112,6 +117,32 @@ describe('Lily start-up failures on the real node', { skip }, () => {
         assert.match(
           failureHeadline(result, result.release) ?? '',
           /last exit code 137 \(OOMKilled\): out of memory, its limit is 48Mi/,
+        );
+      });
+
+      it('a postStart hook that fails (a kind flag in jobArgs, the Lily preflight off): lily-api', async () => {
+        const result = await deployFailing(
+          'hook',
+          [
+            `importSnapshot: {url: '${snapshotUrl}'}`,
+            'daemon:',
+            '  jobs:',
+            '    - {command: watch, name: blocks, jobArgs: ["--confidence=0"]}',
+          ].join('\n'),
+          // 0.1.4 has no init-database: the hook is the first to run `lily job run`.
+          { 'chart-version': '0.1.4', 'lily-preflight': 'false' },
+        );
+        assertNamedFailure(result, result.release, {
+          reason: 'lily-api',
+          quoted:
+            "Lily's start-up hook (postStart: wait for the API, sync, start the jobs) failed, which kills the container",
+          remedy:
+            /Remedy: (The hook's output is in the kubelet's log on the node|A job's flag is in jobArgs)/,
+        });
+        // The kubelet's words, or the hook's own output when its status was seen in time.
+        assert.match(
+          failureHeadline(result, result.release) ?? '',
+          /: "(PostStartHook failed|flag provided but not defined: -confidence)" \(container daemon of pod lily-lily-hook-dev-mainnet-daemon-0 restarted \d+ time\(s\) after its postStart hook failed\)/,
         );
       });
 

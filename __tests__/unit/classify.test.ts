@@ -445,3 +445,26 @@ describe('classify: a database check that gets no answer', () => {
     assert.deepEqual(classify([checkingDatabase], [], early), []);
   });
 });
+
+describe('classify: a failed postStart hook', () => {
+  it('names the loop by the hook (lily-api), not as a crash loop too: Lily exits 0 when the kubelet stops it', () => {
+    const looping = inBackOff(crashLoop, 3);
+    const daemon = looping.status?.containerStatuses?.[0];
+    const hookEvent: KubeEvent = {
+      metadata: { name: 'hook' },
+      reason: 'FailedPostStartHook',
+      message: 'PostStartHook failed',
+      involvedObject: {
+        kind: 'Pod',
+        name: looping.metadata.name,
+        uid: looping.metadata.uid,
+        fieldPath: `spec.containers{${daemon?.name ?? ''}}`,
+      },
+    };
+    const findings = classify([looping], [hookEvent], options);
+    assert.deepEqual(
+      findings.map((f) => [f.reason, f.container, f.fatal]),
+      [['lily-api', daemon?.name, true]],
+    );
+  });
+});

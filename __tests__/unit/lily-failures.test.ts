@@ -7,6 +7,7 @@ import { withLilyCauses } from '../../src/failure/lily-causes.js';
 import type { Finding } from '../../src/failure-reason.js';
 import type { KubeEvent, Pod } from '../../src/kube/types.js';
 import {
+  failedHookFindings,
   hookOutput,
   recogniseLilyFailure,
   silentDatabaseFinding,
@@ -453,5 +454,85 @@ describe('withLilyCauses (the failure path)', () => {
     const [refined] = withLilyCauses([CRASH], [pod], reports, events);
     assert.equal(refined?.reason, 'lily-database');
     assert.match(refined.summary, /^Nothing listens at 10\.0\.0\.5:5432: /);
+  });
+});
+
+describe('failedHookFindings', () => {
+  const pod = (state: object, restartCount: number): Pod => ({
+    metadata: {
+      name: 'lily-lily-dev-mainnet-daemon-0',
+      ownerReferences: [{ kind: 'StatefulSet', name: 'lily-lily-dev-mainnet-daemon' }],
+    },
+    status: {
+      containerStatuses: [
+        {
+          name: 'daemon',
+          ready: false,
+          restartCount,
+          state,
+          // Lily shuts down gracefully when the kubelet stops it.
+          lastState: { terminated: { exitCode: 0, reason: 'Completed' } },
+        },
+      ],
+    },
+  });
+  const event = (message: string): KubeEvent => ({
+    metadata: { name: 'e' },
+    reason: 'FailedPostStartHook',
+    message,
+    involvedObject: {
+      kind: 'Pod',
+      name: 'lily-lily-dev-mainnet-daemon-0',
+      fieldPath: 'spec.containers{daemon}',
+    },
+  });
+
+  it('a kubelet that keeps the output (v1.2x and later): lily-api, quoting its words, fatal from the threshold', () => {
+    const [finding] = failedHookFindings(
+      pod({ running: { startedAt: '2026-12-04T10:00:00Z' } }, 2),
+      [event('PostStartHook failed')],
+      2,
+    );
+    assert.deepEqual(
+      { reason: finding?.reason, fatal: finding?.fatal, summary: finding?.summary },
+      {
+        reason: 'lily-api',
+        fatal: true,
+        summary:
+          'Lily\'s start-up hook (postStart: wait for the API, sync, start the jobs) failed, which kills the container (the kubelet keeps the hook\'s output in its own log): "PostStartHook failed" (container daemon of pod lily-lily-dev-mainnet-daemon-0 restarted 2 time(s) after its postStart hook failed)',
+      },
+    );
+    assert.match(finding?.remedy ?? '', /journalctl -u kubelet/);
+  });
+
+  it("the container's PostStartHookError status carries the output: what it says decides", () => {
+    const [finding] = failedHookFindings(
+      pod(
+        {
+          waiting: {
+            reason: 'PostStartHookError',
+            message:
+              'Exec lifecycle hook ([/bin/sh -c …]) for Container "daemon" in Pod "p" failed - error: command exited with 1: , message: "Starting jobs...\\nschema not installed in database\\nexit with code 1\\n"',
+          },
+        },
+        1,
+      ),
+      [event('PostStartHook failed')],
+      3,
+    );
+    assert.equal(finding?.reason, 'lily-schema');
+    assert.equal(finding.fatal, false);
+  });
+
+  it('is nothing before a restart, or without a failed hook', () => {
+    assert.deepEqual(
+      failedHookFindings(
+        pod({ waiting: { reason: 'ContainerCreating' } }, 0),
+        [event('PostStartHook failed')],
+        1,
+      ),
+      [],
+    );
+    assert.deepEqual(failedHookFindings(pod({ running: {} }, 3), [], 1), []);
   });
 });

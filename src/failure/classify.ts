@@ -3,7 +3,7 @@ import type { KubeEvent, Pod } from '../kube/types.js';
 import { containerFindings } from './container-findings.js';
 import type { Finding } from '../failure-reason.js';
 import type { ClassifyOptions } from './finding.js';
-import { silentDatabaseFinding } from '../lily/failures.js';
+import { failedHookFindings, silentDatabaseFinding } from '../lily/failures.js';
 import { schedulingFindings } from './scheduling-findings.js';
 import { claimFindings, volumeFindings } from './volume-findings.js';
 
@@ -21,6 +21,8 @@ const PRIORITY: FailureReason[] = [
   'unbound-pvc',
   'unschedulable',
   'lily-database',
+  'lily-schema',
+  'lily-api',
   'oom-killed',
   'crash-loop',
 ];
@@ -30,8 +32,12 @@ export function classify(pods: Pod[], events: KubeEvent[], options: ClassifyOpti
   const live = pods.filter((pod) => !pod.metadata.deletionTimestamp);
   const findings = live.flatMap((pod) => {
     const own = events.filter((e) => isAbout(e, pod));
+    const hooks = failedHookFindings(pod, own, options.restartThreshold);
+    const hooked = new Set(hooks.map((f) => f.container));
     return [
-      ...containerFindings(pod, options),
+      // A container restarted by its failed hook is named by the hook.
+      ...containerFindings(pod, options).filter((f) => !hooked.has(f.container)),
+      ...hooks,
       ...volumeFindings(pod, own, options),
       ...claimFindings(pod, events, options),
       ...schedulingFindings(pod, own, options),

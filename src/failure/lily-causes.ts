@@ -1,6 +1,6 @@
 import type { Finding } from '../failure-reason.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
-import { type LilyEvidence, withLilyCause } from '../lily/failures.js';
+import { hookFailureWords, type LilyEvidence, withLilyCause } from '../lily/failures.js';
 import type { PodReport } from './report.js';
 
 // The generic findings refined by what Lily printed: the failure path has read
@@ -34,17 +34,7 @@ function lilyEvidence(
     ...(pod?.status?.initContainerStatuses ?? []),
     ...(pod?.status?.containerStatuses ?? []),
   ].find((s) => s.name === finding.container);
-  const waiting = status?.state?.waiting;
-  const hookFailures = [
-    ...(waiting?.reason === 'PostStartHookError' && waiting.message ? [waiting.message] : []),
-    ...events
-      .filter(
-        (e) =>
-          e.reason === 'FailedPostStartHook' &&
-          e.involvedObject?.name === finding.pod &&
-          e.involvedObject.fieldPath === `spec.containers{${finding.container ?? ''}}`,
-      )
-      .map((e) => e.message ?? 'PostStartHook failed'),
-  ];
+  const own = events.filter((e) => e.involvedObject?.name === finding.pod);
+  const hookFailures = status ? hookFailureWords(status, own) : [];
   return { workload: pod?.metadata.ownerReferences?.[0]?.name, logs, hookFailures };
 }

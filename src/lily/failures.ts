@@ -1,5 +1,5 @@
 import type { Finding, LilyReason } from '../failure-reason.js';
-import type { ContainerStatus, Pod } from '../kube/types.js';
+import type { ContainerStatus, KubeEvent, Pod } from '../kube/types.js';
 import { lilyValuesSection } from './values-sections.js';
 
 // Lily's own failures, recognised in what its containers printed (substrings
@@ -397,7 +397,9 @@ function hookFailure(
       ? `A job's flag is in jobArgs, before the job kind: move it to ${section}.jobs[i].commandArgs.`
       : unknownStorage
         ? `A job's --storage names no storage of the config: use a name of ${section}.storage.postgresql.`
-        : "The hook's output says which step failed: the API wait (raise apiWaitTimeout), the sync, or a job's `lily job run` (its flags and storage; a database error there names the database's problem).",
+        : output === undefined
+          ? "The hook's output is in the kubelet's log on the node (`journalctl -u kubelet | grep PostStartHook`), not in the API. The hook waits for the API (apiWaitTimeout), syncs, then starts each job with `lily job run`: a kind flag in jobArgs, a storage the config does not define (the Lily preflight checks both) or the job's database fail it there."
+          : "The hook's output says which step failed: the API wait (raise apiWaitTimeout), the sync, or a job's `lily job run` (its flags and storage; a database error there names the database's problem).",
   };
 }
 
@@ -442,6 +444,54 @@ export function silentDatabaseFinding(
   };
 }
 
+/**
+ * Containers restarted after their postStart hook failed (the kubelet's
+ * FailedPostStartHook event): the chart's start-up hook. The container
+ * itself exits 0 when the kubelet stops it (Lily shuts down gracefully), so
+ * no exit code tells the loop; fatal from `restartThreshold` restarts on.
+ */
+export function failedHookFindings(
+  pod: Pod,
+  events: KubeEvent[],
+  restartThreshold: number,
+): Finding[] {
+  const workload = pod.metadata.ownerReferences?.[0]?.name;
+  return (pod.status?.containerStatuses ?? []).flatMap((status) => {
+    const restarts = status.restartCount ?? 0;
+    const words = hookFailureWords(status, events);
+    if (restarts === 0 || words.length === 0) return [];
+    const [first = ''] = words;
+    const output = words.map(hookOutput).find((o) => o !== undefined);
+    const failure = hookFailure({ container: status.name, workload }, output, first);
+    const what = capitalised(failure.what);
+    return [
+      {
+        reason: failure.reason,
+        pod: pod.metadata.name,
+        container: status.name,
+        fatal: restarts >= restartThreshold,
+        summary: `${what}: "${failure.line}" (container ${status.name} of pod ${pod.metadata.name} restarted ${restarts} time(s) after its postStart hook failed)`,
+        remedy: failure.remedy,
+      },
+    ];
+  });
+}
+
+/** The kubelet's words about a container's failed postStart hook: its status while it waits, then its events. */
+export function hookFailureWords(status: ContainerStatus, events: KubeEvent[]): string[] {
+  const waiting = status.state?.waiting;
+  return [
+    ...(waiting?.reason === 'PostStartHookError' && waiting.message ? [waiting.message] : []),
+    ...events
+      .filter(
+        (e) =>
+          e.reason === 'FailedPostStartHook' &&
+          e.involvedObject?.fieldPath === `spec.containers{${status.name}}`,
+      )
+      .map((e) => e.message ?? 'PostStartHook failed'),
+  ];
+}
+
 /** What the failure path read of a container that failed. */
 export interface LilyEvidence {
   /** The pod's StatefulSet: the values section remedies name. */
@@ -466,7 +516,7 @@ export function withLilyCause(finding: Finding, evidence: LilyEvidence): Finding
     (hook === undefined ? recogniseLilyFailure(container, evidence.logs) : undefined) ??
     (hookWords === undefined ? undefined : hookFailure(container, hook, hookWords));
   if (!failure) return finding;
-  const what = failure.what.charAt(0).toUpperCase() + failure.what.slice(1);
+  const what = capitalised(failure.what);
   return {
     ...finding,
     reason: failure.reason,
@@ -478,4 +528,8 @@ export function withLilyCause(finding: Finding, evidence: LilyEvidence): Finding
 function runningFor(status: ContainerStatus, now: number): number | undefined {
   const started = Date.parse(status.state?.running?.startedAt ?? '');
   return Number.isNaN(started) ? undefined : now - started;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
