@@ -56,8 +56,11 @@ function migrateProcedure(context: Context): string {
   );
 }
 
+// pg_hba's words for a connection without TLS (older servers: SSL off).
+const WITHOUT_TLS = /no encryption|SSL off/;
+
 function pgHbaRemedy(match: RegExpExecArray): string {
-  return /no encryption|SSL off/.test(match[0])
+  return WITHOUT_TLS.test(match[0])
     ? 'The server takes only TLS connections from the pods and the URL says sslmode=disable: set database-sslmode: require (the default), or sslmode=require in database-url.'
     : "Allow the pods' addresses for this user and database in the server's pg_hba.conf (a hostssl line), or connect from an allowed network.";
 }
@@ -112,7 +115,7 @@ const CATALOGUE: Known[] = [
     reason: 'lily-database',
     pattern: /no pg_hba\.conf entry for host[^\n]*/,
     what: (m) =>
-      /no encryption|SSL off/.test(m[0])
+      WITHOUT_TLS.test(m[0])
         ? 'Postgres requires TLS and the URL turned it off'
         : 'Postgres does not let this host in',
     remedy: pgHbaRemedy,
