@@ -143,6 +143,9 @@ export interface FailureSettings {
   logLines: number;
   /** A pod the scheduler cannot place is fatal after this long (a scale-up restarts it). */
   unschedulableGraceMs: number;
+  /** Lily's database check (init-database) with no answer for this long fails the deploy. */
+  databaseTimeout: string;
+  databaseTimeoutMs: number;
   /** Delete a stale PVC / a Multi-Attach-stuck pod of the release, once. */
   remediate: boolean;
   /** A pending release older than this is repaired before deploying. */

@@ -138,32 +138,6 @@ describe('the real node', { skip }, () => {
         );
       });
 
-      it("a wrong database password fails the deploy with Postgres's own words from init-database", async () => {
-        const namespace = uniqueName(`real-pw-h${major}`);
-        const result = await deploy(env.e2e, major, {
-          ...inputs(namespace),
-          'database-password': `${PASSWORD}-wrong`,
-          'fail-fast-restarts': '1',
-        });
-        assert.notEqual(result.exitCode, 0, result.log);
-        assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
-        // What the user reads in the action's log: the failed run's own line.
-        const line = `get schema versions: connect: ping database retry attempt: ping database: FATAL #28P01 password authentication failed for user "${ROLE}"`;
-        assert.ok(result.log.includes(`--- logs of init-database`), result.log);
-        assert.ok(result.log.includes(line), result.log);
-        const previous = await env.kube.run([
-          'logs',
-          `lily-lily-h${major}-dev-mainnet-daemon-0`,
-          '-n',
-          namespace,
-          '-c',
-          'init-database',
-          '--previous',
-        ]);
-        assert.ok(previous.stdout.includes(line), previous.stdout);
-        assert.ok(!result.log.includes(PASSWORD), 'the password is masked');
-      });
-
       // The published chart has no probes: a daemon that dies seconds after
       // start is Running (and Ready) for an instant, so helm's wait passes;
       // the verify window after it sees the crash.

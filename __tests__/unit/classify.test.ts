@@ -24,6 +24,8 @@ const options = {
   restartThreshold: 3,
   graceMs: 60_000,
   unschedulableGraceMs: 45_000,
+  databaseTimeoutMs: 180_000,
+  databaseTimeout: '3m',
   now: NOW,
 };
 
@@ -422,5 +424,47 @@ describe('classify: PVCs that cannot be provisioned', () => {
     assert.ok(late);
     assert.equal(late.reason, 'provisioning-failed');
     assert.equal(late.fatal, true);
+  });
+});
+
+describe('classify: a database check that gets no answer', () => {
+  // init-database running since 13:56, Lily retrying silently; NOW is 14:00.
+  const checkingDatabase = fixture('pod-checking-database.json') as Pod;
+
+  it('is lily-database and fatal past database-timeout, so fail-fast stops the deploy', () => {
+    const findings = classify([checkingDatabase], [], options);
+    assert.deepEqual(
+      findings.map((f) => [f.reason, f.container, f.fatal]),
+      [['lily-database', 'init-database', true]],
+    );
+    assert.equal(likeliestReason(findings, 'timeout'), 'lily-database');
+  });
+
+  it('is nothing within it', () => {
+    const early = { ...options, now: Date.parse('2026-11-21T13:58:00Z') };
+    assert.deepEqual(classify([checkingDatabase], [], early), []);
+  });
+});
+
+describe('classify: a failed postStart hook', () => {
+  it('names the loop by the hook (lily-api), not as a crash loop too: Lily exits 0 when the kubelet stops it', () => {
+    const looping = inBackOff(crashLoop, 3);
+    const daemon = looping.status?.containerStatuses?.[0];
+    const hookEvent: KubeEvent = {
+      metadata: { name: 'hook' },
+      reason: 'FailedPostStartHook',
+      message: 'PostStartHook failed',
+      involvedObject: {
+        kind: 'Pod',
+        name: looping.metadata.name,
+        uid: looping.metadata.uid,
+        fieldPath: `spec.containers{${daemon?.name ?? ''}}`,
+      },
+    };
+    const findings = classify([looping], [hookEvent], options);
+    assert.deepEqual(
+      findings.map((f) => [f.reason, f.container, f.fatal]),
+      [['lily-api', daemon?.name, true]],
+    );
   });
 });

@@ -15,6 +15,8 @@ describe('parseRollout', () => {
         failFast: true,
         failFastRestarts: 3,
         unschedulableGraceMs: 45_000,
+        databaseTimeout: '3m',
+        databaseTimeoutMs: 180_000,
         logLines: 200,
         remediate: false,
         stuckReleaseTimeoutMs: 15 * 60_000,
@@ -30,6 +32,7 @@ describe('parseRollout', () => {
       atomic: 'true',
       timeout: '1h30m',
       'unschedulable-grace': '10s',
+      'database-timeout': '20s',
       'stuck-release-timeout': '2m',
       'log-lines': '100000',
       verify: 'false',
@@ -40,6 +43,8 @@ describe('parseRollout', () => {
     assert.equal(parsed.atomic, true);
     assert.equal(parsed.timeout, '1h30m');
     assert.equal(parsed.failure.unschedulableGraceMs, 10_000);
+    assert.equal(parsed.failure.databaseTimeout, '20s');
+    assert.equal(parsed.failure.databaseTimeoutMs, 20_000);
     assert.equal(parsed.failure.stuckReleaseTimeoutMs, 120_000);
     assert.equal(parsed.failure.logLines, 100_000);
     assert.deepEqual(parsed.verify, { enabled: false, window: '1m30s', windowMs: 90_000 });
@@ -51,6 +56,7 @@ describe('parseRollout', () => {
       atomic: '1',
       timeout: '600',
       'fail-fast-restarts': '0',
+      'database-timeout': '3',
       'log-lines': 'all',
       'recover-stuck-release': 'on',
       verify: 'off',
@@ -61,6 +67,7 @@ describe('parseRollout', () => {
       "Input 'atomic' is '1'; allowed: true, false",
       "Input 'timeout' is '600'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
       "Input 'fail-fast-restarts' is '0'; allowed: a whole number from 1 to 1000",
+      "Input 'database-timeout' is '3'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
       "Input 'log-lines' is 'all'; allowed: a whole number from 1 to 100000",
       "Input 'recover-stuck-release' is 'on'; allowed: true, false",
       "Input 'verify' is 'off'; allowed: true, false",

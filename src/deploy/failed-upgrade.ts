@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { ClusterAccess } from '../cluster-access.js';
-import { classify, likeliestReason } from '../failure/classify.js';
+import { classify, likeliestReason, primaryReason } from '../failure/classify.js';
 import {
   collectDiagnostics,
   DIAGNOSTICS_PARALLELISM,
@@ -50,7 +50,10 @@ export async function handleFailedUpgrade(
       });
       await reportDiagnostics(diagnostics, reason);
       failureReason = diagnostics.failureReason as RunFailureReason;
-      if (reason !== 'helm-error') headline ??= diagnostics.findings[0]?.summary;
+      // The findings that stopped helm, now with what Lily printed.
+      if (outcome.stoppedFor)
+        headline = diagnostics.findings.find((f) => f.fatal)?.summary ?? headline;
+      else if (reason !== 'helm-error') headline ??= diagnostics.findings[0]?.summary;
     } catch (err) {
       // Explaining must not replace helm's error: it stands, with this beside it.
       core.warning(`Could not collect the diagnostics: ${redact((err as Error).message)}`, {
@@ -116,10 +119,16 @@ async function diagnose(
         restartThreshold: settings.failure.failFastRestarts,
         graceMs: 0,
         unschedulableGraceMs: 0,
+        databaseTimeoutMs: settings.failure.databaseTimeoutMs,
+        databaseTimeout: settings.failure.databaseTimeout,
         now: Date.now(),
       }),
     failureReason: (findings) =>
-      reason === 'timeout' ? likeliestReason(findings, 'timeout') : reason,
+      outcome.stoppedFor
+        ? primaryReason(findings, reason)
+        : reason === 'timeout'
+          ? likeliestReason(findings, 'timeout')
+          : reason,
     helmError: explanation.helmError,
     interventions: [...outcome.interventions, ...settled.interventions],
     deletedPods: [

@@ -158,6 +158,8 @@ async function releaseMonitor(
       logLines: settings.failure.logLines,
       graceMs: MULTI_ATTACH_GRACE_MS,
       unschedulableGraceMs: settings.failure.unschedulableGraceMs,
+      databaseTimeoutMs: settings.failure.databaseTimeoutMs,
+      databaseTimeout: settings.failure.databaseTimeout,
       pollMs: POLL_MS,
       progressMs: PROGRESS_MS,
     },

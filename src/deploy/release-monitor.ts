@@ -43,6 +43,9 @@ export interface MonitorOptions {
   graceMs: number;
   /** An unschedulable pod counts as fatal after this long without a scale-up. */
   unschedulableGraceMs: number;
+  /** init-database with no answer from the database counts as fatal after this long. */
+  databaseTimeoutMs: number;
+  databaseTimeout: string;
   pollMs: number;
   progressMs: number;
 }
@@ -168,6 +171,8 @@ export class ReleaseMonitor {
       restartThreshold: options.restartThreshold,
       graceMs: options.graceMs,
       unschedulableGraceMs: options.unschedulableGraceMs,
+      databaseTimeoutMs: options.databaseTimeoutMs,
+      databaseTimeout: options.databaseTimeout,
       now,
     };
   }

@@ -3,6 +3,7 @@ import type { KubeEvent, Pod } from '../kube/types.js';
 import { containerFindings } from './container-findings.js';
 import type { Finding } from '../failure-reason.js';
 import type { ClassifyOptions } from './finding.js';
+import { failedHookFindings, silentDatabaseFinding } from '../lily/failures.js';
 import { schedulingFindings } from './scheduling-findings.js';
 import { claimFindings, volumeFindings } from './volume-findings.js';
 
@@ -19,6 +20,9 @@ const PRIORITY: FailureReason[] = [
   'multi-attach',
   'unbound-pvc',
   'unschedulable',
+  'lily-database',
+  'lily-schema',
+  'lily-api',
   'oom-killed',
   'crash-loop',
 ];
@@ -28,11 +32,16 @@ export function classify(pods: Pod[], events: KubeEvent[], options: ClassifyOpti
   const live = pods.filter((pod) => !pod.metadata.deletionTimestamp);
   const findings = live.flatMap((pod) => {
     const own = events.filter((e) => isAbout(e, pod));
+    const hooks = failedHookFindings(pod, own, options.restartThreshold);
+    const hooked = new Set(hooks.map((f) => f.container));
     return [
-      ...containerFindings(pod, options),
+      // A container restarted by its failed hook is named by the hook.
+      ...containerFindings(pod, options).filter((f) => !hooked.has(f.container)),
+      ...hooks,
       ...volumeFindings(pod, own, options),
       ...claimFindings(pod, events, options),
       ...schedulingFindings(pod, own, options),
+      ...optional(silentDatabaseFinding(pod, options)),
     ];
   });
   return findings.sort((a, b) => Number(b.fatal) - Number(a.fatal) || rank(a) - rank(b));
@@ -56,6 +65,10 @@ export function primaryReason(findings: Finding[], fallback: FailureReason): Fai
 /** The most likely cause among all findings (fatal first), else the fallback. */
 export function likeliestReason(findings: Finding[], fallback: FailureReason): FailureReason {
   return findings[0]?.reason ?? fallback;
+}
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }
 
 function rank(finding: Finding): number {

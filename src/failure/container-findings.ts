@@ -1,4 +1,4 @@
-import { lilyValuesSection } from '../lily/values-sections.js';
+import { lilyInitMemoryNote, lilyValuesSection } from '../lily/values-sections.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
 import type { Finding } from '../failure-reason.js';
 import type { ClassifyOptions } from './finding.js';
@@ -112,9 +112,11 @@ export function crashFinding(
         ? `its limit is ${memory.limit}${memory.valuesPath ? ` (${memory.valuesPath})` : ''}`
         : 'it has no memory limit (the node ran out)'
     }`,
-    remedy: memory.limit
-      ? `Raise ${memory.valuesPath ?? `resources.limits.memory of container ${status.name}`} (${memory.limit} now) in your values, with the memory request beside it (the Lily chart sets requests = limits), or find what makes Lily use that much.`
-      : `Give container ${status.name} a memory request and limit that fit its work, on nodes that have that much.`,
+    remedy: !memory.limit
+      ? `Give container ${status.name} a memory request and limit that fit its work, on nodes that have that much.`
+      : memory.valuesPath
+        ? `Raise ${memory.valuesPath} (${memory.limit} now) in your values, with the memory request beside it (the Lily chart sets requests = limits), or find what makes Lily use that much.`
+        : `Raise the memory limit of container ${status.name} (${memory.limit} now): ${lilyInitMemoryNote(status.name) ?? "it is not one of the Lily chart's values"}.`,
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { mapWithLimit } from '../background.js';
 import { printForeign } from '../foreign-text.js';
 import type { Finding } from '../failure-reason.js';
+import { withLilyCauses } from './lily-causes.js';
 import {
   type ContainerLog,
   type Diagnostics,
@@ -38,7 +39,7 @@ export interface CollectOptions {
   namespace: string;
   /** Judges the pods and events collected. */
   findings: (pods: Pod[], events: KubeEvent[]) => Finding[];
-  /** The failure-reason, given the findings. */
+  /** The failure-reason, given the findings (refined by Lily's own lines). */
   failureReason: (findings: Finding[]) => string;
   /** helm's own error (redacted), when helm ran. */
   helmError?: { text: string; hint?: string };
@@ -86,9 +87,13 @@ export async function collectDiagnostics(
       podReport(api, options.namespace, pod, options.logLines),
     ),
   ]);
-  const findings = options
-    .findings(pods ?? [], events ?? [])
-    .map((f) => ({ ...f, summary: options.redact(f.summary) }));
+  // Lily's own lines, in the logs just read, name a crash loop's cause.
+  const findings = withLilyCauses(
+    options.findings(pods ?? [], events ?? []),
+    pods ?? [],
+    [...options.deletedPods, ...reports],
+    events ?? [],
+  ).map((f) => ({ ...f, summary: options.redact(f.summary) }));
   return {
     release: options.release,
     namespace: options.namespace,

@@ -8,5 +8,9 @@ export interface ClassifyOptions {
   graceMs: number;
   /** A pod the scheduler cannot place is fatal after this long without a scale-up. */
   unschedulableGraceMs: number;
+  /** init-database with no answer from the database for this long is fatal (Lily retries silently). */
+  databaseTimeoutMs: number;
+  /** The same bound as given, for the finding's words. */
+  databaseTimeout: string;
   now: number;
 }

@@ -31,9 +31,18 @@ function parseFailure(reader: InputReader): FailureSettings {
     failFast: reader.bool('fail-fast', true),
     failFastRestarts: reader.count('fail-fast-restarts', 3, 1000),
     unschedulableGraceMs: reader.duration('unschedulable-grace', '45s').ms,
+    ...parseDatabaseTimeout(reader),
     logLines: reader.count('log-lines', 200, 100_000),
     remediate: reader.bool('remediate', false),
     stuckReleaseTimeoutMs: reader.duration('stuck-release-timeout', '15m').ms,
     recoverStuckRelease: reader.bool('recover-stuck-release', false),
   };
+}
+
+/** How long Lily's database check may go without an answer (Lily retries silently). */
+function parseDatabaseTimeout(
+  reader: InputReader,
+): Pick<FailureSettings, 'databaseTimeout' | 'databaseTimeoutMs'> {
+  const { text, ms } = reader.duration('database-timeout', '3m');
+  return { databaseTimeout: text, databaseTimeoutMs: ms };
 }

@@ -85,7 +85,14 @@ export interface KubeEvent extends KubeObject {
   reason?: string;
   message?: string;
   count?: number;
-  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  involvedObject?: {
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    /** The container an event is about: `spec.containers{daemon}`. */
+    fieldPath?: string;
+  };
   firstTimestamp?: string | null;
   lastTimestamp?: string | null;
   eventTime?: string | null;

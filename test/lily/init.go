@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,6 +59,24 @@ func initCommand(global *flagSet, args []string) error {
 	if _, err := reader.Discard(int(headerLen)); err != nil {
 		return fmt.Errorf("importing chain failed: loadcar failed: invalid header: %w", err)
 	}
+	// The import writes the chain into the datastore, as Lily's does: a
+	// datastore too small for it fails with the kernel's ENOSPC.
+	chainDir := filepath.Join(repo, "datastore", "chain")
+	if err := os.MkdirAll(chainDir, 0o700); err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
+	}
+	store, err := os.Create(filepath.Join(chainDir, "000001.vlog"))
+	if err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
+	}
+	defer store.Close()
+	// Lily's import holds the chain's state in memory: LILY_FAKE_IMPORT_MEMORY
+	// (bytes, or with Ki/Mi/Gi) of it, touched, so a container limit below it
+	// is an OOM kill, as a mainnet import in the chart's 16Gi can be.
+	held := make([]byte, envBytes("LILY_FAKE_IMPORT_MEMORY"))
+	for i := 0; i < len(held); i += 4096 {
+		held[i] = 1
+	}
 	hash := sha256.New()
 	read := int64(0)
 	buf := make([]byte, 64*1024)
@@ -64,6 +84,9 @@ func initCommand(global *flagSet, args []string) error {
 	for {
 		n, err := reader.Read(buf)
 		hash.Write(buf[:n])
+		if _, werr := store.Write(buf[:n]); werr != nil {
+			return fmt.Errorf("importing chain failed: %w", werr)
+		}
 		read += int64(n)
 		if time.Since(last) > 200*time.Millisecond {
 			fmt.Print("\r" + progressLine(read, size))
@@ -76,7 +99,11 @@ func initCommand(global *flagSet, args []string) error {
 			return fmt.Errorf("importing chain failed: %w", err)
 		}
 	}
+	if err := store.Sync(); err != nil {
+		return fmt.Errorf("importing chain failed: %w", err)
+	}
 	fmt.Print("\r" + progressLine(read, size) + "\n")
+	held = nil
 	infow("lily/commands", "commands/util/import.go:142", "backfilling the tipsetkey into chainstore, attempt to backfill the last "+flags.get("backfill-tipsetkey-range")+" epochs starting from the head.")
 	head := cidFor(fmt.Sprintf("%x", hash.Sum(nil)), 0)
 	infow("chainstore", "chain/store/store.go:702", fmt.Sprintf("accepting [%s] as new head", head))
@@ -105,4 +132,17 @@ func bytesText(n int64) string {
 		return fmt.Sprintf("%.2f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// envBytes reads a size such as 256Mi from the environment; 0 when unset.
+func envBytes(name string) int {
+	value := strings.TrimSpace(os.Getenv(name))
+	units := map[string]int{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+	for suffix, unit := range units {
+		if n, err := strconv.Atoi(strings.TrimSuffix(value, suffix)); err == nil && strings.HasSuffix(value, suffix) {
+			return n * unit
+		}
+	}
+	n, _ := strconv.Atoi(value)
+	return n
 }

@@ -1,10 +1,18 @@
 // The real node as a test file sees it (test/cluster/real-node.ts starts it
 // beside lane 0's cluster): commands inside its network namespace, its
 // Postgres, the snapshot its httpd serves.
+import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_HOST_SCRIPT, type RealNodeInfo } from '../cluster/real-node.js';
 import { exec, type ExecResult } from './exec.js';
+import { removeAtExit } from './cache.js';
+import { deploy, type E2E, HEALTHY_VALUES_FILES, REAL_NODE_VALUES, uniqueName } from './e2e.js';
+import { type ActionResult, pathWith, scanForLeaks } from './runner.js';
+import { recordArgv } from './tool-shims.js';
+import { type HelmMajor, helmTool } from './tools.js';
 
 export type { RealNodeInfo };
 
@@ -93,4 +101,77 @@ export function writeSnapshot(node: RealNodeInfo, name = 'snapshot.car', blocks 
   const body = Buffer.alloc(blocks * 1024, 7);
   writeFileSync(join(node.www, name), Buffer.concat([Buffer.from([header.length]), header, body]));
   return `http://${node.ip}:8080/${name}`;
+}
+
+/** The error line a user reads for a failed deploy of `release` (its annotation). */
+export function failureHeadline(result: ActionResult, release: string): string | undefined {
+  return result.log.split('\n').find((l) => l.includes(`Deploy of ${release} failed (`));
+}
+
+/**
+ * The deploy of `release` failed with `reason`: its headline names it and
+ * quotes `quoted` (Lily's line), the job summary gives `remedy`. Prints the
+ * headline: what a user sees.
+ */
+export function assertNamedFailure(
+  result: ActionResult,
+  release: string,
+  expected: { reason: string; quoted: string; remedy: RegExp },
+): void {
+  const headline = failureHeadline(result, release);
+  console.log(`${release}: ${headline ?? '(no headline)'}`);
+  assert.notEqual(result.exitCode, 0, result.log);
+  assert.equal(result.outputs['failure-reason'], expected.reason, result.log);
+  assert.ok(headline?.includes(`failed (${expected.reason}): `), result.log);
+  assert.ok(headline?.includes(expected.quoted), `${headline}\nshould quote: ${expected.quoted}`);
+  assert.ok(result.summary.includes(`- **${expected.reason}**: `), result.summary);
+  assert.match(result.summary, expected.remedy);
+}
+
+/** A failed deploy on the real node, with the namespace and release it used. */
+export type RealNodeFailure = ActionResult & { namespace: string; release: string };
+
+/**
+ * A deploy of the fixture chart on the real node, as release `lily-<name>` in
+ * a namespace of its own (so it runs beside any other), expected to fail,
+ * with every helm and kubectl command line recorded: `password` (the one the
+ * inputs give) must appear in no stream, log, output, summary, file left
+ * behind or command line.
+ */
+export async function deployFailingOnRealNode(
+  e2e: E2E,
+  major: HelmMajor,
+  name: string,
+  inputs: Record<string, string> & { 'database-password': string },
+): Promise<RealNodeFailure> {
+  const namespace = uniqueName(`${name}-h${major}`);
+  const release = `lily-${name}`;
+  const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-real-node-tools-'));
+  removeAtExit(toolCache);
+  const argv = await recordArgv(await helmTool(major), toolCache);
+  const result = await deploy(
+    e2e,
+    major,
+    {
+      release,
+      namespace,
+      'create-namespace': 'true',
+      'chart-version': '0.1.5-rc1', // the first with init-database
+      'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
+      'fail-fast-restarts': '1',
+      timeout: '3m',
+      ...inputs,
+    },
+    { toolCache, env: { PATH: pathWith(argv.binDir) } },
+  );
+  assert.notEqual(result.exitCode, 0, result.log);
+  const scan = await scanForLeaks(result, [inputs['database-password']], {
+    extra: { argv: await argv.read() },
+  });
+  assert.deepEqual(
+    scan.leaks,
+    [],
+    'the password is in no log, output, summary, file or command line',
+  );
+  return { ...result, namespace, release };
 }
