@@ -87,6 +87,8 @@ const CASES = {
   startUp,
   cachedInstall,
   actionAgainstScript,
+  actionAgainstColdScript,
+  timeline,
   planAgainstDryRun,
   failFast,
   failFastOnPlacement,
@@ -161,8 +163,8 @@ async function startUp(): Promise<void> {
     name: 'start-up to the first log line',
     value,
     unit: 'ms',
-    target: '≤ 150 ms',
-    met: value <= 150,
+    target: '≤ 100 ms',
+    met: value <= 100,
   });
 }
 
@@ -312,7 +314,7 @@ async function actionAgainstScript(): Promise<void> {
     note: 'main step, helm cached',
   });
   record({ name: "deploy, the guide's commands by hand (median)", value: round(s), unit: 'ms' });
-  recordRatio('ratio action / guide (preflight on)', a / s, 1.1, 3);
+  recordRatio('ratio action / guide (preflight on)', a / s, 1, 3);
   const o = median(own);
   record({
     name: "action's own time outside helm and kubectl (median)",
@@ -321,6 +323,67 @@ async function actionAgainstScript(): Promise<void> {
     target: '≤ 150 ms',
     met: o <= 150,
   });
+}
+
+/**
+ * A hosted runner starts cold: the action with an empty tool cache (helm
+ * downloaded, checked and cached) against the guide by hand with helm
+ * downloaded and unpacked first, both from the same mirror, alternating.
+ */
+async function actionAgainstColdScript(): Promise<void> {
+  const guideValues = await guideValuesFile();
+  const archive = `helm-v${tool.version}-linux-amd64.tar.gz`;
+  const action: number[] = [];
+  const script: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const result = await deploy(
+      e2e,
+      4,
+      {
+        release: 'lily',
+        namespace: uniqueName('bench-cold-action'),
+        'create-namespace': 'true',
+        values: VALUES,
+        'database-url': DATABASE_URL,
+        timeout: '2m',
+        verify: 'false',
+      },
+      { toolCache: await mkdtemp(join(tmpdir(), 'bench-cold-tools-')), post: false },
+    );
+    if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
+    action.push(result.durationMs);
+    const t0 = performance.now();
+    await exec('bash', [join(REPO_ROOT, 'bench', 'guide-cold.sh')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: await mkdtemp(join(tmpdir(), 'bench-guide-')),
+        KUBECONFIG: e2e.kubeconfigPath,
+        HELM_URL: `${e2e.mirror.url}/${archive}`,
+        KUBECTL: tool.kubectl,
+        REPO_URL: e2e.repo.repoUrl,
+        RELEASE: 'lily',
+        NAMESPACE: uniqueName('bench-cold-script'),
+        CHART_VERSION: '0.1.4',
+        VALUES_FILE: guideValues,
+        DATABASE_URL,
+      },
+    });
+    script.push(performance.now() - t0);
+  }
+  const [a, s] = [median(action), median(script)];
+  record({
+    name: 'deploy on a cold runner, action (median)',
+    value: round(a),
+    unit: 'ms',
+    note: 'main step, helm downloaded',
+  });
+  record({
+    name: "deploy on a cold runner, the guide's commands by hand (median)",
+    value: round(s),
+    unit: 'ms',
+    note: 'helm downloaded and unpacked, helm repo add',
+  });
+  recordRatio('ratio action / guide, cold runner (preflight on)', a / s, 0.95, 3);
 }
 
 /**
@@ -398,6 +461,52 @@ async function planAgainstDryRun(): Promise<void> {
   });
   recordRatio('ratio plan / bare dry run', p / d, 1.25, 2);
   await dropNamespace(namespace);
+}
+
+/**
+ * One deploy as the action runs it (helm cached, through the timing shims):
+ * when each log group opened and each helm and kubectl process ran, from the
+ * step's start. Printed, not recorded: the timeline behind the figures.
+ */
+async function timeline(): Promise<void> {
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
+  const shims = await recordTimings(tool, toolCache);
+  const run = (namespace: string, onLog?: (line: string) => void) =>
+    deploy(
+      e2e,
+      4,
+      {
+        release: 'lily',
+        namespace,
+        'create-namespace': 'true',
+        values: VALUES,
+        'database-url': DATABASE_URL,
+        timeout: '2m',
+        verify: 'false',
+      },
+      { toolCache, post: false, env: { PATH: pathWith(shims.binDir) }, onLog },
+    );
+  await run(uniqueName('bench-timeline')); // warms the API server's caches as the runs of the figures are
+  const before = (await shims.read()).length;
+  const events: [number, string][] = [];
+  const t0 = Date.now();
+  const result = await run(uniqueName('bench-timeline'), (line) => {
+    if (
+      process.env.BENCH_ALL_LINES ||
+      line.startsWith('##[group]') ||
+      /^(Preflight|Lily preflight|Took the lock|Release \S+ in)/.test(line)
+    )
+      events.push([Date.now() - t0, line.replace('##[group]', '▸ ').slice(0, 110)]);
+  });
+  if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
+  for (const line of (await shims.read()).slice(before).trim().split('\n')) {
+    const [from, to, ...command] = line.split(' ');
+    const start = Number(from) / 1000 - t0;
+    events.push([start, `  ${command.join(' ')} (${round(Number(to) / 1000 - t0 - start)} ms)`]);
+  }
+  console.log(`  timeline of one deploy (${result.durationMs} ms), ms from the step's start:`);
+  for (const [at, what] of events.sort((a, b) => a[0] - b[0]))
+    console.log(`    ${String(round(at)).padStart(5)}  ${what}`);
 }
 
 /** Wall time during which at least one helm or kubectl process ran, from the timing shims' lines. */
