@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
-import { type ClusterAccess, connectToCluster } from './cluster-access.js';
+import { startedEarly } from './background.js';
+import { type ClusterAccess, connectToCluster, openConnection } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
 import { checkPreviewOwner } from './deploy/namespace-and-secret.js';
 import type { DeployContext } from './deploy/prepare.js';
@@ -47,18 +48,26 @@ async function run(): Promise<void> {
     settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;
 
   try {
-    const installedHelm = await core.group('Install helm', () =>
-      installHelm(settings.helm).catch((err: unknown) => {
-        throw new DeployError('helm-install', (err as Error).message, { cause: err });
-      }),
-    );
-    core.setOutput('helm-version', `v${installedHelm.version}`);
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
-    const cluster = await core.group('Connect to the cluster', () =>
+    // The API proxy needs no helm: it starts, and the cluster is asked, while helm installs.
+    const connection = startedEarly(openConnection(settings, workspace));
+    const installedHelm = await core
+      .group('Install helm', () =>
+        installHelm(settings.helm).catch((err: unknown) => {
+          throw new DeployError('helm-install', (err as Error).message, { cause: err });
+        }),
+      )
+      .catch(async (err: unknown) => {
+        (await connection.catch(() => undefined))?.close();
+        throw err;
+      });
+    core.setOutput('helm-version', `v${installedHelm.version}`);
+    const cluster = await core.group('Connect to the cluster', async () =>
       connectToCluster(
         settings,
         workspace,
+        await connection,
         installedHelm.binary,
         helmMajor(installedHelm.version),
         lockHolder(run),
