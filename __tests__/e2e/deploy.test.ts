@@ -149,14 +149,16 @@ for (const major of [3, 4] as const) {
         );
         assert.equal(result.exitCode, 0, result.log);
         assert.equal(result.outputs['chart-version'], '0.1.5-rc1');
-        assert.equal(repo.count(repo.indexPath), 1, 'the index, read by helm repo add');
+        assert.equal(repo.count(repo.indexPath), 1, 'the index, read by the pull');
         assert.equal(repo.count(repo.chart('0.1.5-rc1').path), 1, 'the chart, by helm pull');
         const helm = (await argv.read()).split('\n').filter((line) => line.startsWith('helm '));
-        const pull = helm.findIndex((line) => line.startsWith('helm pull filecoin/lily '));
-        assert.ok(pull > 0, helm.join('\n'));
+        const pull = helm.findIndex((line) =>
+          line.startsWith(`helm pull lily --repo ${repo.repoUrl} `),
+        );
+        assert.ok(pull >= 0, helm.join('\n'));
         const after = helm.slice(pull + 1);
         assert.deepEqual(
-          after.filter((line) => /filecoin\/|helm (show|repo|pull)/.test(line)),
+          after.filter((line) => /filecoin\/|--repo|helm (show|repo|pull)/.test(line)),
           [],
           'no helm command after the pull reads the repository',
         );

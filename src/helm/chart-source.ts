@@ -42,10 +42,12 @@ export interface PullRequest {
 }
 
 /**
- * Makes the chart reachable (`helm repo add`; `helm registry login` for OCI
- * with credentials) and pulls it once: every later helm command of the run
- * is given the archive, so none reads the repository index or downloads the
- * chart again. A chart on disk is used where it is.
+ * Pulls the chart once: every later helm command of the run is given the
+ * archive, so none reads the repository index or downloads the chart again.
+ * A repository without credentials is named to the pull itself (`--repo`),
+ * one helm process; one with credentials is added first (`helm repo add`,
+ * the password on stdin), and an OCI registry logged in to. A chart on disk
+ * is used where it is.
  */
 export async function prepareChart(helm: Helm, request: PullRequest): Promise<ChartSource> {
   const { chart, repo } = request;
@@ -54,7 +56,12 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
     core.info(`Chart ${chart.path}: no repository to add`);
     return { ref: chart.path, ...origin, ...(await chartFiles(chart.path)) };
   }
-  if (chart.kind === 'repo') {
+  let pulled = origin.name;
+  const fetchArgs = [...request.fetchArgs];
+  if (chart.kind === 'repo' && !repo.username) {
+    pulled = chart.name;
+    fetchArgs.unshift('--repo', repo.url);
+  } else if (chart.kind === 'repo') {
     await helm.repoAdd(repo.name, repo.url, repo.username, repo.password);
   } else if (repo.username && repo.password) {
     await helm.registryLogin(
@@ -64,9 +71,9 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
     );
   }
   const version = request.version === 'latest' ? undefined : request.version;
-  await helm.pull(origin.name, request.destination, version, request.fetchArgs);
+  await helm.pull(pulled, request.destination, version, fetchArgs);
   const archive = (await readdir(request.destination)).find((file) => file.endsWith('.tgz'));
-  if (!archive) throw new Error(`helm pull ${origin.name} left no chart archive`);
+  if (!archive) throw new Error(`helm pull ${pulled} left no chart archive`);
   const ref = join(request.destination, archive);
   return { ref, ...origin, ...(await chartFiles(ref)) };
 }

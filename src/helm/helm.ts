@@ -111,10 +111,10 @@ export class Helm extends BoundTool {
     await this.checked([
       'pull',
       chartRef,
+      ...fetchArgs,
       ...(version ? ['--version', version] : []),
       '--destination',
       destination,
-      ...fetchArgs,
     ]);
   }
 
