@@ -3,6 +3,7 @@
 //   BENCH_RUNS=9 (runs per alternating pair)
 //   BENCH_ONLY=lock,sweep (only these cases, by function name; their figures
 //   replace those of the same name in bench/results.json)
+//   BENCH_ALL_LINES=1 (the timeline lists every log line, not only the steps)
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -248,6 +249,22 @@ async function guideValuesFile(): Promise<string> {
   return path;
 }
 
+/**
+ * A deploy of release lily into a new namespace, as the guide's user makes it,
+ * without the verify window (the guide has none: compared like with like).
+ */
+function lilyInputs(namespace: string): Record<string, string> {
+  return {
+    release: 'lily',
+    namespace,
+    'create-namespace': 'true',
+    values: VALUES,
+    'database-url': DATABASE_URL,
+    timeout: '2m',
+    verify: 'false',
+  };
+}
+
 /** The action against the guide's commands by hand, alternating, on the same cluster. */
 async function actionAgainstScript(): Promise<void> {
   const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
@@ -258,16 +275,7 @@ async function actionAgainstScript(): Promise<void> {
     const result = await deploy(
       e2e,
       4,
-      {
-        release: 'lily',
-        namespace: uniqueName('bench-action'),
-        'create-namespace': 'true',
-        values: VALUES,
-        'database-url': DATABASE_URL,
-        timeout: '2m',
-        // The guide has no verify window: compared like with like.
-        verify: 'false',
-      },
+      lilyInputs(uniqueName('bench-action')),
       shimmed
         ? { toolCache, post: false, env: { PATH: pathWith(shims.binDir) } }
         : { toolCache: plainCache, post: false },
@@ -336,20 +344,10 @@ async function actionAgainstColdScript(): Promise<void> {
   const action: number[] = [];
   const script: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const result = await deploy(
-      e2e,
-      4,
-      {
-        release: 'lily',
-        namespace: uniqueName('bench-cold-action'),
-        'create-namespace': 'true',
-        values: VALUES,
-        'database-url': DATABASE_URL,
-        timeout: '2m',
-        verify: 'false',
-      },
-      { toolCache: await mkdtemp(join(tmpdir(), 'bench-cold-tools-')), post: false },
-    );
+    const result = await deploy(e2e, 4, lilyInputs(uniqueName('bench-cold-action')), {
+      toolCache: await mkdtemp(join(tmpdir(), 'bench-cold-tools-')),
+      post: false,
+    });
     if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
     action.push(result.durationMs);
     const t0 = performance.now();
@@ -392,15 +390,7 @@ async function actionAgainstColdScript(): Promise<void> {
  */
 async function planAgainstDryRun(): Promise<void> {
   const namespace = uniqueName('bench-plan');
-  const inputs = {
-    release: 'lily',
-    namespace,
-    'create-namespace': 'true',
-    values: VALUES,
-    'database-url': DATABASE_URL,
-    timeout: '2m',
-    verify: 'false',
-  };
+  const inputs = lilyInputs(namespace);
   const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
   const first = await deploy(e2e, 4, inputs, { toolCache, post: false });
   if (first.exitCode !== 0) throw new Error(`the deploy failed:\n${first.log}`);
@@ -472,20 +462,12 @@ async function timeline(): Promise<void> {
   const toolCache = await mkdtemp(join(tmpdir(), 'bench-tools-'));
   const shims = await recordTimings(tool, toolCache);
   const run = (namespace: string, onLog?: (line: string) => void) =>
-    deploy(
-      e2e,
-      4,
-      {
-        release: 'lily',
-        namespace,
-        'create-namespace': 'true',
-        values: VALUES,
-        'database-url': DATABASE_URL,
-        timeout: '2m',
-        verify: 'false',
-      },
-      { toolCache, post: false, env: { PATH: pathWith(shims.binDir) }, onLog },
-    );
+    deploy(e2e, 4, lilyInputs(namespace), {
+      toolCache,
+      post: false,
+      env: { PATH: pathWith(shims.binDir) },
+      onLog,
+    });
   await run(uniqueName('bench-timeline')); // warms the API server's caches as the runs of the figures are
   const before = (await shims.read()).length;
   const events: [number, string][] = [];
