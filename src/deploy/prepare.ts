@@ -99,9 +99,11 @@ export async function prepare(
     Promise.all([chartReady, userFiles]).then(([chart, files]) =>
       renderLocally(settings, cluster, chart.ref, files, extra.args),
     );
+  // Not after cluster.ready(): helm reaches the API server itself, and an
+  // unreachable cluster is reported by the awaited ready() first.
   const dryRun = serverSideRender
     ? startedEarly(
-        Promise.all([chartReady, valuesReady, cluster.ready()]).then(([chart, values]) =>
+        Promise.all([chartReady, valuesReady]).then(([chart, values]) =>
           cluster.helm.dryRun(upgradeOptions(settings, { chart, values }, extra.args)),
         ),
       )
