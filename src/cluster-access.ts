@@ -50,37 +50,49 @@ export interface ClusterAccess {
 }
 
 /**
- * Points helm and kubectl at the cluster: the kubeconfig input goes to a 0600
- * file exported as KUBECONFIG (later steps can use it; the post step deletes
- * it), helm gets private repository and registry configs and caches (see
- * privateHelmEnv), the API proxy starts, and one
- * call to the API server (see ready()) proves the cluster answers.
+ * What reaching the cluster needs that helm does not: the kubeconfig input in
+ * a 0600 file exported as KUBECONFIG (later steps can use it; the post step
+ * deletes it), kubectl, and the API proxy with one call to the API server
+ * (see ready()). Started while helm is installed; its failures wait for
+ * whoever awaits them, and its lines for the connect step.
  */
-export async function connectToCluster(
+export interface ClusterConnection {
+  kubectlBinary: string;
+  api: Promise<KubeApi>;
+  /** The API server's version; unlogged until the connect step. */
+  version: Promise<string>;
+  /** What the connect step logs of it. */
+  log: string[];
+  close: () => void;
+}
+
+export async function openConnection(
   settings: Settings,
   workspace: Workspace,
-  helmBinary: string,
-  helmMajor: HelmMajor,
-  lockHolder: string,
-): Promise<ClusterAccess> {
+): Promise<ClusterConnection> {
+  const log: string[] = [];
   if (settings.kubeconfig !== undefined) {
     const path = await workspace.write('kubeconfig', settings.kubeconfig);
     core.exportVariable('KUBECONFIG', path);
-    core.info(
-      `Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`,
-    );
+    log.push(`Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`);
   }
-  const env = { ...process.env, ...privateHelmEnv((name) => workspace.path(name)) };
-
   const kubectlBinary = await io.which('kubectl', false);
   if (!kubectlBinary) {
     throw new Error(
       'kubectl was not found on PATH. GitHub-hosted runners have it; on a self-hosted runner install it first (for example with azure/setup-kubectl).',
     );
   }
-  const kubectl = new Kubectl(kubectlBinary, env, settings.kubeContext);
   const socket = await workspace.socketPath('kube-api.sock');
-  const api = startedEarly(KubeApi.start(kubectlBinary, env, socket.path, settings.kubeContext));
+  const api = startedEarly(
+    KubeApi.start(kubectlBinary, { ...process.env }, socket.path, settings.kubeContext),
+  );
+  // Checked while the caller gets on with work that needs no cluster; through
+  // the proxy, so it costs no kubectl process of its own.
+  const version = startedEarly(
+    describeClusterErrors(
+      async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
+    ),
+  );
   const close = () => {
     void api.then(
       (started) => {
@@ -90,12 +102,27 @@ export async function connectToCluster(
     );
     void socket.remove?.();
   };
-  // Checked while the caller gets on with work that needs no cluster; through
-  // the proxy, so it costs no kubectl process of its own.
+  return { kubectlBinary, api, version, log, close };
+}
+
+/**
+ * Points helm and kubectl at the cluster over the opened connection: helm gets
+ * private repository and registry configs and caches (see privateHelmEnv).
+ */
+export function connectToCluster(
+  settings: Settings,
+  workspace: Workspace,
+  connection: ClusterConnection,
+  helmBinary: string,
+  helmMajor: HelmMajor,
+  lockHolder: string,
+): ClusterAccess {
+  for (const line of connection.log) core.info(line);
+  const env = { ...process.env, ...privateHelmEnv((name) => workspace.path(name)) };
+  const { api } = connection;
+  const kubectl = new Kubectl(connection.kubectlBinary, env, settings.kubeContext);
   const version = startedEarly(
-    describeClusterErrors(
-      async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
-    ).then((v) => {
+    connection.version.then((v) => {
       core.info(
         `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
       );
@@ -118,7 +145,7 @@ export async function connectToCluster(
         ...(settings.kubeContext ? { context: settings.kubeContext } : {}),
         ...(log ? { output: { info: log } } : {}),
       }),
-    close,
+    close: connection.close,
   };
 }
 

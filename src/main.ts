@@ -1,11 +1,10 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
-import { type ClusterAccess, connectToCluster } from './cluster-access.js';
+import { startedEarly } from './background.js';
+import { type ClusterAccess, connectToCluster, openConnection } from './cluster-access.js';
 import { deploy } from './deploy/deploy.js';
-import { plan } from './deploy/plan.js';
 import { checkPreviewOwner } from './deploy/namespace-and-secret.js';
 import type { DeployContext } from './deploy/prepare.js';
-import { sweep } from './deploy/sweep.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
 import { PullRequests } from './github/pull-requests.js';
 import { RepositoryApi, type RunContext, runContext } from './github/repository-api.js';
@@ -49,18 +48,26 @@ async function run(): Promise<void> {
     settings.command === 'deploy' ? await github?.start(deploymentRequestOf(settings)) : undefined;
 
   try {
-    const installedHelm = await core.group('Install helm', () =>
-      installHelm(settings.helm).catch((err: unknown) => {
-        throw new DeployError('helm-install', (err as Error).message, { cause: err });
-      }),
-    );
-    core.setOutput('helm-version', `v${installedHelm.version}`);
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
-    const cluster = await core.group('Connect to the cluster', () =>
+    // The API proxy needs no helm: it starts, and the cluster is asked, while helm installs.
+    const connection = startedEarly(openConnection(settings, workspace));
+    const installedHelm = await core
+      .group('Install helm', () =>
+        installHelm(settings.helm).catch((err: unknown) => {
+          throw new DeployError('helm-install', (err as Error).message, { cause: err });
+        }),
+      )
+      .catch(async (err: unknown) => {
+        (await connection.catch(() => undefined))?.close();
+        throw err;
+      });
+    core.setOutput('helm-version', `v${installedHelm.version}`);
+    const cluster = await core.group('Connect to the cluster', async () =>
       connectToCluster(
         settings,
         workspace,
+        await connection,
         installedHelm.binary,
         helmMajor(installedHelm.version),
         lockHolder(run),
@@ -75,8 +82,11 @@ async function run(): Promise<void> {
         startedAt,
         run,
       };
+      // What one command needs and another does not is evaluated when used (eager:
+      // kept in dist/index.js, as ncc writes the licences of one chunk only).
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
-      else if (settings.command === 'plan') await plan(ctx);
+      else if (settings.command === 'plan')
+        await (await import(/* webpackMode: "eager" */ './deploy/plan.js')).plan(ctx);
       else await changeRelease(ctx, github);
     } finally {
       cluster.close();
@@ -112,9 +122,14 @@ async function changeRelease(
 }
 
 /** command sweep: pull requests read and deployments deactivated with the token, in each preview's repository. */
-function sweepPreviews(settings: Settings, cluster: ClusterAccess, run: RunContext): Promise<void> {
+async function sweepPreviews(
+  settings: Settings,
+  cluster: ClusterAccess,
+  run: RunContext,
+): Promise<void> {
   const token = settings.github.token ?? '';
-  return sweep({
+  const { sweep } = await import(/* webpackMode: "eager" */ './deploy/sweep.js');
+  await sweep({
     settings,
     cluster,
     repository: run.repository,

@@ -121,6 +121,11 @@ for (const major of [3, 4] as const) {
         assert.equal(installed.exitCode, 0, installed.log);
         assert.equal(installed.outputs.revision, '1');
         assert.equal(installed.outputs.status, 'deployed');
+        assert.match(
+          installed.log,
+          /access asked with 1 SelfSubjectRulesReview\(s\) and 0 SelfSubjectAccessReview\(s\)/,
+          "the namespace's rules answer every check",
+        );
 
         const upgraded = await run({
           release: 'sa',
@@ -210,6 +215,11 @@ for (const major of [3, 4] as const) {
       assert.match(
         error,
         /kind: Role[\s\S]*apiGroups: \[policy\][\s\S]*resources: \[poddisruptionbudgets\]/,
+      );
+      assert.match(
+        result.log,
+        /access asked with 1 SelfSubjectRulesReview\(s\) and 7 SelfSubjectAccessReview\(s\)/,
+        'only the 7 verbs the rules do not allow are asked one by one',
       );
       assert.match(result.summary, /access-denied/);
       assert.equal(await env.kube.releaseStatus('nopdb', namespace), undefined);

@@ -1,9 +1,17 @@
 // The happy path on a real control plane: install, upgrade, pinning, and the
 // Secret and pod wiring, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Helm } from '../../src/helm/helm.js';
+import { removeAtExit } from '../../test/support/cache.js';
+import { startChartRepo } from '../../test/support/chart-repo.js';
+import { pathWith } from '../../test/support/runner.js';
+import { recordArgv } from '../../test/support/tool-shims.js';
 import {
+  CHART_VERSIONS,
   deploy,
   FIXTURE_CHART,
   KWOK_SMALL_VALUES,
@@ -113,6 +121,56 @@ for (const major of [3, 4] as const) {
           (a) => a.kind === 'warning' && /chart-version is 'latest'/.test(a.message),
         ),
       );
+    });
+  });
+}
+
+for (const major of [3, 4] as const) {
+  describe(`the chart pulled once, helm ${major}`, () => {
+    it('reads the repository index and downloads the chart once; every later helm command gets the archive', async () => {
+      const repo = await startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS });
+      const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-pull-tools-'));
+      removeAtExit(toolCache);
+      const argv = await recordArgv(await helmTool(major), toolCache);
+      try {
+        const result = await deploy(
+          env.e2e,
+          major,
+          {
+            release: 'pulled',
+            namespace: uniqueName(`pulled-h${major}`),
+            'create-namespace': 'true',
+            'repo-url': repo.repoUrl,
+            'chart-version': '0.1.5-rc1',
+            values: 'deploymentType: daemon\n',
+            'database-url': 'postgres://lily:pw@db:5432/chain',
+          },
+          { toolCache, env: { PATH: pathWith(argv.binDir) } },
+        );
+        assert.equal(result.exitCode, 0, result.log);
+        assert.equal(result.outputs['chart-version'], '0.1.5-rc1');
+        assert.equal(repo.count(repo.indexPath), 1, 'the index, read by the pull');
+        assert.equal(repo.count(repo.chart('0.1.5-rc1').path), 1, 'the chart, by helm pull');
+        const helm = (await argv.read()).split('\n').filter((line) => line.startsWith('helm '));
+        const pull = helm.findIndex((line) =>
+          line.startsWith(`helm pull lily --repo ${repo.repoUrl} `),
+        );
+        assert.ok(pull >= 0, helm.join('\n'));
+        const after = helm.slice(pull + 1);
+        assert.deepEqual(
+          after.filter((line) => /filecoin\/|--repo|helm (show|repo|pull)/.test(line)),
+          [],
+          'no helm command after the pull reads the repository',
+        );
+        for (const command of ['helm template pulled ', 'helm upgrade --install pulled '])
+          assert.match(
+            after.find((line) => line.startsWith(command)) ?? '',
+            /^helm \S+ (--install )?pulled \/\S+\/lily-0\.1\.5-rc1\.tgz /,
+            `${command}is given the pulled archive`,
+          );
+      } finally {
+        await repo.close();
+      }
     });
   });
 }

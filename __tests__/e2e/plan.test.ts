@@ -8,9 +8,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { removeAtExit } from '../../test/support/cache.js';
 import { deploy, HEALTHY_VALUES_FILES, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { GithubApi } from '../../test/support/github-api.js';
-import type { ActionResult } from '../../test/support/runner.js';
+import { type ActionResult, pathWith } from '../../test/support/runner.js';
+import { recordArgv } from '../../test/support/tool-shims.js';
+import { helmTool } from '../../test/support/tools.js';
 import { kubeconfigFor, namespacedServiceAccount } from '../../test/support/service-account.js';
 
 const env = useE2E();
@@ -114,6 +117,26 @@ for (const major of [3, 4] as const) {
       assert.match(result.summary, /The API server validated the planned objects/);
       await assertNoSecretShows(result);
       assert.equal(await env.kube.find(['get', 'namespace', namespace]), undefined);
+    });
+
+    it("renders once: the server-side dry run's manifest serves the preflight, without helm template", async () => {
+      const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-plan-tools-'));
+      removeAtExit(toolCache);
+      const argv = await recordArgv(await helmTool(major), toolCache);
+      const result = await deploy(
+        env.e2e,
+        major,
+        { ...base, command: 'plan', release: 'once', namespace: uniqueName(`plan-once-${major}`) },
+        { toolCache, env: { PATH: pathWith(argv.binDir) } },
+      );
+      assert.equal(result.exitCode, 0, result.log);
+      assert.deepEqual((await planFileOf(result)).validation, { serverSide: true });
+      assert.match(result.log, /Preflight: [1-9]\d* object\(s\) rendered; 0 problem\(s\)/);
+      const renders = (await argv.read())
+        .split('\n')
+        .filter((line) => /^helm (template|upgrade)/.test(line));
+      assert.equal(renders.length, 1, renders.join('\n'));
+      assert.match(renders[0] ?? '', /^helm upgrade --install once .* --dry-run=server /);
     });
 
     it('of an upgrade 0.1.4 → 0.1.5-rc1: the new init container and the chart label, nothing else; the cluster untouched', async () => {

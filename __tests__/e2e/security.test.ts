@@ -314,10 +314,7 @@ for (const major of [3, 4] as const) {
         });
         assert.equal(result.exitCode, 1);
         const error = result.annotations.find((a) => a.kind === 'error')?.message ?? '';
-        assert.match(
-          error,
-          /helm repo add filecoin http:\/\/127\.0\.0\.1:\d+ .*exited with code 1/,
-        );
+        assert.match(error, /helm pull lily --repo http:\/\/127\.0\.0\.1:\d+ .*exited with code 1/);
         assert.match(error, /503|Service Unavailable/);
         assert.equal(
           await env.kube.find(['get', 'namespace', namespace]),

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  allowedByRules,
   deniedTable,
   deployAccessChecks,
   grantingRoles,
@@ -77,5 +78,39 @@ describe('deniedTable and grantingRoles', () => {
       roles,
       /---\n[\s\S]*kind: ClusterRole[\s\S]*resources: \[namespaces\]\n {4}verbs: \[create\]/,
     );
+  });
+});
+
+describe('allowedByRules', () => {
+  const check = (verb: string, group: string, resource: string, namespace = 'lily') => ({
+    verb,
+    group,
+    resource,
+    namespace,
+    why: 'the release',
+    required: true,
+  });
+  it('matches verbs, groups and resources by name or *, subresources by name or */sub', () => {
+    const rules = [
+      { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods', 'pods/log'] },
+      { verbs: ['*'], apiGroups: ['apps'], resources: ['*'] },
+      { verbs: ['get'], apiGroups: ['*'], resources: ['*/status'] },
+    ];
+    assert.ok(allowedByRules(rules, check('list', '', 'pods')));
+    assert.ok(allowedByRules(rules, check('get', '', 'pods/log')));
+    assert.ok(allowedByRules(rules, check('delete', 'apps', 'statefulsets')));
+    assert.ok(allowedByRules(rules, check('get', 'policy', 'poddisruptionbudgets/status')));
+    assert.ok(!allowedByRules(rules, check('delete', '', 'pods')));
+    assert.ok(!allowedByRules(rules, check('get', 'policy', 'poddisruptionbudgets')));
+    assert.ok(!allowedByRules(rules, check('get', '', 'secrets')));
+  });
+  it('leaves to an access review what a rule limited to resourceNames or a cluster-scoped kind needs', () => {
+    const named = [
+      { verbs: ['*'], apiGroups: [''], resources: ['secrets'], resourceNames: ['db'] },
+    ];
+    assert.ok(!allowedByRules(named, check('get', '', 'secrets')));
+    const all = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
+    assert.ok(allowedByRules(all, check('create', '', 'secrets')));
+    assert.ok(!allowedByRules(all, check('create', '', 'namespaces', '')));
   });
 });

@@ -59,8 +59,8 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)].map(([, spec]) =>
-    resolve(dirname(file), `${spec}.ts`),
+  return [...text.matchAll(/(?:from |import\((?:\/\*[^*]*\*\/\s*)?)'(\.{1,2}\/[^']+)\.js'/g)].map(
+    ([, spec]) => resolve(dirname(file), `${spec}.ts`),
   );
 }
 

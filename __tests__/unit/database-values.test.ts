@@ -6,7 +6,6 @@ import { describe, it } from 'node:test';
 import type { DatabaseSettings } from '../../src/settings.js';
 import {
   databaseValues,
-  needsChartDefaults,
   storageListPath,
   upsertStorageEntry,
 } from '../../src/deploy/database-values.js';
@@ -90,14 +89,12 @@ describe('databaseValues', () => {
     assert.deepEqual(databaseValues(DB, user), {
       daemon: { storage: { postgresql: [{ name: 'archive', secretName: 's' }, ENTRY] } },
     });
-    assert.equal(needsChartDefaults('auto', user), false);
   });
   it('starts from the chart defaults when the user did not set the list', () => {
     const defaults = {
       deploymentType: 'cluster',
       cluster: { storage: { postgresql: [{ name: 'db', poolSize: 20 }] } },
     };
-    assert.equal(needsChartDefaults('auto', {}), true);
     assert.deepEqual(databaseValues(DB, {}, defaults), {
       cluster: { storage: { postgresql: [{ ...ENTRY, poolSize: 20 }] } },
     });

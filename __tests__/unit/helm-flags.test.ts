@@ -13,8 +13,7 @@ import {
 
 const OPTIONS: UpgradeOptions = {
   release: 'lily-a',
-  chartRef: 'filecoin/lily',
-  version: '0.1.4',
+  chartRef: '/tmp/run/chart/lily-0.1.4.tgz',
   namespace: 'indexer',
   createNamespace: true,
   valuesFiles: ['a.yaml', 'b.yaml'],
@@ -30,9 +29,7 @@ describe('upgradeArgs', () => {
       'upgrade',
       '--install',
       'lily-a',
-      'filecoin/lily',
-      '--version',
-      '0.1.4',
+      '/tmp/run/chart/lily-0.1.4.tgz',
       '--namespace',
       'indexer',
       '--create-namespace',
@@ -59,7 +56,6 @@ describe('upgradeArgs', () => {
   it('leaves out what is not asked for', () => {
     const args = upgradeArgs(4, {
       ...OPTIONS,
-      version: undefined,
       createNamespace: false,
       wait: false,
       atomic: false,
@@ -69,7 +65,7 @@ describe('upgradeArgs', () => {
       'upgrade',
       '--install',
       'lily-a',
-      'filecoin/lily',
+      '/tmp/run/chart/lily-0.1.4.tgz',
       '--namespace',
       'indexer',
       '--values',

@@ -3,7 +3,8 @@
 // binary or has one rewritten under it while it runs.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -49,6 +50,17 @@ function watchForPartialBinary(binary: string): { stop(): Promise<number[]> } {
 }
 
 describe('cacheToolDir', () => {
+  it('with move, moves the extracted files into place instead of copying them', async () => {
+    await emptyToolCache();
+    const extracted = await mkdtemp(join(root, 'moved-'));
+    await rm(extracted, { recursive: true });
+    await cp(source, extracted, { recursive: true });
+    const entry = await cacheToolDir(extracted, 'helm', '4.1.4', 'helm', { move: true });
+    assert.ok((await readFile(join(entry, 'helm'))).equals(CONTENT));
+    assert.equal(existsSync(extracted), false, 'moved, not copied');
+    assert.ok(existsSync(`${entry}.complete`));
+  });
+
   it('places one whole entry when four runs cache at once, never a partial binary', async () => {
     const cache = await emptyToolCache();
     const entry = join(cache, 'helm', '4.1.4', arch());

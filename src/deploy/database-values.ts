@@ -70,13 +70,6 @@ export function storageListPath(
   return `${type}.storage.postgresql`;
 }
 
-/** Does building the database values need the chart's own defaults? */
-export function needsChartDefaults(valuesPath: string, userValues: Values): boolean {
-  if (valuesPath === 'auto' && userValues.deploymentType === undefined) return true;
-  const path = valuesPath === 'auto' ? storageListPath(valuesPath, userValues) : valuesPath;
-  return valueAt(userValues, path) === undefined;
-}
-
 /** The generated values: the storage list at its path with our entry in it. No secrets, only the Secret's name. */
 export function databaseValues(
   db: DatabaseSettings,

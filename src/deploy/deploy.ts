@@ -9,7 +9,6 @@ import {
   type Made,
   removeWhatThisRunMade,
 } from './namespace-and-secret.js';
-import { appliedChanges, checkPlanDigest } from './plan.js';
 import { settleOnPreflight } from './preflight-gate.js';
 import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 import { checkReleaseState } from './release-state.js';
@@ -51,8 +50,15 @@ async function changeTheCluster(
   // A namespace missing when the lock was first tried but there when this run
   // looked (a run racing it made it in between): lock before anything else.
   if (prepared.existing.namespace) await lockInNewNamespace(ctx, prepared);
+  // The plan's diff (and its library) loads when a plan digest or the report needs it.
   if (settings.planDigest)
-    await core.group('Plan digest', () => checkPlanDigest(ctx, prepared, settings.planDigest!));
+    await core.group('Plan digest', async () =>
+      (await import(/* webpackMode: "eager" */ './plan.js')).checkPlanDigest(
+        ctx,
+        prepared,
+        settings.planDigest!,
+      ),
+    );
   const checkOwner = () => checkPreviewOwner(settings, cluster, ctx.run.repository);
   await checkOwner();
   if (settings.createNamespace || settings.database) {
@@ -131,6 +137,7 @@ async function report(
 ): Promise<void> {
   const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
+  const { appliedChanges } = await import(/* webpackMode: "eager" */ './plan.js');
   const release = await cluster.releases.latest(settings.release, settings.namespace);
   if (!release)
     throw new Error(`helm reported success but release ${settings.release} is not found`);

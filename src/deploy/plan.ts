@@ -2,10 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import { DeployError } from '../failure-reason.js';
 import { commandLineValues } from '../helm/flags.js';
+import type { DryRunRelease } from '../helm/helm.js';
 import type { ReleaseRecord } from '../helm/release-store.js';
 import { readLiveObjects } from '../kube/live-objects.js';
 import { parseManifest } from '../kube/manifest.js';
@@ -38,13 +38,7 @@ import { renderPlanSummary } from '../plan/render.js';
 import type { Settings } from '../settings.js';
 import { keepStickyComment } from './plan-comment.js';
 import { settleOnPreflight } from './preflight-gate.js';
-import {
-  type DeployContext,
-  type Prepared,
-  prepare,
-  upgradeOptions,
-  versionFlag,
-} from './prepare.js';
+import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 
 // command: plan, and the two places a deploy meets plans: it refuses a
 // plan-digest that is not what it would apply, and it reports what its
@@ -73,11 +67,7 @@ export async function plan(ctx: DeployContext): Promise<void> {
       await readLiveRelease(settings, cluster, live);
       return live.record;
     },
-    { readsSecret: false },
-  );
-  // Started at once: it is most of a plan's time, and its answer is needed unless the preflight says read-only.
-  const dryRun = startedEarly(
-    cluster.helm.dryRun(upgradeOptions(settings, prepared, prepared.extraArgs)),
+    { readsSecret: false, serverSideRender: true },
   );
   const checked = await core.group('Preflight', async () => {
     const result = await prepared.checked;
@@ -89,7 +79,7 @@ export async function plan(ctx: DeployContext): Promise<void> {
     });
     return result;
   });
-  const rendered = await render(ctx, prepared, checked, live, dryRun);
+  const rendered = await render(prepared, checked, live);
   const file = await core.group('Diff against the live release', () =>
     diffAgainstLive(ctx, prepared, live, rendered, checked.undeclared),
   );
@@ -120,11 +110,9 @@ async function readLiveRelease(
  * render, saying why.
  */
 async function render(
-  { settings, cluster }: DeployContext,
   prepared: Prepared,
   checked: PreflightResult,
   live: LiveRelease,
-  dryRun: Promise<{ manifest: string; chartVersion: string }>,
 ): Promise<Rendered> {
   const denied = checked.denied.filter((d) => d.required);
   const readOnly = live.unreadable
@@ -133,16 +121,19 @@ async function render(
       ? `these credentials may not ${deniedLine(denied)} (asked with SelfSubjectAccessReviews)`
       : undefined;
   if (readOnly === undefined) {
-    const release = await core.group('helm upgrade --install --dry-run=server', () => dryRun);
+    const release = await core.group(
+      'helm upgrade --install --dry-run=server',
+      () => prepared.dryRun as Promise<DryRunRelease>,
+    );
     return { ...release, validation: { serverSide: true } };
   }
   const reason = `${readOnly}, and a server-side dry run needs the same permissions as the change; the chart was rendered locally (helm template)`;
   core.warning(`Server-side validation skipped: ${reason}`, { title: 'lily-deploy: plan' });
-  const chartVersion = await cluster.helm.chartVersion(
-    prepared.chart.ref,
-    versionFlag(settings, prepared.chart),
-  );
-  return { manifest: checked.manifest, chartVersion, validation: { serverSide: false, reason } };
+  return {
+    manifest: checked.manifest,
+    chartVersion: prepared.chart.version,
+    validation: { serverSide: false, reason },
+  };
 }
 
 /** The plan: each object of the new and the previous release against its live self. */
@@ -178,7 +169,7 @@ async function diffAgainstLive(
   return createPlanFile({
     release: settings.release,
     namespace: settings.namespace,
-    chart: prepared.chart.ref,
+    chart: prepared.chart.name,
     parts: digestParts({
       manifest: rendered.manifest,
       chartVersion: rendered.chartVersion,
@@ -341,7 +332,7 @@ export async function appliedChanges(
     const file = createPlanFile({
       release: release.name,
       namespace: release.namespace,
-      chart: prepared.chart.ref,
+      chart: prepared.chart.name,
       parts: digestParts({
         manifest: release.manifest,
         chartVersion: release.chartVersion,

@@ -16,33 +16,41 @@ import type { Settings } from '../settings.js';
 import { renderPreflightFailure } from './summary.js';
 
 export interface RenderRequest {
-  chartRef: string;
-  /** The --version for helm, when the chart source is versioned. */
-  version?: string;
-  valuesFiles: string[];
+  /** The release's manifest as the upgrade will apply it. */
+  manifest: Promise<string>;
   extraArgs: string[];
   /** Will this run create the namespace? Known once the cluster has answered. */
   createsNamespace: Promise<boolean>;
 }
 
+/** The release rendered locally (`helm template`): no cluster access, a kind the cluster lacks renders all the same. */
+export function renderLocally(
+  settings: Settings,
+  cluster: ClusterAccess,
+  chartRef: string,
+  valuesFiles: string[],
+  extraArgs: string[],
+): Promise<string> {
+  return cluster.helm.template(settings.release, chartRef, {
+    namespace: settings.namespace,
+    valuesFiles,
+    valueArgs: valueArgs(extraArgs),
+  });
+}
+
 /**
- * Renders the release as the upgrade will apply it and checks it against the
- * cluster. The Helm 4 schema check runs only when it decides something: with
- * server-side auto and no --server-side in extra-args.
+ * Checks the rendered release against the cluster. The Helm 4 schema check
+ * runs only when it decides something: with server-side auto and no
+ * --server-side in extra-args (and for a plan, whose diff leaves out what the
+ * server drops).
  */
 export async function preflightChecks(
   settings: Settings,
   cluster: ClusterAccess,
   request: RenderRequest,
 ): Promise<PreflightResult> {
-  // Rendering needs no cluster: it runs while the cluster is still being checked.
   const [manifest, createsNamespace] = await Promise.all([
-    cluster.helm.template(settings.release, request.chartRef, {
-      version: request.version,
-      namespace: settings.namespace,
-      valuesFiles: request.valuesFiles,
-      valueArgs: valueArgs(request.extraArgs),
-    }),
+    request.manifest,
     request.createsNamespace,
   ]);
   return checkAgainstCluster(cluster, {

@@ -1,9 +1,10 @@
 import * as core from '@actions/core';
+import { mkdir } from 'node:fs/promises';
 import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import { type ChartSource, prepareChart } from '../helm/chart-source.js';
-import { translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
-import type { ReleaseStatus } from '../helm/helm.js';
+import { fetchArgs, translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
+import type { DryRunRelease, ReleaseStatus } from '../helm/helm.js';
 import type { RunContext } from '../github/repository-api.js';
 import type { InstalledHelm } from '../helm/installer.js';
 import { mergeValues, type Values } from '../inputs/values.js';
@@ -11,9 +12,8 @@ import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
-import { needsChartDefaults } from './database-values.js';
 import { type Existing, readExisting } from './namespace-and-secret.js';
-import { preflightChecks, settleOnLilyPreflight } from './preflight-gate.js';
+import { preflightChecks, renderLocally, settleOnLilyPreflight } from './preflight-gate.js';
 import { userValuesFiles, type ValuesForHelm, withDatabaseValues } from './values-files.js';
 
 // What a deploy and its plan share: everything before the first change.
@@ -40,6 +40,8 @@ export interface Prepared {
   existing: Existing;
   /** The preflight; awaited only where its answer is needed. */
   checked: Promise<PreflightResult>;
+  /** A plan's server-side dry run, started as soon as the values were ready. */
+  dryRun?: Promise<DryRunRelease>;
   /** The release's latest revision before this deploy; 0 when there is none. */
   previousRevision: number;
   /** The lock, taken before the release state was read; 'no-namespace' = to take once it exists. */
@@ -52,39 +54,71 @@ export type ReadReleaseState = (
   cluster: ClusterAccess,
 ) => Promise<ReleaseStatus | undefined>;
 
+export interface PrepareOptions {
+  /** Does the run read the database Secret (a deploy writes it; a plan does not)? */
+  readsSecret: boolean;
+  /**
+   * A plan: the release is rendered once, by helm's server-side dry run, and
+   * its manifest serves the preflight; rendered locally only when the dry run
+   * fails (credentials that may not make the change, a kind the cluster lacks).
+   */
+  serverSideRender: boolean;
+}
+
 /**
- * Everything before the first change, overlapped: the chart repository is
- * helm's local files and the network, prepared while the cluster is checked;
- * the preflight renders with the user's values (ours only wire the database
+ * Everything before the first change, overlapped: the chart is pulled once
+ * (helm's local files and the network) while the cluster is checked; the
+ * preflight renders with the user's values (ours only wire the database
  * Secret) as soon as the chart is there. A repository that is down changes
  * nothing in the cluster.
  */
 export async function prepare(
   ctx: DeployContext,
   readReleaseState: ReadReleaseState,
-  { readsSecret } = { readsSecret: true },
+  { readsSecret, serverSideRender }: PrepareOptions = {
+    readsSecret: true,
+    serverSideRender: false,
+  },
 ): Promise<Prepared> {
   const { settings, cluster, workspace } = ctx;
-  const chartReady = startedEarly(prepareChart(cluster.helm, settings.chart, settings.repo));
-  const defaultsReady = startedEarly(chartDefaultsIfNeeded(ctx, chartReady));
-  const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
+  const chartReady = startedEarly(pullChart(ctx, extra.args));
+  const userFiles = startedEarly(userValuesFiles(settings, workspace));
+  const valuesReady = startedEarly(
+    Promise.all([chartReady, userFiles]).then(([chart, files]) =>
+      withDatabaseValues(settings, workspace, ctx.userValues, files, chart.defaults),
+    ),
+  );
   // The lock comes first of what needs the cluster: the release state read
   // under it is the one this deploy changes. One request while uncontended.
   const locked = startedEarly(cluster.ready().then(() => ctx.lock?.take(settings.lock.timeoutMs)));
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
-  const checked = startedEarly(
+  const renderLocal = () =>
     Promise.all([chartReady, userFiles]).then(([chart, files]) =>
-      preflightChecks(settings, cluster, {
-        chartRef: chart.ref,
-        version: versionFlag(settings, chart),
-        valuesFiles: files,
-        extraArgs: extra.args,
-        createsNamespace: existingReady.then((e) => settings.createNamespace && !e.namespace),
-      }),
-    ),
+      renderLocally(settings, cluster, chart.ref, files, extra.args),
+    );
+  // Not after cluster.ready(): helm reaches the API server itself, and an
+  // unreachable cluster is reported by the awaited ready() first.
+  const dryRun = serverSideRender
+    ? startedEarly(
+        Promise.all([chartReady, valuesReady]).then(([chart, values]) =>
+          cluster.helm.dryRun(upgradeOptions(settings, { chart, values }, extra.args)),
+        ),
+      )
+    : undefined;
+  const manifest = startedEarly(
+    dryRun
+      ? dryRun.then((r) => [r.manifest, r.hooks].filter(Boolean).join('\n---\n'), renderLocal)
+      : renderLocal(),
+  );
+  const checked = startedEarly(
+    preflightChecks(settings, cluster, {
+      manifest,
+      extraArgs: extra.args,
+      createsNamespace: existingReady.then((e) => settings.createNamespace && !e.namespace),
+    }),
   );
   await cluster.ready();
   const lockOutcome = await locked;
@@ -92,16 +126,22 @@ export async function prepare(
   const [previous, existing] = await core.group('Release state', () =>
     Promise.all([readReleaseState(settings, cluster), existingReady]),
   );
-  const chart = await core.group('Chart repository', () => chartReady);
-  const values = await core.group('Values', async () =>
-    withDatabaseValues(settings, workspace, ctx.userValues, await userFiles, await defaultsReady),
-  );
+  const chart = await core.group('Chart', async () => {
+    const pulled = await chartReady;
+    core.info(`Chart ${pulled.name} ${pulled.version} from ${pulled.description}: ${pulled.ref}`);
+    return pulled;
+  });
+  const values = await core.group('Values', async () => {
+    const ready = await valuesReady;
+    for (const line of ready.log) core.info(line);
+    return ready;
+  });
   for (const note of extra.notes) core.notice(note);
   // Needs no cluster, so it refuses before the namespace and Secret are made.
   if (settings.lilyPreflight) {
-    const merged = mergeValues((await defaultsReady) ?? {}, values.values);
+    const merged = mergeValues(chart.defaults, values.values);
     await core.group('Lily preflight', async () =>
-      settleOnLilyPreflight(settings, merged, (await checked).manifest),
+      settleOnLilyPreflight(settings, merged, await manifest),
     );
   }
   return {
@@ -110,43 +150,40 @@ export async function prepare(
     extraArgs: extra.args,
     existing,
     checked,
+    dryRun,
     previousRevision: previous?.revision ?? 0,
     locked: lockOutcome,
   };
 }
 
-/** The chart's default values, when the Lily preflight or the database storage entry needs them. */
-async function chartDefaultsIfNeeded(
-  { settings, userValues, cluster }: DeployContext,
-  chartReady: Promise<ChartSource>,
-): Promise<Values | undefined> {
-  const db = settings.database;
-  if (!settings.lilyPreflight && !(db && needsChartDefaults(db.valuesPath, userValues)))
-    return undefined;
-  const chart = await chartReady;
-  return cluster.helm.showValues(chart.ref, versionFlag(settings, chart));
+/** The chart, pulled once into the run's workspace (with extra-args' --verify and the like). */
+async function pullChart({ settings, cluster, workspace }: DeployContext, extraArgs: string[]) {
+  const destination = workspace.path('chart');
+  await mkdir(destination, { mode: 0o700 });
+  return prepareChart(cluster.helm, {
+    chart: settings.chart,
+    repo: settings.repo,
+    version: settings.chartVersion,
+    destination,
+    fetchArgs: fetchArgs(extraArgs),
+  });
 }
 
 /** `helm upgrade --install` of the prepared release, as the settings ask for it. */
 export function upgradeOptions(
   settings: Settings,
-  prepared: Prepared,
+  { chart, values }: Pick<Prepared, 'chart' | 'values'>,
   extraArgs: string[],
 ): UpgradeOptions {
   return {
     release: settings.release,
-    chartRef: prepared.chart.ref,
-    version: versionFlag(settings, prepared.chart),
+    chartRef: chart.ref,
     namespace: settings.namespace,
     createNamespace: settings.createNamespace,
-    valuesFiles: prepared.values.files,
+    valuesFiles: values.files,
     wait: settings.wait,
     timeout: settings.timeout,
     atomic: settings.atomic,
     extraArgs,
   };
-}
-
-export function versionFlag(settings: Settings, chart: ChartSource): string | undefined {
-  return chart.versioned && settings.chartVersion !== 'latest' ? settings.chartVersion : undefined;
 }

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import * as yaml from 'js-yaml';
 import { mergeValues, type Values } from '../inputs/values.js';
 import type { Settings } from '../settings.js';
@@ -21,6 +20,8 @@ export interface ValuesForHelm {
   files: string[];
   /** What the files hold, merged as helm merges them: what a plan compares and digests. */
   values: Values;
+  /** What the Values step logs (made early, printed in its place). */
+  log: string[];
 }
 
 export async function withDatabaseValues(
@@ -28,24 +29,25 @@ export async function withDatabaseValues(
   workspace: Workspace,
   userValues: Values,
   userFiles: string[],
-  chartDefaults?: Values,
+  chartDefaults: Values,
 ): Promise<ValuesForHelm> {
   const files = [...userFiles];
+  const log: string[] = [];
   let values = userValues;
   if (settings.database) {
     const db = settings.database;
     const generated = databaseValues(db, userValues, chartDefaults);
     values = mergeValues(userValues, generated);
     const path = await workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
-    core.info(
+    log.push(
       `Storage entry '${db.storageName}' → Secret ${db.secretName}, written to ${path}:\n${yaml.dump(generated)}`,
     );
     files.push(path);
   }
-  core.info(
+  log.push(
     files.length > 0
       ? `Values files, in order:\n${files.join('\n')}`
       : 'No values files: chart defaults',
   );
-  return { files, values };
+  return { files, values, log };
 }

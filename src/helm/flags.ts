@@ -7,9 +7,8 @@ export type HelmMajor = 3 | 4;
 
 export interface UpgradeOptions {
   release: string;
+  /** The chart archive (or directory) the run pulled. */
   chartRef: string;
-  /** Exact version, or undefined for the newest stable one. */
-  version?: string;
   namespace: string;
   createNamespace: boolean;
   valuesFiles: string[];
@@ -50,7 +49,6 @@ export function upgradeArgs(major: HelmMajor, options: UpgradeOptions): string[]
     '--install',
     options.release,
     options.chartRef,
-    ...(options.version ? ['--version', options.version] : []),
     '--namespace',
     options.namespace,
     ...(options.createNamespace ? ['--create-namespace'] : []),
@@ -203,6 +201,27 @@ function splitUnescaped(text: string, separator: string): string[] {
     }
   }
   return [...parts, text.slice(start)];
+}
+
+// The flags of extra-args that say how a chart is fetched and verified:
+// given to the one `helm pull` too (helm upgrade takes them all the same).
+const FETCH_FLAGS_WITH_VALUE = ['--keyring', '--ca-file', '--cert-file', '--key-file'];
+const FETCH_SWITCHES = [
+  '--verify',
+  '--devel',
+  '--insecure-skip-tls-verify',
+  '--plain-http',
+  '--pass-credentials',
+];
+
+/** The fetch flags of extra-args (`--verify`, `--keyring k`, `--ca-file=f`…), as spelled. */
+export function fetchArgs(args: string[]): string[] {
+  return args.flatMap((arg, i) => {
+    const name = arg.split('=')[0] as string;
+    if (FETCH_SWITCHES.includes(name)) return [arg];
+    if (!FETCH_FLAGS_WITH_VALUE.includes(name)) return [];
+    return arg.includes('=') ? [arg] : args.slice(i, i + 2);
+  });
 }
 
 /** Does extra-args already choose how Helm 4 applies (--server-side[=…])? */

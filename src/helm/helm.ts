@@ -1,4 +1,3 @@
-import * as yaml from 'js-yaml';
 import {
   type HelmMajor,
   listAllFlags,
@@ -36,7 +35,6 @@ export interface HistoryEntry {
 }
 
 export interface TemplateOptions {
-  version?: string;
   namespace: string;
   valuesFiles: string[];
   /** Value flags of extra-args (--set and the like), as given. */
@@ -47,6 +45,8 @@ export interface TemplateOptions {
 export interface DryRunRelease {
   /** The rendered manifest, as the upgrade would apply it. */
   manifest: string;
+  /** The chart's hooks, as a manifest: `helm template` renders them among the rest. */
+  hooks: string;
   chartVersion: string;
 }
 
@@ -98,18 +98,24 @@ export class Helm extends BoundTool {
     });
   }
 
-  /** The chart's default values.yaml, parsed. */
-  async showValues(chartRef: string, version?: string): Promise<Record<string, unknown>> {
-    const args = ['show', 'values', chartRef, ...(version ? ['--version', version] : [])];
-    const doc = yaml.load((await this.checked(args)).stdout);
-    return isRecord(doc) ? doc : {};
-  }
-
-  /** The chart's version (from its Chart.yaml): what a local render deploys. */
-  async chartVersion(chartRef: string, version?: string): Promise<string> {
-    const args = ['show', 'chart', chartRef, ...(version ? ['--version', version] : [])];
-    const doc = yaml.load((await this.checked(args, { quiet: true })).stdout);
-    return isRecord(doc) && typeof doc.version === 'string' ? doc.version : '';
+  /**
+   * Downloads the chart into `destination` (an archive; with --verify in
+   * `fetchArgs`, its provenance file beside it, where a later --verify finds it).
+   */
+  async pull(
+    chartRef: string,
+    destination: string,
+    version: string | undefined,
+    fetchArgs: string[],
+  ): Promise<void> {
+    await this.checked([
+      'pull',
+      chartRef,
+      ...fetchArgs,
+      ...(version ? ['--version', version] : []),
+      '--destination',
+      destination,
+    ]);
   }
 
   /**
@@ -121,7 +127,6 @@ export class Helm extends BoundTool {
       'template',
       release,
       chartRef,
-      ...(options.version ? ['--version', options.version] : []),
       '--namespace',
       options.namespace,
       ...options.valuesFiles.flatMap((file) => ['--values', file]),
@@ -147,8 +152,13 @@ export class Helm extends BoundTool {
     const release = isRecord(doc) ? doc : {};
     const chart =
       isRecord(release.chart) && isRecord(release.chart.metadata) ? release.chart.metadata : {};
+    const hooks = Array.isArray(release.hooks) ? release.hooks.filter(isRecord) : [];
     return {
       manifest: typeof release.manifest === 'string' ? release.manifest : '',
+      hooks: hooks
+        .map((hook) => (typeof hook.manifest === 'string' ? hook.manifest : ''))
+        .filter(Boolean)
+        .join('\n---\n'),
       chartVersion: typeof chart.version === 'string' ? chart.version : '',
     };
   }

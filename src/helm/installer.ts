@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { startedEarly } from '../background.js';
 import { downloadFile, downloadText } from './download.js';
 import {
   helmReleaseFiles,
@@ -44,10 +45,14 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
   const work = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'lily-deploy-helm-'));
   try {
     const archive = join(work, basename(files.archiveUrl));
+    // The published checksum is fetched while the archive downloads.
+    const expectedSum = settings.sha256
+      ? Promise.resolve(settings.sha256)
+      : startedEarly(publishedChecksum(files.checksumUrl));
     core.info(`Downloading ${files.archiveUrl}`);
     await downloadFile(files.archiveUrl, archive);
 
-    const expected = settings.sha256 ?? (await publishedChecksum(files.checksumUrl));
+    const expected = await expectedSum;
     const actual = await sha256Of(archive);
     const source = settings.sha256 ? "input 'helm-sha256'" : files.checksumUrl;
     if (actual !== expected) {
@@ -67,7 +72,7 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
         `${files.archiveUrl} has no ${files.binaryPath}; is the download base URL a Helm mirror?`,
       );
     }
-    const cachedDir = await cacheToolDir(binaryDir, 'helm', version, binaryName);
+    const cachedDir = await cacheToolDir(binaryDir, 'helm', version, binaryName, { move: true });
     core.addPath(cachedDir);
     return { binary: join(cachedDir, binaryName), version, fromCache: false };
   } finally {

@@ -1,8 +1,9 @@
 import * as yaml from 'js-yaml';
 import type { ReleaseStorage } from '../helm/release-store.js';
 
-// What a deploy will ask of the API server, as SelfSubjectAccessReviews, and
-// how what is denied is shown: a table and a Role that would grant it. Pure.
+// What a deploy will ask of the API server, which of it a namespace's rules
+// (a SelfSubjectRulesReview) already allow, and how what is denied is shown:
+// a table and a Role that would grant it. Pure.
 
 export interface AccessCheck {
   verb: string;
@@ -74,6 +75,37 @@ export function deployAccessChecks(plan: DeployAccessPlan): AccessCheck[] {
         ]
       : []),
   ]);
+}
+
+/** One rule of a SelfSubjectRulesReview's status.resourceRules. */
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+/**
+ * Does one of a namespace's rules allow the check, as RBAC matches them
+ * (`*`, `*\/subresource`)? A rule limited to resourceNames allows no check
+ * (ours name no object), and a cluster-scoped check is never decided here:
+ * a namespace's rules mix its RoleBindings with the ClusterRoleBindings, and
+ * only the latter reach cluster-scoped kinds. Not allowed here is not denied:
+ * the rules may be incomplete (another authorizer), so that is asked again.
+ */
+export function allowedByRules(rules: ResourceRule[], check: AccessCheck): boolean {
+  if (check.namespace === '') return false;
+  const [, subresource] = check.resource.split('/');
+  const has = (list: string[] | undefined, value: string) =>
+    (list ?? []).some((item) => item === '*' || item === value);
+  return rules.some(
+    (rule) =>
+      (rule.resourceNames ?? []).length === 0 &&
+      has(rule.verbs, check.verb) &&
+      has(rule.apiGroups, check.group) &&
+      (has(rule.resources, check.resource) ||
+        (subresource !== undefined && (rule.resources ?? []).includes(`*/${subresource}`))),
+  );
 }
 
 /** One check per verb and resource: the first reason given wins. */

@@ -1,5 +1,11 @@
 import * as core from '@actions/core';
-import { type AccessCheck, type DeployAccessPlan, deployAccessChecks } from './access-review.js';
+import {
+  type AccessCheck,
+  allowedByRules,
+  type DeployAccessPlan,
+  deployAccessChecks,
+  type ResourceRule,
+} from './access-review.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import { ApiError, type KubeApi } from '../kube/api.js';
 import type { KubeList, KubeObject } from '../kube/types.js';
@@ -29,7 +35,7 @@ import {
 // notice: a namespaced ServiceAccount may deploy without seeing nodes.
 
 export interface PreflightResult extends PreflightReport {
-  /** The release as rendered locally (`helm template`). */
+  /** The release as the preflight read it: a plan's server-side dry run (its hooks too), else `helm template`. */
   manifest: string;
   /** What the cluster serves of the release's apiVersions. */
   served: ServedResources;
@@ -41,6 +47,7 @@ export interface PreflightResult extends PreflightReport {
   skipped: string[];
   /** What these credentials may not do that the run needs (required) or would use (not required). */
   denied: AccessCheck[];
+  accessReviews: AccessReviewCount;
 }
 
 export interface PreflightRequest {
@@ -72,7 +79,7 @@ export async function checkAgainstCluster(
     ...request.access,
     releaseResources: releaseResources(objects, served),
   });
-  const [storageClasses, nodes, undeclared, denied] = await Promise.all([
+  const [storageClasses, nodes, undeclared, access] = await Promise.all([
     optional('StorageClass check skipped', readStorageClasses(api)),
     optional('node size check skipped', readNodes(api)),
     request.checkSchemas ? findUndeclaredFields(api, objects) : [],
@@ -89,7 +96,8 @@ export async function checkAgainstCluster(
     objectCount: objects.length,
     undeclared,
     skipped,
-    denied,
+    denied: access.denied,
+    accessReviews: access.reviews,
   };
 }
 
@@ -106,32 +114,75 @@ function releaseResources(
   });
 }
 
-/** Asks the API server, one SelfSubjectAccessReview per check, what these credentials may do. */
-async function deniedChecks(api: KubeApi, checks: AccessCheck[]): Promise<AccessCheck[]> {
-  const allowed = await Promise.all(
-    checks.map(async (c) => {
-      const [resource, subresource] = c.resource.split('/');
-      const review = {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: {
-          resourceAttributes: {
-            verb: c.verb,
-            group: c.group,
-            resource,
-            ...(subresource ? { subresource } : {}),
-            ...(c.namespace ? { namespace: c.namespace } : {}),
-          },
-        },
-      };
-      const answer = await api.review<{ status?: { allowed?: boolean } }>(
-        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        review,
-      );
-      return answer.status?.allowed === true;
-    }),
+/** How the access was reviewed: rules reviews (one per namespace) and access reviews asked. */
+export interface AccessReviewCount {
+  rules: number;
+  access: number;
+}
+
+/**
+ * What these credentials may not do: one SelfSubjectRulesReview per
+ * namespace answers most checks at once; a SelfSubjectAccessReview asks each
+ * check the rules did not allow (cluster-scoped kinds, rules the API server
+ * could not list whole, and every denial, which fails the run and so is
+ * asked the way the table says).
+ */
+async function deniedChecks(
+  api: KubeApi,
+  checks: AccessCheck[],
+): Promise<{ denied: AccessCheck[]; reviews: AccessReviewCount }> {
+  const namespaces = [...new Set(checks.map((c) => c.namespace).filter(Boolean))];
+  const rules = new Map(
+    await Promise.all(namespaces.map(async (ns) => [ns, await namespaceRules(api, ns)] as const)),
   );
-  return checks.filter((_, i) => !allowed[i]);
+  const undecided = checks.filter((c) => !allowedByRules(rules.get(c.namespace) ?? [], c));
+  const allowed = await Promise.all(undecided.map((c) => accessAllowed(api, c)));
+  return {
+    denied: undecided.filter((_, i) => !allowed[i]),
+    reviews: { rules: namespaces.length, access: undecided.length },
+  };
+}
+
+/** The rules these credentials have in a namespace; none when the API server does not answer. */
+async function namespaceRules(api: KubeApi, namespace: string): Promise<ResourceRule[]> {
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectRulesReview',
+    spec: { namespace },
+  };
+  try {
+    const answer = await api.review<{ status?: { resourceRules?: ResourceRule[] } }>(
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      review,
+    );
+    return answer.status?.resourceRules ?? [];
+  } catch (err) {
+    if (err instanceof ApiError) return [];
+    throw err;
+  }
+}
+
+/** One SelfSubjectAccessReview. */
+async function accessAllowed(api: KubeApi, c: AccessCheck): Promise<boolean> {
+  const [resource, subresource] = c.resource.split('/');
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: {
+      resourceAttributes: {
+        verb: c.verb,
+        group: c.group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        ...(c.namespace ? { namespace: c.namespace } : {}),
+      },
+    },
+  };
+  const answer = await api.review<{ status?: { allowed?: boolean } }>(
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    review,
+  );
+  return answer.status?.allowed === true;
 }
 
 interface StorageClass extends KubeObject {
@@ -197,6 +248,7 @@ export function logPreflight(result: PreflightResult): void {
   core.info(
     `Preflight: ${result.objectCount} object(s) rendered; ${result.problems.length} problem(s), ` +
       `${result.denied.length} permission(s) missing, ` +
-      `${result.warnings.length + result.undeclared.length} warning(s)`,
+      `${result.warnings.length + result.undeclared.length} warning(s); access asked with ` +
+      `${result.accessReviews.rules} SelfSubjectRulesReview(s) and ${result.accessReviews.access} SelfSubjectAccessReview(s)`,
   );
 }

@@ -40,7 +40,7 @@ exec '${real}' "$@"
 }
 
 /**
- * Shim body: \`log\` gets \`<start µs> <end µs> <name> <subcommand>\` per command,
+ * Shim body: \`log\` gets \`<start µs> <end µs> <name> <first two arguments>\` per command,
  * taken from bash's clock without forking, so the shim itself costs next to
  * nothing outside the interval. kubectl proxy (a server for the whole run,
  * killed by the action) is not timed.
@@ -51,7 +51,7 @@ function timingShim(log: string, name: string, real: string): string {
 start=$EPOCHREALTIME
 '${real}' "$@"
 rc=$?
-echo "\${start/./} \${EPOCHREALTIME/./} ${name} $1" >> '${log}'
+echo "\${start/./} \${EPOCHREALTIME/./} ${name} $1 $2" >> '${log}'
 exit $rc
 `;
 }
