@@ -1,0 +1,106 @@
+// What the real-node files about Lily's API share (real-node-verify,
+// real-node-status): a database of the file's own, a release whose daemon
+// runs a watch job into it, the fake's clock steered by env.
+import * as yaml from 'js-yaml';
+import { HEALTHY_VALUES_FILES, REAL_NODE_VALUES } from './e2e.js';
+import { createDatabase, migrateLatest, psql, type RealNodeInfo } from './real-node.js';
+
+export const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
+
+/**
+ * The fake's clock of test/fixtures/values/real-node.yaml (a values list
+ * replaces it whole): a short sync, an hour behind, a head a second.
+ */
+export const FAKE_CLOCK: Record<string, string> = {
+  LILY_FAKE_SYNC_TIME: '2s',
+  LILY_FAKE_HEAD_LAG: '1h',
+  LILY_FAKE_BLOCK_TIME: '1s',
+  LILY_FAKE_DB_RETRY_MAX: '3s',
+};
+
+/** A database and role of the file's own; its password has what a URL must escape. */
+export interface LilyDatabase {
+  name: string;
+  role: string;
+  password: string;
+}
+
+export async function createLilyDatabase(node: RealNodeInfo, db: LilyDatabase): Promise<void> {
+  await createDatabase(node, db.name, db.role, db.password);
+}
+
+/** A schema installed afresh, as an operator's `lily migrate --latest` does. */
+export async function freshSchema(
+  node: RealNodeInfo,
+  db: LilyDatabase,
+  schema: string,
+): Promise<void> {
+  const url = `postgres://${db.role}:${encodeURIComponent(db.password)}@${node.ip}:5432/${db.name}?sslmode=require`;
+  await psql(node, `DROP SCHEMA IF EXISTS ${schema} CASCADE`, db.name);
+  await migrateLatest(node, url, schema);
+}
+
+/**
+ * The values of a daemon that runs one watch job (`blocks`) writing block
+ * headers to the storage `db`, with the fake's env (FAKE_CLOCK and `env`).
+ */
+export function watchJobValues(env: Record<string, string> = {}): string {
+  return yaml.dump({
+    daemon: {
+      jobs: [
+        {
+          command: 'watch',
+          name: 'blocks',
+          storage: 'db',
+          jobArgs: ['--storage=db', '--tasks=block_header'],
+          commandArgs: ['--confidence=0'],
+        },
+      ],
+      env: Object.entries({ ...FAKE_CLOCK, ...env }).map(([name, value]) => ({ name, value })),
+    },
+  });
+}
+
+/** The action's inputs for a release of the fixture chart on the real node, into `schema`. */
+export function realNodeInputs(
+  node: RealNodeInfo,
+  db: LilyDatabase,
+  target: { release: string; namespace: string; schema: string },
+): Record<string, string> {
+  return {
+    release: target.release,
+    namespace: target.namespace,
+    'create-namespace': 'true',
+    'chart-version': CHART_VERSION,
+    'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
+    'database-host': node.ip,
+    'database-name': db.name,
+    'database-user': db.role,
+    'database-password': db.password,
+    'database-schema': target.schema,
+    timeout: '3m',
+  };
+}
+
+/** The daemon pod of a release of the fixture chart. */
+export function daemonPod(release: string): string {
+  return `lily-${release}-dev-mainnet-daemon-0`;
+}
+
+/** The lily-jobs output's rows. */
+export interface JobRow {
+  pod: string;
+  id: number;
+  name: string;
+  running: boolean;
+  error: string;
+}
+
+export function jobRowsOf(output: string | undefined): JobRow[] {
+  return JSON.parse(output ?? 'null') as JobRow[];
+}
+
+/** Mainnet's expected height now: (now − 1598306400) / 30. */
+export function mainnetHeightNow(): number {
+  return Math.floor((Date.now() / 1000 - 1598306400) / 30);
+}
