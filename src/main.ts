@@ -5,6 +5,7 @@ import { deploy } from './deploy/deploy.js';
 import { plan } from './deploy/plan.js';
 import { checkPreviewOwner } from './deploy/namespace-and-secret.js';
 import type { DeployContext } from './deploy/prepare.js';
+import { status } from './deploy/status.js';
 import { sweep } from './deploy/sweep.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
 import { PullRequests } from './github/pull-requests.js';
@@ -77,6 +78,7 @@ async function run(): Promise<void> {
       };
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
       else if (settings.command === 'plan') await plan(ctx);
+      else if (settings.command === 'status') await status(settings, cluster, inputs.secrets);
       else await changeRelease(ctx, github);
     } finally {
       cluster.close();
@@ -138,7 +140,7 @@ function lockHolder(run: RunContext): string {
 function setKnownOutputs(settings: Settings): void {
   core.setOutput('release', settings.release);
   core.setOutput('namespace', settings.namespace);
-  if (settings.command === 'uninstall') return;
+  if (settings.command === 'uninstall' || settings.command === 'status') return;
   if (settings.chartVersion !== 'latest') core.setOutput('chart-version', settings.chartVersion);
   core.setOutput('secret-name', settings.database?.secretName ?? '');
 }
