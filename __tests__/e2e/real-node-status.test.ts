@@ -4,42 +4,28 @@
 // read-only through the pod proxy. Helm 3 and Helm 4; each test its own
 // namespace, release and schema.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { leaks } from '../../test/support/leaks.js';
 import {
-  realNodeOrSkipReason,
-  type RealNodeInfo,
-  writeSnapshot,
-} from '../../test/support/real-node.js';
-import {
-  createLilyDatabase,
   daemonPod,
   freshSchema,
   jobRowsOf,
   type LilyDatabase,
   mainnetHeightNow,
   realNodeInputs,
+  SKIP,
+  useLilyDatabase,
   watchJobValues,
 } from '../../test/support/real-node-lily.js';
 import type { ActionResult } from '../../test/support/runner.js';
 
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
-
 const DB: LilyDatabase = { name: 'status', role: 'lily_status', password: 'status p@ss:w/rd?#%+' };
 const PG_ERROR = 'ERROR #57P01 terminating connection due to administrator command';
 
-describe('command status on the real node', { skip }, () => {
+describe('command status on the real node', { skip: SKIP }, () => {
   const env = useE2E({ realNode: true });
-  let nodeInfo: RealNodeInfo;
-
-  before(async () => {
-    if (typeof node === 'string') return;
-    nodeInfo = node;
-    await createLilyDatabase(node, DB);
-    writeSnapshot(node);
-  });
+  const node = useLilyDatabase(DB);
 
   /** A release deployed (not verified) with the fake's `fakeEnv`, then `command: status` on it. */
   async function statusOf(
@@ -50,8 +36,8 @@ describe('command status on the real node', { skip }, () => {
     const release = `${name}-h${major}`;
     const namespace = uniqueName(`rns-${name}-h${major}`);
     const schema = `status_${name}_h${major}`;
-    await freshSchema(nodeInfo, DB, schema);
-    const inputs = realNodeInputs(nodeInfo, DB, { release, namespace, schema });
+    await freshSchema(node(), DB, schema);
+    const inputs = realNodeInputs(node(), DB, { release, namespace, schema });
     const deployed = await deploy(env.e2e, major, {
       ...inputs,
       values: watchJobValues(fakeEnv),

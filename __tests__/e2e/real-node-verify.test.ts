@@ -5,45 +5,31 @@
 // skipped, saying why). Helm 3 and Helm 4; each test its own namespace,
 // release and schema.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { leaks } from '../../test/support/leaks.js';
 import {
-  realNodeOrSkipReason,
-  type RealNodeInfo,
-  writeSnapshot,
-} from '../../test/support/real-node.js';
-import {
-  createLilyDatabase,
   daemonPod,
   freshSchema,
   jobRowsOf,
   type LilyDatabase,
   mainnetHeightNow,
   realNodeInputs,
+  SKIP,
+  useLilyDatabase,
   watchJobValues,
 } from '../../test/support/real-node-lily.js';
 import type { ActionResult } from '../../test/support/runner.js';
 import { kubeconfigFor, namespacedServiceAccount } from '../../test/support/service-account.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 const DB: LilyDatabase = { name: 'verify', role: 'lily_verify', password: 'verify p@ss:w/rd?#%+' };
 // Lily's own words for a watch job whose database connection was cut (go-pg's error).
 const PG_ERROR = 'ERROR #57P01 terminating connection due to administrator command';
 const JOB_ERROR = `index: notify tipset: persist result (block_header.BlockHeader): persisting model: ${PG_ERROR}`;
 
-describe('Lily verified on the real node', { skip }, () => {
+describe('Lily verified on the real node', { skip: SKIP }, () => {
   const env = useE2E({ realNode: true });
-  let nodeInfo: RealNodeInfo;
-
-  before(async () => {
-    if (typeof node === 'string') return;
-    nodeInfo = node;
-    await createLilyDatabase(node, DB);
-    writeSnapshot(node);
-  });
+  const node = useLilyDatabase(DB);
 
   /** A deploy with verify on of a release whose daemon runs the watch job, in a namespace and schema of its own. */
   async function verifiedDeploy(
@@ -54,9 +40,9 @@ describe('Lily verified on the real node', { skip }, () => {
     const release = `${name}-h${major}`;
     const namespace = options.inputs?.namespace ?? uniqueName(`rnv-${name}-h${major}`);
     const schema = `verify_${name}_h${major}`.replaceAll('-', '_');
-    await freshSchema(nodeInfo, DB, schema);
+    await freshSchema(node(), DB, schema);
     const result = await deploy(env.e2e, major, {
-      ...realNodeInputs(nodeInfo, DB, { release, namespace, schema }),
+      ...realNodeInputs(node(), DB, { release, namespace, schema }),
       values: watchJobValues(options.fakeEnv),
       verify: 'true',
       'verify-window': '8s',

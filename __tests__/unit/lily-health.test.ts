@@ -65,12 +65,12 @@ describe('judgeJobs', () => {
       false,
     );
     assert.equal(failed?.reason, 'lily-job');
-    assert.equal(failed?.fatal, true);
+    assert.equal(failed.fatal, true);
     assert.equal(
-      failed?.summary,
+      failed.summary,
       `Lily's job "lily-lily-dev-mainnet/blocks-a1b2c3" (id 1) in pod ${POD} failed: ${PERSIST}`,
     );
-    assert.match(failed?.remedy ?? '', /lily job start --id=<id>/);
+    assert.match(failed.remedy, /lily job start --id=<id>/);
     assert.match(restarted?.summary ?? '', /\(id 2\) in pod \S+ failed and was restarted: boom/);
   });
 
@@ -98,7 +98,7 @@ describe('stalledHead', () => {
     const [finding] = stalledHead(POD, head(5_000_000), head(5_000_000), '2m');
     assert.equal(finding?.reason, 'lily-stalled');
     assert.equal(
-      finding?.summary,
+      finding.summary,
       `Lily's chain head in pod ${POD} did not advance in 2m: it stayed at height 5000000 (its block of 2025-05-27T00:40:00.000Z)`,
     );
     assert.deepEqual(stalledHead(POD, head(5_000_000), head(5_000_001), '2m'), []);

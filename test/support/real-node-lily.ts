@@ -1,9 +1,38 @@
 // What the real-node files about Lily's API share (real-node-verify,
 // real-node-status): a database of the file's own, a release whose daemon
 // runs a watch job into it, the fake's clock steered by env.
+import { before } from 'node:test';
 import * as yaml from 'js-yaml';
+import type { JobRow } from '../../src/lily/health.js';
 import { HEALTHY_VALUES_FILES, REAL_NODE_VALUES } from './e2e.js';
-import { createDatabase, migrateLatest, psql, type RealNodeInfo } from './real-node.js';
+import {
+  createDatabase,
+  migrateLatest,
+  psql,
+  type RealNodeInfo,
+  realNodeOrSkipReason,
+  writeSnapshot,
+} from './real-node.js';
+
+/** The run's real node, or why a file's tests skip (the `skip` of its describe). */
+export const REAL_NODE = realNodeOrSkipReason();
+export const SKIP = typeof REAL_NODE === 'string' ? REAL_NODE : false;
+
+/**
+ * In a describe: the file's database made (afresh) and the snapshot written
+ * before its tests; the node, for them.
+ */
+export function useLilyDatabase(db: LilyDatabase): () => RealNodeInfo {
+  before(async () => {
+    if (typeof REAL_NODE === 'string') return;
+    await createDatabase(REAL_NODE, db.name, db.role, db.password);
+    writeSnapshot(REAL_NODE);
+  });
+  return () => {
+    if (typeof REAL_NODE === 'string') throw new Error(REAL_NODE);
+    return REAL_NODE;
+  };
+}
 
 export const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
 
@@ -23,10 +52,6 @@ export interface LilyDatabase {
   name: string;
   role: string;
   password: string;
-}
-
-export async function createLilyDatabase(node: RealNodeInfo, db: LilyDatabase): Promise<void> {
-  await createDatabase(node, db.name, db.role, db.password);
 }
 
 /** A schema installed afresh, as an operator's `lily migrate --latest` does. */
@@ -85,15 +110,6 @@ export function realNodeInputs(
 /** The daemon pod of a release of the fixture chart. */
 export function daemonPod(release: string): string {
   return `lily-${release}-dev-mainnet-daemon-0`;
-}
-
-/** The lily-jobs output's rows. */
-export interface JobRow {
-  pod: string;
-  id: number;
-  name: string;
-  running: boolean;
-  error: string;
 }
 
 export function jobRowsOf(output: string | undefined): JobRow[] {
