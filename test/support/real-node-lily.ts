@@ -37,12 +37,13 @@ export function useLilyDatabase(db: LilyDatabase): () => RealNodeInfo {
 export const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
 
 /**
- * The fake's clock of test/fixtures/values/real-node.yaml (a values list
- * replaces it whole): a short sync, an hour behind, a head a second.
+ * The fake's clock (a values list replaces real-node.yaml's whole): a short
+ * sync to six hours behind, then a head a second, so the head still moves
+ * fast twelve minutes later, however long a busy node took to start the pod.
  */
 export const FAKE_CLOCK: Record<string, string> = {
   LILY_FAKE_SYNC_TIME: '2s',
-  LILY_FAKE_HEAD_LAG: '1h',
+  LILY_FAKE_HEAD_LAG: '6h',
   LILY_FAKE_BLOCK_TIME: '1s',
   LILY_FAKE_DB_RETRY_MAX: '3s',
 };
