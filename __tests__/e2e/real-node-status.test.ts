@@ -13,6 +13,7 @@ import {
   jobRowsOf,
   type LilyDatabase,
   mainnetHeightNow,
+  NO_SYNC_WAIT,
   realNodeInputs,
   SKIP,
   useLilyDatabase,
@@ -32,6 +33,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
     major: 3 | 4,
     name: string,
     fakeEnv: Record<string, string>,
+    values: object = {},
   ): Promise<{ result: ActionResult; release: string; namespace: string }> {
     const release = `${name}-h${major}`;
     const namespace = uniqueName(`rns-${name}-h${major}`);
@@ -40,7 +42,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
     const inputs = realNodeInputs(node(), DB, { release, namespace, schema });
     const deployed = await deploy(env.e2e, major, {
       ...inputs,
-      values: watchJobValues(fakeEnv),
+      values: watchJobValues(fakeEnv, values),
     });
     assert.equal(deployed.exitCode, 0, deployed.log);
     const result = await deploy(env.e2e, major, {
@@ -56,7 +58,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
   for (const major of [3, 4] as const) {
     describe(`helm ${major}`, () => {
       it('reports a healthy release: phase, restarts, head and lag against mainnet, jobs', async () => {
-        // Two minutes behind, a head a second: caught up before the report.
+        // Two minutes behind, a head a second: the chart's sync wait waits for the catch-up.
         const { result, release, namespace } = await statusOf(major, 'healthy', {
           LILY_FAKE_HEAD_LAG: '2m',
         });
@@ -93,11 +95,14 @@ describe('command status on the real node', { skip: SKIP }, () => {
       });
 
       it('fails as lily-unhealthy for a failed job and a head beyond max-lag, saying each', async () => {
-        // Six hours behind and no new head: the watch job fails on the first tipset it persists.
-        const { result, release } = await statusOf(major, 'sick', {
-          LILY_FAKE_BLOCK_TIME: '1h',
-          LILY_FAKE_JOB_ERROR: PG_ERROR,
-        });
+        // Six hours behind and no new head (the chart's sync wait would wait for it: skipped);
+        // the watch job fails on the first tipset it persists.
+        const { result, release } = await statusOf(
+          major,
+          'sick',
+          { LILY_FAKE_HEAD_LAG: '6h', LILY_FAKE_BLOCK_TIME: '1h', LILY_FAKE_JOB_ERROR: PG_ERROR },
+          NO_SYNC_WAIT,
+        );
         assert.equal(result.exitCode, 1, result.log);
         assert.equal(result.outputs['failure-reason'], 'lily-unhealthy', result.log);
         const pod = daemonPod(release);

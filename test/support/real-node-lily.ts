@@ -37,16 +37,22 @@ export function useLilyDatabase(db: LilyDatabase): () => RealNodeInfo {
 export const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
 
 /**
- * The fake's clock (a values list replaces real-node.yaml's whole): a short
- * sync to six hours behind, then a head a second, so the head still moves
- * fast twelve minutes later, however long a busy node took to start the pod.
+ * The fake's clock of test/fixtures/values/real-node.yaml (a values list
+ * replaces it whole): a short sync to the network's height, then a head
+ * every 30 s as mainnet's (the block time only speeds up a catch-up).
  */
 export const FAKE_CLOCK: Record<string, string> = {
   LILY_FAKE_SYNC_TIME: '2s',
-  LILY_FAKE_HEAD_LAG: '6h',
   LILY_FAKE_BLOCK_TIME: '1s',
   LILY_FAKE_DB_RETRY_MAX: '3s',
 };
+
+/**
+ * For a head that lags or stands still: the chart's `lily sync wait` (in
+ * init-sync and the hook) waits, as Lily's does, until the head is within
+ * 30 s of now, so it is skipped as the chart's debug value does.
+ */
+export const NO_SYNC_WAIT = { debug: { disableNetworkSync: true } };
 
 /** A database and role of the file's own; its password has what a URL must escape. */
 export interface LilyDatabase {
@@ -68,10 +74,11 @@ export async function freshSchema(
 
 /**
  * The values of a daemon that runs one watch job (`blocks`) writing block
- * headers to the storage `db`, with the fake's env (FAKE_CLOCK and `env`).
+ * headers to the storage `db`, with the fake's env (FAKE_CLOCK and `env`) and `more` values.
  */
-export function watchJobValues(env: Record<string, string> = {}): string {
+export function watchJobValues(env: Record<string, string> = {}, more: object = {}): string {
   return yaml.dump({
+    ...more,
     daemon: {
       jobs: [
         {
