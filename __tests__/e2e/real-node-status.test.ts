@@ -11,6 +11,7 @@ import {
   daemonPod,
   freshSchema,
   jobRowsOf,
+  keepTranscript,
   type LilyDatabase,
   mainnetHeightNow,
   NO_SYNC_WAIT,
@@ -51,6 +52,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
       namespace,
       'max-lag': '10m',
     });
+    keepTranscript(release, result);
     assert.deepEqual(await leaks(result, [DB.password]), [], 'the password appears nowhere');
     return { result, release, namespace };
   }

@@ -12,6 +12,7 @@ import {
   daemonPod,
   freshSchema,
   jobRowsOf,
+  keepTranscript,
   type LilyDatabase,
   mainnetHeightNow,
   NO_SYNC_WAIT,
@@ -53,6 +54,7 @@ describe('Lily verified on the real node', { skip: SKIP }, () => {
       'verify-window': '8s',
       ...options.inputs,
     });
+    keepTranscript(release, result);
     assert.deepEqual(await leaks(result, [DB.password]), [], 'the password appears nowhere');
     return { result, release, namespace };
   }
