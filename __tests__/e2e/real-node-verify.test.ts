@@ -98,8 +98,9 @@ describe('Lily verified on the real node', { skip: SKIP }, () => {
 
       it("fails as lily-job when a job has an Error, quoting Lily's error with the remedy", async () => {
         const { result, release } = await verifiedDeploy(major, 'job', {
+          // It fails on the first head after 3 s of running: a head comes every 30 s.
           fakeEnv: { LILY_FAKE_JOB_ERROR: PG_ERROR, LILY_FAKE_JOB_ERROR_AFTER: '3s' },
-          inputs: { 'verify-window': '30s' },
+          inputs: { 'verify-window': '45s' },
         });
         assert.equal(result.exitCode, 1, result.log);
         assert.equal(result.outputs['failure-reason'], 'lily-job', result.log);
@@ -156,7 +157,7 @@ describe('Lily verified on the real node', { skip: SKIP }, () => {
           result.annotations.some((a) => a.kind === 'warning' && a.message.startsWith(why)),
           result.log,
         );
-        assert.ok(result.log.includes(`Verified: ${why}`), result.log);
+        assert.ok(!result.log.includes("Verified: Lily's API answered"), result.log);
         assert.ok(result.log.includes('Verified: 1 pod(s) stayed Ready for 8s, no restart'));
         assert.equal(result.outputs['lily-jobs'], undefined);
         assert.match(result.summary, /\| Verified \|.*Lily's API not verified: /);

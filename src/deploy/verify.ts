@@ -76,9 +76,9 @@ export async function verifyRevision(
   const redact = redactor(secrets);
   if (lily) setLilyOutputs(lily.readings, redact);
   if (result.passed) {
-    const verified = skipped ? [...result.verified, skipped] : result.verified;
-    for (const line of verified) core.info(`Verified: ${line}`);
-    return { ...outcome, verified };
+    for (const line of result.verified) core.info(`Verified: ${line}`);
+    // Said beside what was verified, in the summary too: never a silent pass.
+    return { ...outcome, verified: skipped ? [...result.verified, skipped] : result.verified };
   }
   const causes = result.findings.filter((f) => f.fatal).map((f) => f.summary);
   core.info(
