@@ -25,6 +25,8 @@ import type { Workspace } from './workspace.js';
 //   critical path, and renewed every few seconds: a kubectl process per write
 //   (150 ms or more) would cost more than the lock's 50 ms budget, a request
 //   through the proxy a few ms. Only Leases: KubeApi has no other write.
+//   (Its POST to Lily's API through the pod proxy writes nothing: lily/api.ts
+//   sends read-only JSON-RPC methods only.)
 // - helm's release records are read through `releases`, which reads the
 //   storage helm uses (HELM_DRIVER) and asks helm only for a driver it cannot
 //   read itself.

@@ -87,6 +87,10 @@ async function run(): Promise<void> {
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
       else if (settings.command === 'plan')
         await (await import(/* webpackMode: "eager" */ './deploy/plan.js')).plan(ctx);
+      else if (settings.command === 'status')
+        await (
+          await import(/* webpackMode: "eager" */ './deploy/status.js')
+        ).status(settings, cluster, inputs.secrets);
       else await changeRelease(ctx, github);
     } finally {
       cluster.close();
@@ -153,7 +157,7 @@ function lockHolder(run: RunContext): string {
 function setKnownOutputs(settings: Settings): void {
   core.setOutput('release', settings.release);
   core.setOutput('namespace', settings.namespace);
-  if (settings.command === 'uninstall') return;
+  if (settings.command === 'uninstall' || settings.command === 'status') return;
   if (settings.chartVersion !== 'latest') core.setOutput('chart-version', settings.chartVersion);
   core.setOutput('secret-name', settings.database?.secretName ?? '');
 }

@@ -45,7 +45,7 @@ export interface HelmInstallSettings {
   sha256?: string;
 }
 
-export type Command = 'deploy' | 'uninstall' | 'plan' | 'sweep';
+export type Command = 'deploy' | 'uninstall' | 'plan' | 'sweep' | 'status';
 
 export interface Settings {
   /** What to do; a closed pull request in preview mode makes it 'uninstall'. */
@@ -87,6 +87,7 @@ export interface Settings {
   planDigest?: PlanDigest;
   failure: FailureSettings;
   verify: VerifySettings;
+  status: StatusSettings;
   cleanup: CleanupSettings;
   github: GithubSettings;
   sweep: SweepSettings;
@@ -132,6 +133,13 @@ export interface VerifySettings {
   /** The window as given (a Go duration), for the log. */
   window: string;
   windowMs: number;
+}
+
+/** command status: when a deployed Lily counts as unhealthy. */
+export interface StatusSettings {
+  /** The most a chain head may lag behind the network, as given (a Go duration). */
+  maxLag: string;
+  maxLagMs: number;
 }
 
 export interface FailureSettings {

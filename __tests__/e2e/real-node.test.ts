@@ -148,6 +148,7 @@ describe('the real node', { skip }, () => {
           const result = await deploy(env.e2e, major, {
             ...inputs(namespace),
             // Long enough to see the daemon die (4 s after it starts).
+            verify: 'true',
             'verify-window': '30s',
             values: [
               'debug: {disableNetworkSync: true}',

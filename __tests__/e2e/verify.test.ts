@@ -19,7 +19,7 @@ const WINDOW = '40s';
 for (const major of [3, 4] as const) {
   describe(`verify window with helm ${major}`, () => {
     const namespace = uniqueName(`verify-h${major}`);
-    const common = { namespace, 'create-namespace': 'true', timeout: '5m' };
+    const common = { namespace, 'create-namespace': 'true', timeout: '5m', verify: 'true' };
     /** A deploy of a release whose pods do `b`, watched for the window. */
     const failing = (release: string, b: string, inputs: Record<string, string> = {}) =>
       deploy(env.e2e, major, {
@@ -30,21 +30,28 @@ for (const major of [3, 4] as const) {
         ...inputs,
       });
 
-    it('a healthy deploy stays up for the window and says it verified', async () => {
+    // kwok's pods stay up but have no Lily API (their IPs are fake): the
+    // pods pass and Lily's API is named as not answering. A healthy Lily
+    // passes the window on the real node (real-node-verify.test.ts).
+    it('pods that stay up but whose Lily API does not answer fail the window as lily-api, saying so', async () => {
       const result = await deploy(env.e2e, major, {
         ...common,
         release: 'healthy',
         values: DAEMON,
         'verify-window': '5s',
       });
-      assert.equal(result.exitCode, 0, result.log);
+      assert.equal(result.exitCode, 1, result.log);
+      assert.equal(result.outputs['failure-reason'], 'lily-api', result.log);
       assert.ok(
         result.log.includes(
           "Verifying for 5s that Lily's pods stay up (verify-window; verify: false turns it off)",
         ),
       );
-      assert.ok(result.log.includes('Verified: 1 pod(s) stayed Ready for 5s, no restart'));
-      assert.match(result.summary, /\| Verified \| 1 pod\(s\) stayed Ready for 5s, no restart \|/);
+      assert.match(
+        result.log,
+        /Deploy of healthy failed \(lily-api\): Lily's API in pod lily-healthy-dev-mainnet-daemon-0 \(port 1234, \/rpc\/v0\) did not answer through the API server's pod proxy: /,
+      );
+      assert.equal(result.outputs['lily-jobs'], '[]');
     });
 
     it('a crash after Ready fails the deploy with the crashed run, leaving the release as the error says', async () => {
@@ -84,7 +91,13 @@ for (const major of [3, 4] as const) {
 
     it('an OOM kill after Ready with atomic rolls the upgrade back, naming the limit and its value', async () => {
       const release = 'oom';
-      const good = await deploy(env.e2e, major, { ...common, release, values: DAEMON });
+      // Not verified: kwok's pods have no Lily API to answer.
+      const good = await deploy(env.e2e, major, {
+        ...common,
+        release,
+        values: DAEMON,
+        verify: 'false',
+      });
       assert.equal(good.exitCode, 0, good.log);
       const bad = await failing(release, 'oom-after-ready', { atomic: 'true' });
       assert.equal(bad.exitCode, 1, bad.log);

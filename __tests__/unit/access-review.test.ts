@@ -6,6 +6,7 @@ import {
   deniedTable,
   deployAccessChecks,
   grantingRoles,
+  lilyApiDenial,
 } from '../../src/preflight/access-review.js';
 
 const PLAN = {
@@ -21,6 +22,30 @@ const PLAN = {
 };
 
 describe('deployAccessChecks', () => {
+  it("asks for pods/proxy (create: JSON-RPC is a POST) as optional when the verify window asks Lily's API", () => {
+    const proxy = deployAccessChecks({ ...PLAN, verifiesLilyApi: true }).filter(
+      (c) => c.resource === 'pods/proxy',
+    );
+    assert.deepEqual(proxy, [
+      {
+        verb: 'create',
+        group: '',
+        resource: 'pods/proxy',
+        namespace: 'lily',
+        why: "verify: Lily's API",
+        required: false,
+      },
+    ]);
+    assert.equal(
+      lilyApiDenial(proxy, 'lily')?.startsWith(
+        "these credentials may not create pods/proxy in namespace lily, which asking Lily's API",
+      ),
+      true,
+    );
+    assert.equal(lilyApiDenial([], 'lily'), undefined);
+    assert.ok(!deployAccessChecks(PLAN).some((c) => c.resource === 'pods/proxy'));
+  });
+
   it("covers the namespace, the Secret, helm's records and the release's kinds; diagnostics only as optional", () => {
     const checks = deployAccessChecks(PLAN);
     const key = (c: { verb: string; group: string; resource: string; namespace: string }) =>

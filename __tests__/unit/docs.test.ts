@@ -39,7 +39,7 @@ describe('README and action.yml', () => {
     const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     const dir = new URL('.github/workflows/examples/', root);
     const examples = readdirSync(dir).filter((f) => f.endsWith('.yml'));
-    assert.equal(examples.length, 5);
+    assert.equal(examples.length, 6);
     for (const file of examples) {
       const body = readFileSync(new URL(file, dir), 'utf8').replace(/^(#.*\n)+/, '');
       assert.ok(blocks.includes(body), `${file} is one of README's workflows`);

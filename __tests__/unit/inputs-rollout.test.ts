@@ -23,6 +23,7 @@ describe('parseRollout', () => {
         recoverStuckRelease: false,
       },
       verify: { enabled: true, window: '2m', windowMs: 120_000 },
+      status: { maxLag: '10m', maxLagMs: 600_000 },
     });
   });
 
@@ -37,6 +38,7 @@ describe('parseRollout', () => {
       'log-lines': '100000',
       verify: 'false',
       'verify-window': '1m30s',
+      'max-lag': '1h',
     });
     assert.deepEqual(errors, []);
     assert.equal(parsed.wait, false);
@@ -48,6 +50,7 @@ describe('parseRollout', () => {
     assert.equal(parsed.failure.stuckReleaseTimeoutMs, 120_000);
     assert.equal(parsed.failure.logLines, 100_000);
     assert.deepEqual(parsed.verify, { enabled: false, window: '1m30s', windowMs: 90_000 });
+    assert.deepEqual(parsed.status, { maxLag: '1h', maxLagMs: 3_600_000 });
   });
 
   it('reports each bad input, in the order of the inputs', () => {
@@ -61,6 +64,7 @@ describe('parseRollout', () => {
       'recover-stuck-release': 'on',
       verify: 'off',
       'verify-window': '2',
+      'max-lag': '10',
     });
     assert.deepEqual(errors, [
       "Input 'wait' is 'yes'; allowed: true, false",
@@ -72,6 +76,7 @@ describe('parseRollout', () => {
       "Input 'recover-stuck-release' is 'on'; allowed: true, false",
       "Input 'verify' is 'off'; allowed: true, false",
       "Input 'verify-window' is '2'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
+      "Input 'max-lag' is '10'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
     ]);
   });
 });

@@ -107,7 +107,7 @@ describe('parseTarget', () => {
     });
     assert.equal(parsed.release, 'Lily', 'an invalid release gets no preview suffix');
     assert.deepEqual(errors, [
-      "Input 'command' is 'destroy'; allowed: deploy, plan, uninstall, sweep",
+      "Input 'command' is 'destroy'; allowed: deploy, plan, uninstall, sweep, status",
       "Input 'release' is 'Lily'; allowed: a Helm release name: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 53 characters",
       "Input 'preview' is true, which needs a pull_request or pull_request_target event; this run is a push event",
       "Input 'namespace' is 'Prod'; allowed: a DNS label: lower-case letters, digits and '-', at most 63 characters",

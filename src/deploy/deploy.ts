@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
+import { lilyApiDenial } from '../preflight/access-review.js';
 import { previewAnnotations, previewReleaseLabels } from '../kube/objects.js';
 import { handleFailedUpgrade } from './failed-upgrade.js';
 import { runMonitored, type UpgradeOutcome } from './monitored-run.js';
@@ -29,8 +30,16 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   let outcome: UpgradeOutcome;
   try {
     outcome = await changeTheCluster(ctx, prepared, made);
-    if (outcome.result.exitCode === 0)
-      outcome = await verifyRevision(cluster, settings, ctx.secrets, outcome);
+    if (outcome.result.exitCode === 0) {
+      const { denied } = await prepared.checked;
+      outcome = await verifyRevision(
+        cluster,
+        settings,
+        ctx.secrets,
+        outcome,
+        lilyApiDenial(denied, settings.namespace),
+      );
+    }
     if (outcome.result.exitCode !== 0 || outcome.verifyFailed)
       await handleFailedUpgrade(cluster, settings, ctx.secrets, outcome);
   } catch (err) {

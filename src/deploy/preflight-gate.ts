@@ -61,6 +61,7 @@ export async function preflightChecks(
       writesSecret: settings.database !== undefined,
       storage: cluster.releases.storage,
       remediate: settings.failure.remediate,
+      verifiesLilyApi: settings.verify.enabled && settings.wait,
     },
     // A plan compares with what the server keeps, which is not what it drops.
     checkSchemas:

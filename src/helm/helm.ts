@@ -163,8 +163,15 @@ export class Helm extends BoundTool {
     };
   }
 
-  /** The release's user-supplied values (for a release driver only helm reads). */
-  async userValues(release: string, namespace: string): Promise<Record<string, unknown>> {
+  /**
+   * The release's user-supplied values, or with `all` the values merged over
+   * the chart's (for a release driver only helm reads).
+   */
+  async userValues(
+    release: string,
+    namespace: string,
+    { all } = { all: false },
+  ): Promise<Record<string, unknown>> {
     const stdout = await this.outputUnlessMissing([
       'get',
       'values',
@@ -173,6 +180,7 @@ export class Helm extends BoundTool {
       namespace,
       '--output',
       'json',
+      ...(all ? ['--all'] : []),
     ]);
     const doc = stdout === undefined ? undefined : (JSON.parse(stdout) as unknown);
     return isRecord(doc) ? doc : {};

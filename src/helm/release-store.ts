@@ -20,6 +20,8 @@ export interface ReleaseRecord extends ReleaseStatus {
   manifest: string;
   /** The user-supplied values (`helm get values`). */
   config: Record<string, unknown>;
+  /** The chart's default values, under `config` in the merged values (`helm get values --all`). */
+  chartValues: Record<string, unknown>;
   /** The release's own labels (`helm upgrade --labels`), without helm's. */
   labels: Record<string, string>;
 }
@@ -86,6 +88,7 @@ export function decodeRelease(
   if (!isRecord(doc)) throw new Error('a release record that is not an object');
   const info = isRecord(doc.info) ? doc.info : {};
   const chart = isRecord(doc.chart) && isRecord(doc.chart.metadata) ? doc.chart.metadata : {};
+  const chartValues = isRecord(doc.chart) && isRecord(doc.chart.values) ? doc.chart.values : {};
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return {
     name: text(doc.name),
@@ -100,6 +103,7 @@ export function decodeRelease(
     description: text(info.description),
     manifest: text(doc.manifest),
     config: isRecord(doc.config) ? doc.config : {},
+    chartValues,
     labels: releaseLabels(storedLabels),
   };
 }
@@ -196,11 +200,20 @@ export class ReleaseStore {
   ): Promise<ReleaseRecord | undefined> {
     const status = await this.helm.status(release, namespace);
     if (!status) return undefined;
-    const [manifest, notes, config] = await Promise.all([
+    const [manifest, notes, config, merged] = await Promise.all([
       this.helm.getManifest(release, namespace),
       this.helm.notes(release, namespace),
       this.helm.userValues(release, namespace),
+      this.helm.userValues(release, namespace, { all: true }),
     ]);
-    return { ...status, notes, description: '', manifest: manifest ?? '', config };
+    // The merged values stand in for the chart's: the user's merge over them unchanged.
+    return {
+      ...status,
+      notes,
+      description: '',
+      manifest: manifest ?? '',
+      config,
+      chartValues: merged,
+    };
   }
 }

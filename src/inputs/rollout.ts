@@ -1,12 +1,15 @@
-import type { FailureSettings, Settings, VerifySettings } from '../settings.js';
+import type { FailureSettings, Settings, StatusSettings, VerifySettings } from '../settings.js';
 import type { InputReader } from './reader.js';
 
-export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'failure' | 'verify'>;
+export type RolloutSettings = Pick<
+  Settings,
+  'wait' | 'timeout' | 'atomic' | 'failure' | 'verify' | 'status'
+>;
 
 /**
  * How the release is rolled out: whether and how long to wait for it, whether
  * helm rolls a failed one back (atomic), what counts as failing, and how long
- * its pods must stay up after helm's wait.
+ * its pods must stay up after helm's wait, and how far its chain may lag.
  */
 export function parseRollout(reader: InputReader): RolloutSettings {
   return {
@@ -15,7 +18,14 @@ export function parseRollout(reader: InputReader): RolloutSettings {
     timeout: reader.duration('timeout', '10m').text,
     failure: parseFailure(reader),
     verify: parseVerify(reader),
+    status: parseStatus(reader),
   };
+}
+
+/** How far behind the network command status lets a chain head be. */
+function parseStatus(reader: InputReader): StatusSettings {
+  const { text, ms } = reader.duration('max-lag', '10m');
+  return { maxLag: text, maxLagMs: ms };
 }
 
 /** Whether and how long the pods must stay up after helm's wait passed. */

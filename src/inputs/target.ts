@@ -23,7 +23,7 @@ export type TargetSettings = Pick<
 // Helm's own rules: a release name is a lower-case DNS label of at most 53
 // characters (helm appends suffixes to it for its own objects).
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const COMMANDS = ['deploy', 'plan', 'uninstall', 'sweep'] as const;
+const COMMANDS = ['deploy', 'plan', 'uninstall', 'sweep', 'status'] as const;
 
 /**
  * What to do, to which release, in which namespace: the command, release,

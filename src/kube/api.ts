@@ -91,6 +91,26 @@ export class KubeApi {
     return JSON.parse(await this.send('POST', path, JSON.stringify(review))) as T;
   }
 
+  /**
+   * Posts a JSON body to a port of a pod through the API server's pod proxy
+   * (pods/proxy, verb create), and returns the answer's body. Only Lily's
+   * read-only API client (lily/api.ts) uses it: a pod's port may change
+   * what runs there, so no other caller gets to choose what is posted.
+   */
+  postToPod(
+    target: { namespace: string; pod: string; port: number; path: string },
+    body: string,
+    timeoutMs: number,
+  ): Promise<string> {
+    const { namespace, pod, port, path } = target;
+    return this.send(
+      'POST',
+      `/api/v1/namespaces/${namespace}/pods/${pod}:${port}/proxy${path}`,
+      body,
+      timeoutMs,
+    );
+  }
+
   /** Creates a Lease; an ApiError 409 when one of that name exists. */
   async createLease<T>(namespace: string, lease: object): Promise<T> {
     return JSON.parse(await this.send('POST', leasesPath(namespace), JSON.stringify(lease))) as T;
@@ -112,6 +132,7 @@ export class KubeApi {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: string,
+    timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
@@ -136,10 +157,10 @@ export class KubeApi {
         res.on('error', reject);
       });
       // An API server that does not answer at all must not stall the action.
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+      req.setTimeout(timeoutMs, () => {
         req.destroy(
           new Error(
-            `${method} ${path}: the API server did not answer within ${REQUEST_TIMEOUT_MS / 1000}s (i/o timeout)`,
+            `${method} ${path}: the API server did not answer within ${timeoutMs / 1000}s (i/o timeout)`,
           ),
         );
       });

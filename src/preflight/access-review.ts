@@ -30,6 +30,22 @@ export interface DeployAccessPlan {
   releaseResources: { group: string; resource: string; namespaced: boolean }[];
   /** remediate: true deletes PVCs and pods. */
   remediate: boolean;
+  /** The verify window asks Lily's API through the pod proxy (a POST: verb create). */
+  verifiesLilyApi?: boolean;
+}
+
+/** What the verify window needs to ask Lily's API; without it, that part is skipped. */
+export const LILY_API_ACCESS = { verb: 'create', group: '', resource: 'pods/proxy' } as const;
+
+/** Why Lily's API cannot be verified with these credentials; undefined when it can. */
+export function lilyApiDenial(denied: AccessCheck[], namespace: string): string | undefined {
+  const { verb, resource } = LILY_API_ACCESS;
+  if (!denied.some((d) => d.verb === verb && d.resource === resource)) return undefined;
+  return (
+    `these credentials may not ${verb} ${resource} in namespace ${namespace}, which asking Lily's API ` +
+    "through the API server's pod proxy needs (JSON-RPC is a POST); the verify window checked the pods only. " +
+    `Grant it with a Role rule {apiGroups: [""], resources: [${resource}], verbs: [${verb}]}`
+  );
 }
 
 // helm creates, patches, watches while waiting, and deletes what a new chart version drops.
@@ -68,6 +84,9 @@ export function deployAccessChecks(plan: DeployAccessPlan): AccessCheck[] {
     ...check(['list'], '', 'pods', 'fail-fast and diagnostics', false),
     ...check(['list'], '', 'events', 'fail-fast and diagnostics', false),
     ...check(['get'], '', 'pods/log', 'the logs of a failed deploy', false),
+    ...(plan.verifiesLilyApi
+      ? check([LILY_API_ACCESS.verb], '', LILY_API_ACCESS.resource, "verify: Lily's API", false)
+      : []),
     ...(plan.remediate
       ? [
           ...check(['delete'], '', 'persistentvolumeclaims', 'remediate', false),

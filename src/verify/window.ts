@@ -16,8 +16,12 @@ export interface VerifyCheck {
 
 /** A check watching, against the baseline it took. */
 export interface RunningCheck {
-  /** Observes once and judges against the baseline: a fatal finding fails the window. */
-  poll(): Promise<Finding[]>;
+  /**
+   * Observes once and judges against the baseline: a fatal finding fails the
+   * window. `closing`: the observation that closes it, where what must have
+   * happened within the window is judged.
+   */
+  poll(closing: boolean): Promise<Finding[]>;
   /** How it stands, in one line, for the progress log. */
   progress(): string;
   /** Read at once after poll failed the window: what shows why, before it is gone. */
@@ -67,7 +71,7 @@ export async function runVerifyWindow(
     let failed: readonly [RunningCheck, Finding[]] | undefined;
     try {
       const polled = await Promise.all(
-        running.map(async (check) => [check, await check.poll()] as const),
+        running.map(async (check) => [check, await check.poll(closing)] as const),
       );
       failed = polled.find(([, findings]) => findings.some((f) => f.fatal));
       lastError = undefined;

@@ -35,7 +35,11 @@ type tipset struct {
 }
 
 // chain is the daemon's view of the network: it starts behind, syncs for
-// LILY_FAKE_SYNC_TIME, then takes a new head every LILY_FAKE_BLOCK_TIME.
+// LILY_FAKE_SYNC_TIME to a target LILY_FAKE_HEAD_LAG behind the network, then
+// takes a new head every LILY_FAKE_BLOCK_TIME, never past the network's
+// height (mainnet's: a block every 30 s since genesis), so a fast block time
+// catches up and then follows the network. A head's timestamp is its
+// height's slot, as on mainnet: the lag from the network is real time.
 type chain struct {
 	mu        sync.Mutex
 	start     time.Time
@@ -46,9 +50,14 @@ type chain struct {
 	listeners []chan tipset
 }
 
+// networkHeight is mainnet's height at t (schemas/v1/base.go height_to_unix).
+func networkHeight(t time.Time) int64 {
+	return (t.Unix() - genesisUnix) / 30
+}
+
 func newChain() *chain {
 	now := time.Now()
-	target := (now.Unix() - genesisUnix) / 30
+	target := networkHeight(now.Add(-envDuration("LILY_FAKE_HEAD_LAG", 0)))
 	return &chain{
 		start:     now,
 		syncTime:  envDuration("LILY_FAKE_SYNC_TIME", 3*time.Second),
@@ -77,9 +86,8 @@ func (c *chain) head() (tipset, bool) {
 		h := c.base + done
 		return c.tipsetAt(h, genesisUnix+h*30), false
 	}
-	n := int64((elapsed - c.syncTime) / c.blockTime)
-	h := c.target + n
-	return c.tipsetAt(h, c.start.Add(c.syncTime+time.Duration(n)*c.blockTime).Unix()), true
+	h := min(c.target+int64((elapsed-c.syncTime)/c.blockTime), max(c.target, networkHeight(time.Now())))
+	return c.tipsetAt(h, genesisUnix+h*30), true
 }
 
 // follow sends every new head (after the sync) to ch until ctx ends.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"time"
@@ -176,6 +177,9 @@ func (d *daemon) index(ctx context.Context, j *job) error {
 
 func (d *daemon) indexTipset(ctx context.Context, j *job, ts tipset) error {
 	infow("lily/index", "chain/indexer/integrated/manager.go:101", "index tipset", f("height", ts.Height), f("reporter", j.cfg.Name))
+	if err := injectedFailure(j); err != nil {
+		return err
+	}
 	for _, task := range j.cfg.Tasks {
 		if task == "block_header" && j.db != nil {
 			if err := j.db.persistBlockHeader(ctx, ts); err != nil {
@@ -236,4 +240,20 @@ func (d *daemon) stopJobs() {
 			j.cancel()
 		}
 	}
+}
+
+// injectedFailure is a persistence failure as Lily reports it, once the job
+// has run LILY_FAKE_JOB_ERROR_AFTER (default 0) and LILY_FAKE_JOB_ERROR (the
+// storage's error, e.g. go-pg's "ERROR #57P01 terminating connection due to
+// administrator command") is set; nil otherwise.
+func injectedFailure(j *job) error {
+	msg := os.Getenv("LILY_FAKE_JOB_ERROR")
+	if msg == "" || time.Since(j.info.StartedAt) < envDuration("LILY_FAKE_JOB_ERROR_AFTER", 0) {
+		return nil
+	}
+	task := "block_header"
+	if len(j.cfg.Tasks) > 0 {
+		task = j.cfg.Tasks[0]
+	}
+	return fmt.Errorf("persist result (%s.BlockHeader): persisting model: %s", task, msg)
 }

@@ -230,6 +230,12 @@ export const BAD_INPUTS: {
     says: /'120'; allowed: a Go duration above zero/,
   },
   {
+    name: 'max-lag without unit',
+    given: { 'max-lag': '10' },
+    input: 'max-lag',
+    says: /'10'; allowed: a Go duration above zero/,
+  },
+  {
     name: 'recover-stuck-release on',
     given: { 'recover-stuck-release': 'on' },
     input: 'recover-stuck-release',
