@@ -41,7 +41,10 @@ const JOB_VALUES = [
   '      commandArgs: ["--confidence=0"]',
 ].join('\n');
 
-describe('the real node', { skip }, () => {
+// The Helm 3 and Helm 4 groups at once: each has its release, namespaces and
+// schema. Inside a group one test after another (the first makes the schema
+// the others use).
+describe('the real node', { skip, concurrency: 2 }, () => {
   const env = useE2E({ realNode: true });
   let nodeInfo: Exclude<typeof node, string>;
 
@@ -53,7 +56,7 @@ describe('the real node', { skip }, () => {
   });
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    describe(`helm ${major}`, { concurrency: 1 }, () => {
       const schema = `lily_h${major}`;
       const inputs = (namespace: string) => ({
         release: `lily-h${major}`,

@@ -15,7 +15,7 @@ export function realNodeOrSkipReason(): RealNodeInfo | string {
     process.env.E2E_REAL_NODE_SKIPPED ??
     (process.env.E2E_KUBECONFIG
       ? 'E2E_KUBECONFIG is set: the real node runs only beside a local cluster'
-      : 'no real node: run the file through test/run-tests.ts')
+      : 'no real node for this file: test/run-tests.ts gives it to files named real-node*.test.ts')
   );
 }
 
