@@ -154,16 +154,25 @@ describe('the real node', { skip, concurrency: 2 }, () => {
         const line = `get schema versions: connect: ping database retry attempt: ping database: FATAL #28P01 password authentication failed for user "${ROLE}"`;
         assert.ok(result.log.includes(`--- logs of init-database`), result.log);
         assert.ok(result.log.includes(line), result.log);
-        const previous = await env.kube.run([
-          'logs',
-          `lily-lily-h${major}-dev-mainnet-daemon-0`,
-          '-n',
-          namespace,
-          '-c',
-          'init-database',
-          '--previous',
-        ]);
-        assert.ok(previous.stdout.includes(line), previous.stdout);
+        // The kubelet's own record of a crashed run says the same. While the
+        // init container restarts, the kubelet prunes the dead instance the
+        // pod's status still names ("unable to retrieve container logs"), and
+        // the next one to die takes its place: ask again until one answers.
+        let previous = '';
+        await waitFor('the log of a previous init-database', async () => {
+          const logs = await env.kube.run([
+            'logs',
+            `lily-lily-h${major}-dev-mainnet-daemon-0`,
+            '-n',
+            namespace,
+            '-c',
+            'init-database',
+            '--previous',
+          ]);
+          previous = logs.stdout + logs.stderr;
+          return previous.includes(line) ? true : undefined;
+        }).catch(() => undefined);
+        assert.ok(previous.includes(line), previous);
         assert.ok(!result.log.includes(PASSWORD), 'the password is masked');
       });
 
