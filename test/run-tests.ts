@@ -8,19 +8,28 @@
 // --test-name-pattern).
 //
 // The unit files run first, in one process (a few seconds). Then the
-// integration and e2e files run side by side, at most LILY_DEPLOY_TEST_LANES
-// (default 3) at once, each e2e file against a local cluster of its own lane
-// (test/support/cluster-lanes.ts), started here and stopped at the end, also
-// on failure. With E2E_KUBECONFIG set, that one cluster is used instead and the
-// e2e files run one at a time. The end prints the totals and the slowest tests.
+// integration and e2e files run side by side, each file a node:test process of
+// its own started here, longest expected first (EXPECTED_MINUTES):
 //
-// An e2e file whose name starts with `real-node` runs on lane 0, which then
-// also has the real node (test/cluster/real-node.ts); where the machine cannot
-// run one, those files skip, unless LILY_DEPLOY_REQUIRE_REAL_NODE=1 (CI), which
-// makes that an error.
+// - an e2e file named real-node*.test.ts runs on lane 0, whose cluster also
+//   has the real node (test/cluster/real-node.ts), beside the other real-node
+//   files: at most LILY_DEPLOY_REAL_NODE_FILES (default 3) of them at once;
+// - any other e2e file has the cluster of a lane to itself while it runs
+//   (test/support/cluster-lanes.ts); LILY_DEPLOY_TEST_LANES (default 4)
+//   clusters are started, and lane 0 takes such files only once the
+//   real-node files are done, so they never wait behind real-node work;
+// - an integration file needs no cluster and starts at once.
+//
+// With E2E_KUBECONFIG set, that one cluster is used instead and the files run
+// one at a time. A file's output is printed whole when it ends (as it comes
+// when it is the only file). The end prints the files' times, the slowest
+// tests and the totals.
+//
+// Where the machine cannot run the real node, the real-node files skip,
+// unless LILY_DEPLOY_REQUIRE_REAL_NODE=1 (CI), which makes that an error.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { startCluster, type Cluster } from './cluster/cluster.js';
 import { REPO_ROOT } from './support/cache.js';
 import { useScratchTmpdir } from './support/scratch.js';
@@ -31,24 +40,30 @@ type Suite = (typeof SUITES)[number];
 
 /**
  * The files that take longest start first, so that the last to finish is a
- * short one. Minutes on a quiet 2-core machine; a file not listed counts as 1.
+ * short one (the real-node files among themselves on lane 0). Minutes each
+ * took in a whole run on 2 shared cores (the end of a run prints them); a
+ * file not listed counts as 1.
  */
 const EXPECTED_MINUTES: Record<string, number> = {
-  // First, while lane 0 (the one with the real node) is still free.
-  'real-node.test.ts': 6,
-  'real-node-startup.test.ts': 1.5,
+  'security.test.ts': 5.5,
+  'failures.test.ts': 4.5,
+  'published-chart.test.ts': 3.5,
+  'credentials.test.ts': 3,
   'real-node-database.test.ts': 2,
-  'act.test.ts': 5,
-  'failures.test.ts': 4,
-  'published-chart.test.ts': 3,
+  'real-node-startup.test.ts': 1.5,
+  'real-node-verify.test.ts': 3,
+  'real-node-status.test.ts': 1.5,
   'lock.test.ts': 3,
+  'preview.test.ts': 3,
+  'act.test.ts': 2.5,
+  'deploy.test.ts': 2.5,
   'plan.test.ts': 2.5,
-  'security.test.ts': 2.5,
-  'credentials.test.ts': 2,
-  'sweep.test.ts': 2,
-  'preview.test.ts': 2,
-  'deploy.test.ts': 2,
-  'helm-install.test.ts': 1.5,
+  'verify.test.ts': 2.5,
+  'helm-install.test.ts': 1.2,
+  'sweep.test.ts': 1.2,
+  'real-node.test.ts': 1,
+  'demo.test.ts': 0.7,
+  'lily-preflight.test.ts': 0.6,
 };
 
 const { suites, fileFilters, namePatterns } = parseArguments(process.argv.slice(2));
@@ -63,12 +78,12 @@ const filesOf = (suite: Suite) =>
           return fileFilters.length === 0 || fileFilters.some((part) => path.includes(part));
         })
     : [];
+const longestFirst = (a: string, b: string) =>
+  expectedMinutes(b) - expectedMinutes(a) || a.localeCompare(b);
 const unitFiles = filesOf('unit').sort();
-const e2eFiles = filesOf('e2e');
-const sideBySide = [...filesOf('integration'), ...e2eFiles].sort(
-  (a, b) => expectedMinutes(b) - expectedMinutes(a) || a.localeCompare(b),
-);
-if (unitFiles.length + sideBySide.length === 0) {
+const integrationFiles = filesOf('integration').sort(longestFirst);
+const e2eFiles = filesOf('e2e').sort(longestFirst);
+if (unitFiles.length + integrationFiles.length + e2eFiles.length === 0) {
   console.error(`no test file matches ${fileFilters.join(', ')} in ${suites.join(', ')}`);
   process.exit(2);
 }
@@ -77,35 +92,35 @@ const scratch = useScratchTmpdir('lily-deploy-test-');
 const started = Date.now();
 const clusters: Cluster[] = [];
 const times: TestTimes[] = [];
+const fileTimes: { file: string; where: string; ms: number }[] = [];
 let exitCode = 0;
 try {
   if (unitFiles.length > 0) {
-    exitCode ||= await runNodeTests(unitFiles, { isolation: 'none' }, process.env);
+    exitCode ||= await runNodeTests(unitFiles, { isolation: 'none' }, process.env, 'inherit');
   }
-  if (sideBySide.length > 0) {
-    const env = { ...process.env };
-    let concurrency = Math.max(1, Number(process.env.LILY_DEPLOY_TEST_LANES ?? 3));
-    if (e2eFiles.length > 0 && process.env.E2E_KUBECONFIG) {
-      concurrency = 1;
+  const sideBySide = integrationFiles.length + e2eFiles.length;
+  if (sideBySide > 0 && process.env.E2E_KUBECONFIG) {
+    if (e2eFiles.length > 0) {
       console.log(`e2e tests run against E2E_KUBECONFIG=${process.env.E2E_KUBECONFIG}`);
       if (process.env.LILY_DEPLOY_REQUIRE_REAL_NODE) {
         throw new Error(
           'LILY_DEPLOY_REQUIRE_REAL_NODE is set, but E2E_KUBECONFIG has no real node',
         );
       }
-    } else if (e2eFiles.length > 0) {
-      // No more files at once than lanes: one that starts always finds one free.
-      const realNode = e2eFiles.some((f) => /^real-node/.test(f.split('/').at(-1) ?? ''));
-      clusters.push(...(await startLaneClusters(Math.min(concurrency, e2eFiles.length), realNode)));
-      concurrency = clusters.length;
-      env.E2E_LANES = clusters.map((c) => c.kubeconfig).join('\n');
-      const node = clusters[0]?.realNode;
-      if (node && 'skipped' in node) env.E2E_REAL_NODE_SKIPPED = node.skipped;
-      else if (node) env.E2E_REAL_NODE = JSON.stringify(node);
-      env.E2E_LANE_LOCKS = join(scratch.dir, 'lanes');
-      mkdirSync(env.E2E_LANE_LOCKS);
     }
-    exitCode ||= await runNodeTests(sideBySide, { concurrency }, env);
+    for (const file of [...integrationFiles, ...e2eFiles]) {
+      exitCode ||= await runFile(file, 'the one cluster', process.env, sideBySide === 1);
+    }
+  } else if (sideBySide > 0) {
+    const realNodeFiles = e2eFiles.filter(isRealNodeFile);
+    const laneFiles = e2eFiles.filter((f) => !isRealNodeFile(f));
+    const lanes = Math.max(1, Number(process.env.LILY_DEPLOY_TEST_LANES ?? 4));
+    const count = Math.min(lanes, (realNodeFiles.length > 0 ? 1 : 0) + laneFiles.length);
+    if (count > 0) clusters.push(...(await startLaneClusters(count, realNodeFiles.length > 0)));
+    exitCode ||= await runSideBySide(
+      { realNode: realNodeFiles, lane: laneFiles, noCluster: integrationFiles },
+      sideBySide === 1,
+    );
   }
 } finally {
   await Promise.all(clusters.map((c) => c.stop()));
@@ -115,7 +130,71 @@ try {
 process.exit(exitCode);
 
 function expectedMinutes(file: string): number {
-  return EXPECTED_MINUTES[file.split('/').at(-1) ?? ''] ?? 1;
+  return EXPECTED_MINUTES[basename(file)] ?? 1;
+}
+
+function isRealNodeFile(file: string): boolean {
+  return /^real-node.*\.test\.ts$/.test(basename(file));
+}
+
+/**
+ * Starts files as room frees up: the real-node files on lane 0 (up to their
+ * bound), the other e2e files each on a free lane (lane 0 once the real-node
+ * files are done), the integration files at once. Resolves with the first
+ * failing exit code, or 0, once every file has ended.
+ */
+function runSideBySide(
+  files: { realNode: string[]; lane: string[]; noCluster: string[] },
+  stream: boolean,
+): Promise<number> {
+  const realNodeBound = Math.max(1, Number(process.env.LILY_DEPLOY_REAL_NODE_FILES ?? 3));
+  const queue = {
+    realNode: [...files.realNode],
+    lane: [...files.lane],
+    noCluster: [...files.noCluster],
+  };
+  const realNode = clusters[0]?.realNode;
+  const realNodeEnv =
+    realNode === undefined
+      ? {}
+      : 'skipped' in realNode
+        ? { E2E_REAL_NODE_SKIPPED: realNode.skipped }
+        : { E2E_REAL_NODE: JSON.stringify(realNode) };
+  const freeLanes = clusters.map((_, i) => i).filter((i) => i > 0 || queue.realNode.length === 0);
+  let realNodeRunning = 0;
+  let running = 0;
+  let code = 0;
+  return new Promise((resolve) => {
+    const start = (file: string, where: string, env: NodeJS.ProcessEnv, done: () => void) => {
+      running += 1;
+      void runFile(file, where, { ...process.env, ...env }, stream).then((c) => {
+        code ||= c;
+        running -= 1;
+        done();
+        fill();
+      });
+    };
+    const fill = () => {
+      while (queue.realNode.length > 0 && realNodeRunning < realNodeBound) {
+        const file = queue.realNode.shift() ?? '';
+        realNodeRunning += 1;
+        start(file, 'lane 0', { E2E_LANE: clusters[0]?.kubeconfig, ...realNodeEnv }, () => {
+          realNodeRunning -= 1;
+          if (queue.realNode.length === 0 && realNodeRunning === 0) freeLanes.push(0);
+        });
+      }
+      while (queue.lane.length > 0 && freeLanes.length > 0) {
+        const file = queue.lane.shift() ?? '';
+        const lane = freeLanes.shift() ?? 0;
+        start(file, `lane ${lane}`, { E2E_LANE: clusters[lane]?.kubeconfig }, () => {
+          freeLanes.push(lane);
+        });
+      }
+      for (const file of queue.noCluster.splice(0)) start(file, 'no cluster', {}, () => {});
+      if (running === 0) resolve(code);
+    };
+    fill();
+  });
 }
 
 /**
@@ -151,12 +230,33 @@ async function startLaneClusters(count: number, realNode: boolean): Promise<Clus
   return ready;
 }
 
+/** One file in a node:test process of its own; its output whole at its end unless `stream`. */
+async function runFile(
+  file: string,
+  where: string,
+  env: NodeJS.ProcessEnv,
+  stream: boolean,
+): Promise<number> {
+  const name = relative(REPO_ROOT, file);
+  const fileStarted = Date.now();
+  if (!stream) console.log(`▷ ${name} started (${where})`);
+  const code = await runNodeTests([file], { concurrency: 1 }, env, stream ? 'inherit' : 'buffer');
+  const ms = Date.now() - fileStarted;
+  fileTimes.push({ file: name, where, ms });
+  if (!stream) console.log(`◁ ${name} ended (${where}, ${formatMinutes(ms)}, exit ${code})\n`);
+  return code;
+}
+
 function runNodeTests(
   files: string[],
   mode: { isolation: 'none' } | { concurrency: number },
   env: NodeJS.ProcessEnv,
+  output: 'inherit' | 'buffer',
 ): Promise<number> {
-  const timesFile = join(scratch.dir, `times-${times.length}-${Date.now()}.json`);
+  const timesFile = join(
+    scratch.dir,
+    `times-${times.length}-${Date.now()}-${basename(files[0] ?? '')}.json`,
+  );
   const args = [
     '--import',
     'tsx',
@@ -169,9 +269,18 @@ function runNodeTests(
     ...namePatterns.map((p) => `--test-name-pattern=${p}`),
     ...files,
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env,
+    stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+  });
+  // stdout and stderr in the order they came, printed at once at the end.
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => chunks.push(c));
+  child.stderr?.on('data', (c: Buffer) => chunks.push(c));
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      if (chunks.length > 0) process.stdout.write(Buffer.concat(chunks));
       try {
         times.push(JSON.parse(readFileSync(timesFile, 'utf8')) as TestTimes);
       } catch {
@@ -182,18 +291,29 @@ function runNodeTests(
   });
 }
 
+function formatMinutes(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 /** The slowest tests and the totals of every run, last, where a reader looks. */
 function report(): void {
   const all = times.flatMap((t) => t.tests);
   if (all.length === 0) return;
+  if (fileTimes.length > 1) {
+    // What EXPECTED_MINUTES is kept from.
+    console.log('\nFiles, longest first:');
+    for (const f of [...fileTimes].sort((a, b) => b.ms - a.ms)) {
+      console.log(`  ${(f.ms / 60_000).toFixed(1).padStart(5)} min  ${f.file} (${f.where})`);
+    }
+  }
   const slowest = [...all].sort((a, b) => b.ms - a.ms).slice(0, 10);
   console.log('\nSlowest tests:');
   for (const t of slowest) {
     console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.file} › ${t.name}`);
   }
   const sum = (key: 'passed' | 'failed' | 'skipped') => times.reduce((n, t) => n + t[key], 0);
-  const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(`\nFinished in ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
+  console.log(`\nFinished in ${formatMinutes(Date.now() - started)}`);
   console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
 }
 

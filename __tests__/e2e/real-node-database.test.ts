@@ -15,6 +15,7 @@ import {
   realNodeOrSkipReason,
   type RealNodeFailure,
   writeSnapshot,
+  waitFor,
 } from '../../test/support/real-node.js';
 
 const node = realNodeOrSkipReason();
@@ -79,19 +80,25 @@ describe('Lily database failures on the real node', { skip }, () => {
         });
         // The failed run's log is still shown whole, under its container, and is the kubelet's.
         assert.ok(result.log.includes('--- logs of init-database'), result.log);
-        const previous = await env.kube.run([
-          'logs',
-          'lily-lily-pw-dev-mainnet-daemon-0',
-          '-n',
-          result.namespace,
-          '-c',
-          'init-database',
-          '--previous',
-        ]);
-        assert.ok(
-          previous.stdout.includes('#28P01 password authentication failed'),
-          previous.stdout,
-        );
+        // While the init container restarts, the kubelet prunes the dead instance
+        // the pod's status still names ("unable to retrieve container logs"), and
+        // the next one to die takes its place: ask again until one answers.
+        const line = '#28P01 password authentication failed';
+        let previous = '';
+        await waitFor('the log of a previous init-database', async () => {
+          const logs = await env.kube.run([
+            'logs',
+            'lily-lily-pw-dev-mainnet-daemon-0',
+            '-n',
+            result.namespace,
+            '-c',
+            'init-database',
+            '--previous',
+          ]);
+          previous = logs.stdout + logs.stderr;
+          return previous.includes(line) ? true : undefined;
+        }).catch(() => undefined);
+        assert.ok(previous.includes(line), previous);
       });
 
       it("TLS turned off against a server that takes only TLS: lily-database, with Postgres's pg_hba words", async () => {

@@ -17,6 +17,7 @@ import {
   psql,
   realNodeOrSkipReason,
   writeSnapshot,
+  waitFor,
 } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
 
@@ -41,7 +42,10 @@ const JOB_VALUES = [
   '      commandArgs: ["--confidence=0"]',
 ].join('\n');
 
-describe('the real node', { skip }, () => {
+// The Helm 3 and Helm 4 groups at once: each has its release, namespaces and
+// schema. Inside a group one test after another (the first makes the schema
+// the others use).
+describe('the real node', { skip, concurrency: 2 }, () => {
   const env = useE2E({ realNode: true });
   let nodeInfo: Exclude<typeof node, string>;
 
@@ -53,7 +57,7 @@ describe('the real node', { skip }, () => {
   });
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    describe(`helm ${major}`, { concurrency: 1 }, () => {
       const schema = `lily_h${major}`;
       const inputs = (namespace: string) => ({
         release: `lily-h${major}`,
@@ -192,12 +196,3 @@ describe('the real node', { skip }, () => {
 });
 
 /** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}

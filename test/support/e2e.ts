@@ -82,7 +82,7 @@ export function useE2E(options: { realNode?: boolean } = {}): E2EHandle {
 }
 
 export async function startE2E(options: { realNode?: boolean } = {}): Promise<E2E> {
-  const kubeconfigPath = await clusterKubeconfig(options);
+  const kubeconfigPath = clusterKubeconfig(options);
   const [kubeconfig, mirror, repo] = await Promise.all([
     readFile(kubeconfigPath, 'utf8'),
     startHelmMirror(),

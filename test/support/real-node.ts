@@ -23,7 +23,7 @@ export function realNodeOrSkipReason(): RealNodeInfo | string {
     process.env.E2E_REAL_NODE_SKIPPED ??
     (process.env.E2E_KUBECONFIG
       ? 'E2E_KUBECONFIG is set: the real node runs only beside a local cluster'
-      : 'no real node: run the file through test/run-tests.ts')
+      : 'no real node for this file: test/run-tests.ts gives it to files named real-node*.test.ts')
   );
 }
 
@@ -174,4 +174,15 @@ export async function deployFailingOnRealNode(
     'the password is in no log, output, summary, file or command line',
   );
   return { ...result, namespace, release };
+}
+
+/** Asks until check gives a value (up to 90 s): what a kubelet does, it does in its own time. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
