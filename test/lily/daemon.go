@@ -35,7 +35,9 @@ type tipset struct {
 }
 
 // chain is the daemon's view of the network: it starts behind, syncs for
-// LILY_FAKE_SYNC_TIME, then takes a new head every LILY_FAKE_BLOCK_TIME.
+// LILY_FAKE_SYNC_TIME, then follows the wall clock, a new head every
+// LILY_FAKE_BLOCK_TIME since genesis (mainnet's 30 s by default), so that two
+// daemons (the pod before and after a restart) agree on the head.
 type chain struct {
 	mu        sync.Mutex
 	start     time.Time
@@ -48,14 +50,23 @@ type chain struct {
 
 func newChain() *chain {
 	now := time.Now()
-	target := (now.Unix() - genesisUnix) / 30
-	return &chain{
+	c := &chain{
 		start:     now,
 		syncTime:  envDuration("LILY_FAKE_SYNC_TIME", 3*time.Second),
 		blockTime: envDuration("LILY_FAKE_BLOCK_TIME", 30*time.Second),
-		base:      target - 20,
-		target:    target,
 	}
+	c.target = c.heightAt(now)
+	c.base = c.target - 20
+	return c
+}
+
+// heightAt is the chain's height at t; its tipset's timestamp is timeOf(height).
+func (c *chain) heightAt(t time.Time) int64 {
+	return int64(t.Sub(time.Unix(genesisUnix, 0)) / c.blockTime)
+}
+
+func (c *chain) timeOf(height int64) int64 {
+	return time.Unix(genesisUnix, 0).Add(time.Duration(height) * c.blockTime).Unix()
 }
 
 func cidFor(kind string, height int64) string {
@@ -63,9 +74,9 @@ func cidFor(kind string, height int64) string {
 	return "bafy2bzace" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:50]
 }
 
-func (c *chain) tipsetAt(height int64, ts int64) tipset {
+func (c *chain) tipsetAt(height int64) tipset {
 	return tipset{Height: height, Cid: cidFor("block", height), Miner: fmt.Sprintf("f0%d", 1000+height%97),
-		ParentStateRoot: cidFor("state", height-1), Timestamp: ts}
+		ParentStateRoot: cidFor("state", height-1), Timestamp: c.timeOf(height)}
 }
 
 // head is the current head; synced says the initial sync is over.
@@ -74,12 +85,9 @@ func (c *chain) head() (tipset, bool) {
 	if elapsed < c.syncTime {
 		// Still catching up: the head is behind and old.
 		done := int64(float64(c.target-c.base) * float64(elapsed) / float64(c.syncTime))
-		h := c.base + done
-		return c.tipsetAt(h, genesisUnix+h*30), false
+		return c.tipsetAt(c.base + done), false
 	}
-	n := int64((elapsed - c.syncTime) / c.blockTime)
-	h := c.target + n
-	return c.tipsetAt(h, c.start.Add(c.syncTime+time.Duration(n)*c.blockTime).Unix()), true
+	return c.tipsetAt(c.heightAt(time.Now())), true
 }
 
 // follow sends every new head (after the sync) to ch until ctx ends.
@@ -225,6 +233,12 @@ func daemonCommand(global *flagSet, args []string) error {
 			time.Sleep(after)
 			fatalw("lily/commands", "commands/daemon.go:310", msg)
 		}()
+	}
+
+	// A daemon whose memory grows (LILY_FAKE_MEMORY, LILY_FAKE_MEMORY_AFTER):
+	// past its container's limit, the kernel kills it (OOMKilled).
+	if size := envBytes("LILY_FAKE_MEMORY"); size > 0 {
+		go holdMemory(size, envDuration("LILY_FAKE_MEMORY_AFTER", 0))
 	}
 
 	signals := make(chan os.Signal, 1)
@@ -403,4 +417,40 @@ func sortedKeys[V any](m map[string]V) []string {
 func waitForSignal() (context.Context, func()) {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	return ctx, cancel
+}
+
+// heldMemory keeps what holdMemory allocated reachable.
+var heldMemory [][]byte
+
+// holdMemory waits, then allocates size bytes in 4 MiB pieces, each written
+// to (so the pages are really used), and keeps them.
+func holdMemory(size int64, after time.Duration) {
+	time.Sleep(after)
+	infow("lily/index", "index/manager.go:118", "loading the state tree into memory", f("bytes", size))
+	const piece = 4 << 20
+	for held := int64(0); held < size; held += piece {
+		b := make([]byte, piece)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		heldMemory = append(heldMemory, b)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// envBytes reads a size such as 64Mi, 1Gi or 1048576; 0 when unset or not a size.
+func envBytes(name string) int64 {
+	v := strings.TrimSpace(os.Getenv(name))
+	units := map[string]int64{"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+	scale := int64(1)
+	if len(v) > 2 {
+		if u, ok := units[v[len(v)-2:]]; ok {
+			scale, v = u, v[:len(v)-2]
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n * scale
 }

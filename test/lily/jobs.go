@@ -155,7 +155,7 @@ func (d *daemon) index(ctx context.Context, j *job) error {
 	case "watch":
 		for ts := range d.chain.follow(ctx) {
 			// Confidence: a tipset is indexed once that many newer ones exist.
-			at := d.chain.tipsetAt(ts.Height-int64(j.cfg.Confidence), ts.Timestamp-int64(j.cfg.Confidence)*30)
+			at := d.chain.tipsetAt(ts.Height - int64(j.cfg.Confidence))
 			if err := d.indexTipset(ctx, j, at); err != nil {
 				warnw("lily/watch", "chain/watch/watcher.go:178", "watcher suffered fatal error", f("error", err), f("height", at.Height), f("reporter", j.cfg.Name))
 				return fmt.Errorf("index: notify tipset: %w", err)
@@ -164,7 +164,7 @@ func (d *daemon) index(ctx context.Context, j *job) error {
 		return nil
 	case "walk", "fill":
 		for h := j.cfg.From; h <= j.cfg.To; h++ {
-			if err := d.indexTipset(ctx, j, d.chain.tipsetAt(h, genesisUnix+h*30)); err != nil {
+			if err := d.indexTipset(ctx, j, d.chain.tipsetAt(h)); err != nil {
 				return err
 			}
 		}
