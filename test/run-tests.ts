@@ -36,6 +36,10 @@ type Suite = (typeof SUITES)[number];
 const EXPECTED_MINUTES: Record<string, number> = {
   // First, while lane 0 (the one with the real node) is still free.
   'real-node.test.ts': 6,
+  'real-node-failures.test.ts': 1.5,
+  'real-node-upgrade.test.ts': 1,
+  'real-node-teardown.test.ts': 1,
+  'real-node-demo.test.ts': 1,
   'act.test.ts': 5,
   'failures.test.ts': 4,
   'published-chart.test.ts': 3,
