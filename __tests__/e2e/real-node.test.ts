@@ -13,9 +13,11 @@ import {
 } from '../../test/support/e2e.js';
 import {
   createDatabase,
+  INDEXING_JOB_VALUES,
   migrateLatest,
   psql,
   realNodeOrSkipReason,
+  waitFor,
   writeSnapshot,
 } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
@@ -29,17 +31,6 @@ const PASSWORD = 'node p@ss:w/rd?#%+';
 const DATABASE = 'chain';
 const ROLE = 'lily';
 const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
-
-/** A watch job that writes block headers: daemon mode adds no --storage, so jobArgs must. */
-const JOB_VALUES = [
-  'daemon:',
-  '  jobs:',
-  '    - command: watch',
-  '      name: blocks',
-  '      storage: db',
-  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
-  '      commandArgs: ["--confidence=0"]',
-].join('\n');
 
 describe('the real node', { skip }, () => {
   const env = useE2E({ realNode: true });
@@ -74,7 +65,10 @@ describe('the real node', { skip }, () => {
         await psql(nodeInfo, `DROP SCHEMA IF EXISTS ${schema} CASCADE`, DATABASE);
         await migrateLatest(nodeInfo, url, schema);
         const namespace = uniqueName(`real-h${major}`);
-        const result = await deploy(env.e2e, major, { ...inputs(namespace), values: JOB_VALUES });
+        const result = await deploy(env.e2e, major, {
+          ...inputs(namespace),
+          values: INDEXING_JOB_VALUES,
+        });
         assert.equal(result.exitCode, 0, result.log);
         assert.equal(result.outputs.status, 'deployed');
 
@@ -215,14 +209,3 @@ describe('the real node', { skip }, () => {
     });
   }
 });
-
-/** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}

@@ -8,6 +8,20 @@ import { exec, type ExecResult } from './exec.js';
 
 export type { RealNodeInfo };
 
+/**
+ * Values of a watch job that writes block headers into the storage `db`
+ * (daemon mode adds no --storage, so jobArgs must): rows in Postgres.
+ */
+export const INDEXING_JOB_VALUES = [
+  'daemon:',
+  '  jobs:',
+  '    - command: watch',
+  '      name: blocks',
+  '      storage: db',
+  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
+  '      commandArgs: ["--confidence=0"]',
+].join('\n');
+
 /** The run's real node, or why this run has none (the reason a test skips with). */
 export function realNodeOrSkipReason(): RealNodeInfo | string {
   if (process.env.E2E_REAL_NODE) return JSON.parse(process.env.E2E_REAL_NODE) as RealNodeInfo;
@@ -93,4 +107,15 @@ export function writeSnapshot(node: RealNodeInfo, name = 'snapshot.car', blocks 
   const body = Buffer.alloc(blocks * 1024, 7);
   writeFileSync(join(node.www, name), Buffer.concat([Buffer.from([header.length]), header, body]));
   return `http://${node.ip}:8080/${name}`;
+}
+
+/** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
