@@ -23,6 +23,8 @@ import { helmTool, type HelmTool, removeHelmHome, runHelm, tempHelmHome } from '
 
 const DATASTORE_ON_A_PVC = 'daemon:\n  volumes:\n    datastore:\n      enabled: true\n';
 /** The demo's database on the real node's Postgres (TLS); the password shows the URL's escaping. */
+/** Carriage returns and ANSI escape sequences (CSI). */
+const TERMINAL_CONTROL = new RegExp(`\r|${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
 const DEMO_DATABASE = {
   name: 'demo',
   user: 'lily_demo',
@@ -284,7 +286,9 @@ async function showLily(
       env: kube,
       allowFailure: true,
     });
-    return got.exitCode === 0 ? got.stdout.replace(/\r/g, '').trimEnd().split('\n') : [];
+    // `sync wait` redraws its lines with \r and terminal escapes: shown as plain lines.
+    const plain = got.stdout.replace(TERMINAL_CONTROL, '').trimEnd();
+    return got.exitCode === 0 ? plain.split('\n') : [];
   };
   print(`\nWhat Lily logged on the real node (kubectl logs ${pod.name} -c <container>):`);
   // init-database comes with chart 0.1.5-rc1: the containers the pod has.
@@ -292,7 +296,7 @@ async function showLily(
     const lines = await logs(container);
     if (lines.length === 0) continue;
     // Its start-up, and where it is now.
-    const shown = lines.length <= 14 ? lines : [...lines.slice(0, 10), '…', ...lines.slice(-3)];
+    const shown = lines.length <= 20 ? lines : [...lines.slice(0, 12), '…', ...lines.slice(-8)];
     print(`  --- ${container}`);
     for (const line of shown) print(`  ${line}`);
   }
