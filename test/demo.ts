@@ -8,9 +8,14 @@
 //   npm run demo -- --failure   the chart's defaults: refused by the preflight, explained
 //   npm run demo -- --down      remove the demo cluster
 //
-// The cluster stays up to look at until --down (or the next demo) removes it.
+// Lily runs on the real node (test/cluster/README.md, "The real node") when
+// the machine allows one (root, network namespaces): the fake lily in real
+// containers, a real Postgres receiving rows; the demo then keeps it all up
+// until Ctrl-C. Elsewhere kwok plays the node, the demo says why, and the
+// cluster stays up to look at until --down (or the next demo) removes it.
 import { join } from 'node:path';
 import { deleteCluster, startCluster } from './cluster/cluster.js';
+import { prepareRealNode } from './cluster/real-node.js';
 import { REPO_ROOT } from './support/cache.js';
 import { startChartRepo } from './support/chart-repo.js';
 import { type DemoScenario, runDemo } from './support/demo.js';
@@ -36,19 +41,31 @@ if (args.includes('--down')) {
 const scenario: DemoScenario = args.includes('--failure') ? 'failure' : 'healthy';
 
 await deleteCluster(DEMO_DIR, CLUSTER);
+const log = (line: string) => {
+  console.log(`[cluster] ${line}`);
+};
+// A real node is the run's own (its watchdog stops it with this process): it is not kept.
+const tools = scenario === 'healthy' ? await prepareRealNode(log) : undefined;
+if (tools && !tools.ok) console.log(`[demo] no real node, kwok plays the node: ${tools.reason}`);
+const onRealNode = tools?.ok === true;
 const cluster = await startCluster({
   name: CLUSTER,
-  keepIn: DEMO_DIR,
-  log: (line) => {
-    console.log(`[cluster] ${line}`);
-  },
+  log,
+  ...(onRealNode ? { realNode: true } : { keepIn: DEMO_DIR }),
 });
+const node = cluster.realNode && !('skipped' in cluster.realNode) ? cluster.realNode : undefined;
 console.log(`\nCluster: ${cluster.description}\n`);
 const [mirror, repo] = await Promise.all([
   startHelmMirror(),
   startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS }),
 ]);
-const demo = await runDemo({ scenario, kubeconfigPath: cluster.kubeconfig, mirror, repo });
+const demo = await runDemo({
+  scenario,
+  kubeconfigPath: cluster.kubeconfig,
+  mirror,
+  repo,
+  ...(node ? { node } : {}),
+});
 await Promise.all([mirror.close(), repo.close()]);
 
 console.log(
@@ -56,7 +73,16 @@ console.log(
     ? '\nSee a failure the action explains: npm run demo -- --failure'
     : '\nSee the deploy that works: npm run demo',
 );
-console.log(`The cluster is still up; remove it with: npm run demo -- --down`);
 // The demo succeeds when the action did what the scenario promises (with
 // --failure: failed, for the reason promised).
-process.exit(demo.ok ? 0 : 1);
+if (!node) {
+  console.log(`The cluster is still up; remove it with: npm run demo -- --down`);
+  process.exit(demo.ok ? 0 : 1);
+}
+if (!demo.ok) process.exit(1); // the exit handlers stop the cluster and the node
+console.log(
+  'The cluster and the real node (its pods, Postgres, network namespace) are up while this runs:\n' +
+    'press Ctrl-C to stop and remove them.',
+);
+// Kept alive until the signal: startCluster's handlers stop the cluster and the node then.
+setInterval(() => {}, 1 << 30);

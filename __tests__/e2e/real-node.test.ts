@@ -13,11 +13,12 @@ import {
 } from '../../test/support/e2e.js';
 import {
   createDatabase,
+  INDEXING_JOB_VALUES,
   migrateLatest,
   psql,
   realNodeOrSkipReason,
-  writeSnapshot,
   waitFor,
+  writeSnapshot,
 } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
 
@@ -30,17 +31,6 @@ const PASSWORD = 'node p@ss:w/rd?#%+';
 const DATABASE = 'chain';
 const ROLE = 'lily';
 const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
-
-/** A watch job that writes block headers: daemon mode adds no --storage, so jobArgs must. */
-const JOB_VALUES = [
-  'daemon:',
-  '  jobs:',
-  '    - command: watch',
-  '      name: blocks',
-  '      storage: db',
-  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
-  '      commandArgs: ["--confidence=0"]',
-].join('\n');
 
 // The Helm 3 and Helm 4 groups at once: each has its release, namespaces and
 // schema. Inside a group one test after another (the first makes the schema
@@ -78,7 +68,10 @@ describe('the real node', { skip, concurrency: 2 }, () => {
         await psql(nodeInfo, `DROP SCHEMA IF EXISTS ${schema} CASCADE`, DATABASE);
         await migrateLatest(nodeInfo, url, schema);
         const namespace = uniqueName(`real-h${major}`);
-        const result = await deploy(env.e2e, major, { ...inputs(namespace), values: JOB_VALUES });
+        const result = await deploy(env.e2e, major, {
+          ...inputs(namespace),
+          values: INDEXING_JOB_VALUES,
+        });
         assert.equal(result.exitCode, 0, result.log);
         assert.equal(result.outputs.status, 'deployed');
 
@@ -194,5 +187,3 @@ describe('the real node', { skip, concurrency: 2 }, () => {
     });
   }
 });
-
-/** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */

@@ -148,8 +148,12 @@ describe('the crashed run', () => {
     assert.deepEqual(
       crashedRunLines(finding, { container: 'daemon', previous: true, error: gone }),
       [
-        `The crashed run's log of container daemon of pod p is not retrievable any more (the kubelet removed the container): ${gone}`,
+        "The crashed run's log of container daemon of pod p is not retrievable any more: the kubelet removed the container of that run.",
       ],
+    );
+    assert.deepEqual(
+      crashedRunLines(finding, { container: 'daemon', previous: true, error: 'timed out' }),
+      ["The crashed run's log of container daemon of pod p is not readable: timed out."],
     );
   });
 });

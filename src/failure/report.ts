@@ -21,6 +21,13 @@ export function isRemovedContainerAnswer(text: string): boolean {
   return /^unable to retrieve container logs for \S+\s*$/.test(text);
 }
 
+/** Why a log is not shown, in words: a run the kubelet removed is said to be gone. */
+export function unreadLogReason(error: string): string {
+  return isRemovedContainerAnswer(error)
+    ? 'not retrievable any more: the kubelet removed the container of that run'
+    : `not readable: ${error}`;
+}
+
 export interface PodReport {
   name: string;
   description: string[];
@@ -83,7 +90,7 @@ export function renderPodReport(pod: PodReport): string {
     const title = `--- logs of ${log.container}${log.previous ? ' (previous run)' : ''} ---`;
     parts.push(
       title,
-      log.error ? `(no logs: ${log.error})` : (log.text ?? '').trimEnd() || '(empty)',
+      log.error ? `(${unreadLogReason(log.error)})` : (log.text ?? '').trimEnd() || '(empty)',
     );
   }
   return parts.join('\n');

@@ -6,9 +6,11 @@ export function podStatusWord(pod: Pod): string {
   const inits = pod.status?.initContainerStatuses ?? [];
   const pendingInit = inits.findIndex((s) => s.state?.terminated?.exitCode !== 0);
   if (pendingInit !== -1) {
-    const waiting = inits[pendingInit]?.state?.waiting?.reason;
-    return waiting && waiting !== 'PodInitializing'
-      ? `Init:${waiting}`
+    // A real kubelet leaves a failed init container terminated between restarts.
+    const { waiting, terminated } = inits[pendingInit]?.state ?? {};
+    if (terminated) return `Init:${terminated.reason ?? `ExitCode:${terminated.exitCode ?? '?'}`}`;
+    return waiting?.reason && waiting.reason !== 'PodInitializing'
+      ? `Init:${waiting.reason}`
       : `Init:${pendingInit}/${inits.length}`;
   }
   for (const status of pod.status?.containerStatuses ?? []) {
@@ -18,11 +20,17 @@ export function podStatusWord(pod: Pod): string {
   return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 }
 
-/** One line per pod: `name status ready restarts`, for the progress log. */
+/**
+ * One line per pod: `name status ready restarts`, for the progress log;
+ * restarts of init containers count, as in kubectl's RESTARTS column.
+ */
 export function podProgressLine(pod: Pod): string {
   const containers = pod.status?.containerStatuses ?? [];
   const ready = containers.filter((c) => c.ready).length;
-  const restarts = containers.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+  const restarts = [...(pod.status?.initContainerStatuses ?? []), ...containers].reduce(
+    (sum, c) => sum + (c.restartCount ?? 0),
+    0,
+  );
   return `${pod.metadata.name}  ${podStatusWord(pod)}  ready ${ready}/${containers.length || pod.spec?.containers?.length || 0}  restarts ${restarts}`;
 }
 

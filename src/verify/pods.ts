@@ -1,7 +1,7 @@
 import { crashFinding } from '../failure/container-findings.js';
 import { podReport } from '../failure/diagnostics.js';
 import type { Finding } from '../failure-reason.js';
-import type { ContainerLog, PodReport } from '../failure/report.js';
+import { type ContainerLog, type PodReport, unreadLogReason } from '../failure/report.js';
 import type { KubeApi } from '../kube/api.js';
 import { listReleasePods } from '../kube/release-objects.js';
 import type { Workload } from '../kube/release-workloads.js';
@@ -84,13 +84,10 @@ export function crashedRunLog(
 /** The crashed run's last lines under a heading, or why they cannot be shown. */
 export function crashedRunLines(finding: Finding, log: ContainerLog | 'not read'): string[] {
   const whose = `container ${finding.container ?? '?'} of pod ${finding.pod}`;
-  const text = log === 'not read' ? undefined : log.text?.trimEnd();
-  if (log === 'not read' || log.error !== undefined || text === undefined) {
-    const error = log === 'not read' ? undefined : log.error;
-    return [
-      `The crashed run's log of ${whose} is not retrievable any more (the kubelet removed the container)${error ? `: ${error}` : ''}`,
-    ];
-  }
+  if (log === 'not read') return [`The crashed run's log of ${whose} was not read.`];
+  if (log.error !== undefined)
+    return [`The crashed run's log of ${whose} is ${unreadLogReason(log.error)}.`];
+  const text = (log.text ?? '').trimEnd();
   if (text === '') return [`The crashed run of ${whose} wrote no log lines.`];
   const lines = text.split('\n');
   return [

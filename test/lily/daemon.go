@@ -235,6 +235,12 @@ func daemonCommand(global *flagSet, args []string) error {
 		}()
 	}
 
+	// A daemon whose memory grows (LILY_FAKE_MEMORY, LILY_FAKE_MEMORY_AFTER):
+	// past its container's limit, the kernel kills it (OOMKilled).
+	if size := envBytes("LILY_FAKE_MEMORY"); size > 0 {
+		go holdMemory(size, envDuration("LILY_FAKE_MEMORY_AFTER", 0))
+	}
+
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	sig := <-signals
@@ -411,4 +417,23 @@ func sortedKeys[V any](m map[string]V) []string {
 func waitForSignal() (context.Context, func()) {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	return ctx, cancel
+}
+
+// heldMemory keeps what holdMemory allocated reachable.
+var heldMemory [][]byte
+
+// holdMemory waits, then allocates size bytes in 4 MiB pieces, each written
+// to (so the pages are really used), and keeps them.
+func holdMemory(size int, after time.Duration) {
+	time.Sleep(after)
+	infow("lily/index", "index/manager.go:118", "loading the state tree into memory", f("bytes", size))
+	const piece = 4 << 20
+	for held := 0; held < size; held += piece {
+		b := make([]byte, piece)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		heldMemory = append(heldMemory, b)
+		time.Sleep(20 * time.Millisecond)
+	}
 }

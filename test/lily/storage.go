@@ -224,9 +224,11 @@ func (d *database) checkForJob(ctx context.Context) error {
 	return nil
 }
 
+// As Lily's storage without AllowUpsert: a row already there is left as it is
+// (a restarted daemon may index a tipset again).
 func (d *database) persistBlockHeader(ctx context.Context, ts tipset) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO ?.block_headers (height, cid, miner, parent_weight, parent_base_fee, parent_state_root, win_count, timestamp, fork_signaling)
-		VALUES (?, ?, ?, ?, '100', ?, 1, ?, 0)`,
+		VALUES (?, ?, ?, ?, '100', ?, 1, ?, 0) ON CONFLICT DO NOTHING`,
 		pg.Ident(d.schema), ts.Height, ts.Cid, ts.Miner, strconv.FormatInt(ts.Height*1000, 10), ts.ParentStateRoot, ts.Timestamp)
 	return err
 }

@@ -8,11 +8,29 @@ import { dirname, join, relative } from 'node:path';
 import * as yaml from 'js-yaml';
 import { removeAtExit, REPO_ROOT } from './cache.js';
 import { exec } from './exec.js';
-import { KWOK_SMALL_VALUES, README_VALUES } from './e2e.js';
+import { KWOK_SMALL_VALUES, README_VALUES, REAL_NODE_VALUES } from './e2e.js';
+import {
+  createDatabase,
+  INDEXING_JOB_VALUES,
+  migrateLatest,
+  psql,
+  type RealNodeInfo,
+  waitFor,
+  writeSnapshot,
+} from './real-node.js';
 import { type ActionResult, pathWith, runAction } from './runner.js';
 import { helmTool, type HelmTool, removeHelmHome, runHelm, tempHelmHome } from './tools.js';
 
 const DATASTORE_ON_A_PVC = 'daemon:\n  volumes:\n    datastore:\n      enabled: true\n';
+/** The demo's database on the real node's Postgres (TLS); the password shows the URL's escaping. */
+/** Carriage returns and ANSI escape sequences (CSI). */
+const TERMINAL_CONTROL = new RegExp(`\r|${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
+const DEMO_DATABASE = {
+  name: 'demo',
+  user: 'lily_demo',
+  password: 'demo p@ssword',
+  schema: 'lily',
+};
 
 /** `healthy`: the README's values file, deployed. `failure`: the chart's defaults, refused. */
 export type DemoScenario = 'healthy' | 'failure';
@@ -34,6 +52,11 @@ export interface DemoOptions {
   release?: string;
   /** Where each printed line goes. Default console.log. */
   print?: (line: string) => void;
+  /**
+   * The real node to run Lily on (the fake lily, a real kubelet, a TLS
+   * Postgres that receives rows); without it kwok plays the node.
+   */
+  node?: RealNodeInfo;
 }
 
 /** A command the demo suggests; every one names objects that exist. */
@@ -66,6 +89,8 @@ export interface DemoResult {
   hints: DemoHint[];
   /** Every line printed, in order. */
   printed: string[];
+  /** On the real node: the rows Lily wrote into Postgres, counted after the deploy. */
+  rows?: number;
 }
 
 /** Runs one scenario of the demo against the cluster and prints it as `npm run demo` does. */
@@ -81,7 +106,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
   const tool = await helmTool(4);
   const healthy = options.scenario === 'healthy';
-  const valuesFiles = [README_VALUES, KWOK_SMALL_VALUES];
+  const { node } = options;
+  const valuesFiles = [README_VALUES, KWOK_SMALL_VALUES, ...(node ? [REAL_NODE_VALUES] : [])];
+  const database = node
+    ? await realDatabase(node)
+    : {
+        'database-host': `postgres.${namespace}.svc`,
+        'database-name': 'chain',
+        'database-user': 'lily',
+        'database-password': DEMO_DATABASE.password,
+      };
 
   print(
     healthy
@@ -90,8 +124,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           `chart, with the published chart's defaults), with the values files`,
           `  ${repoPath(README_VALUES)}   the README's file for the published chart`,
           `  ${repoPath(KWOK_SMALL_VALUES)}   100m / 256Mi requests instead of 8 CPU / 64Gi, as the e2e tests use`,
-          `and the datastore on a PVC (daemon.volumes.datastore.enabled: true); the pods are verified for 20s`,
-          `and a database Secret made by the action from the database-* inputs.`,
+          ...(node
+            ? [
+                `  ${repoPath(REAL_NODE_VALUES)}   the fake lily's image, pinned to the real node`,
+                `and a watch job indexing block headers. The node is real: a kubelet, containerd and runc run`,
+                `the chart's init containers, postStart hook and a fake lily that talks to a real Postgres`,
+                `(TLS, at ${node.ip}) through the Secret the action makes from the database-* inputs; the`,
+                `pods are verified for 20s.`,
+              ]
+            : [
+                `and the datastore on a PVC (daemon.volumes.datastore.enabled: true); the pods are verified for 20s`,
+                `and a database Secret made by the action from the database-* inputs. kwok plays the node:`,
+                `no container runs, the pod states and log lines are fixtures.`,
+              ]),
         ].join('\n')
       : [
           `Deploying Lily with the chart's own defaults (no values files): release ${release}`,
@@ -109,13 +154,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       'repo-url': options.repo.repoUrl,
       'helm-download-base-url': options.mirror.url,
       kubeconfig: await readFile(options.kubeconfigPath, 'utf8'),
-      'database-host': `postgres.${namespace}.svc`,
-      'database-name': 'chain',
-      'database-user': 'lily',
-      'database-password': 'demo p@ssword',
+      ...database,
       'values-files': healthy ? valuesFiles.join('\n') : undefined,
-      // The datastore on a PVC, as a Lily operator keeps it (the Lily preflight warns of an emptyDir).
-      values: healthy ? DATASTORE_ON_A_PVC : undefined,
+      // The datastore on a PVC, as a Lily operator keeps it (the Lily preflight warns of an
+      // emptyDir); on the real node a job that indexes, with its snapshot.
+      values: healthy ? (node ? realNodeValues(node) : DATASTORE_ON_A_PVC) : undefined,
       timeout: '2m',
       // kwok's pods have no Lily API to verify (their IPs are fake): the
       // verification is shown on the real node (real-node-verify.test.ts).
@@ -145,19 +188,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const reason = result.outputs['failure-reason'] ?? '';
   let problem: string | undefined;
   let objects: DemoObject[] = [];
+  let rows: number | undefined;
   const hints: DemoHint[] = [];
   if (healthy) {
     if (result.exitCode !== 0 || result.outputs.status !== 'deployed')
       problem = `the deploy failed (${reason || `exit ${result.exitCode}`}); the demo expected it to succeed`;
     else {
       objects = await releaseObjects(tool, kube, release, namespace);
-      hints.push(...healthyHints(objects, namespace, result.outputs['secret-name']));
+      hints.push(...healthyHints(objects, namespace, result.outputs['secret-name'], !node));
       const pods = objects.filter((o) => o.kind === 'Pod');
       if (pods.length === 0) problem = "no pod selected by the release's workloads";
       print(
         `\nThe release's objects (from \`helm get manifest\`, and the pods their selectors match):`,
       );
       for (const o of objects) print(`  ${o.kind}/${o.name}`);
+      if (node && pods[0]) {
+        rows = await showLily(node, kube, tool, pods[0], namespace, print);
+        if (rows === 0) problem = 'Lily wrote no rows into Postgres';
+      }
     }
   } else {
     if (result.exitCode === 0) problem = 'the deploy succeeded; the demo expected it to be refused';
@@ -201,7 +249,68 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     objects,
     hints,
     printed,
+    ...(rows === undefined ? {} : { rows }),
   };
+}
+
+/** The demo's role, database and schema on the node's Postgres, made afresh, as the action's inputs. */
+async function realDatabase(node: RealNodeInfo): Promise<Record<string, string>> {
+  const db = DEMO_DATABASE;
+  await createDatabase(node, db.name, db.user, db.password);
+  const url = `postgres://${db.user}:${encodeURIComponent(db.password)}@${node.ip}:5432/${db.name}?sslmode=require`;
+  await migrateLatest(node, url, db.schema);
+  return {
+    'database-host': node.ip,
+    'database-name': db.name,
+    'database-user': db.user,
+    'database-password': db.password,
+    'database-schema': db.schema,
+  };
+}
+
+function realNodeValues(node: RealNodeInfo): string {
+  const snapshot = writeSnapshot(node, 'demo.car');
+  return `${INDEXING_JOB_VALUES}\nimportSnapshot: {url: "${snapshot}"}`;
+}
+
+/** Lily's start-up lines from the real containers, and the rows it wrote, counted in Postgres. */
+async function showLily(
+  node: RealNodeInfo,
+  kube: NodeJS.ProcessEnv,
+  tool: HelmTool,
+  pod: DemoObject,
+  namespace: string,
+  print: (text?: string) => void,
+): Promise<number> {
+  const logs = async (container: string) => {
+    const got = await exec(tool.kubectl, ['logs', '-n', namespace, pod.name, '-c', container], {
+      env: kube,
+      allowFailure: true,
+    });
+    // `sync wait` redraws its lines with \r and terminal escapes: shown as plain lines.
+    const plain = got.stdout.replace(TERMINAL_CONTROL, '').trimEnd();
+    return got.exitCode === 0 ? plain.split('\n') : [];
+  };
+  print(`\nWhat Lily logged on the real node (kubectl logs ${pod.name} -c <container>):`);
+  // init-database comes with chart 0.1.5-rc1: the containers the pod has.
+  for (const container of ['init-datastore', 'init-sync', 'init-database', 'daemon']) {
+    const lines = await logs(container);
+    if (lines.length === 0) continue;
+    // Its start-up, and where it is now.
+    const shown = lines.length <= 20 ? lines : [...lines.slice(0, 12), '…', ...lines.slice(-8)];
+    print(`  --- ${container}`);
+    for (const line of shown) print(`  ${line}`);
+  }
+  const table = `${DEMO_DATABASE.schema}.block_headers`;
+  const count = () => psql(node, `SELECT count(*) FROM ${table}`, DEMO_DATABASE.name).then(Number);
+  const rows = await waitFor('rows in Postgres', async () => {
+    const n = await count();
+    return n >= 3 ? n : undefined;
+  }).catch(count);
+  print(
+    `\nPostgres (TLS, ${node.ip}:5432, database ${DEMO_DATABASE.name}): SELECT count(*) FROM ${table} -> ${rows} row(s), written by Lily's watch job`,
+  );
+  return rows;
 }
 
 async function namespaceExists(
@@ -329,6 +438,7 @@ function healthyHints(
   objects: DemoObject[],
   namespace: string,
   secretName: string | undefined,
+  onKwok: boolean,
 ): DemoHint[] {
   const ref = (o: DemoObject) => `${o.kind.toLowerCase()}/${o.name}`;
   const released = objects.filter((o) => o.kind !== 'Pod');
@@ -347,7 +457,7 @@ function healthyHints(
     if (!container) continue;
     hints.push({
       kubectl: ['logs', '-n', namespace, pod.name, '-c', container],
-      what: 'what Lily logged (kwok plays the node: fixture lines)',
+      what: onKwok ? 'what Lily logged (kwok plays the node: fixture lines)' : 'what Lily logged',
     });
     break;
   }

@@ -16,6 +16,20 @@ import { type HelmMajor, helmTool } from './tools.js';
 
 export type { RealNodeInfo };
 
+/**
+ * Values of a watch job that writes block headers into the storage `db`
+ * (daemon mode adds no --storage, so jobArgs must): rows in Postgres.
+ */
+export const INDEXING_JOB_VALUES = [
+  'daemon:',
+  '  jobs:',
+  '    - command: watch',
+  '      name: blocks',
+  '      storage: db',
+  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
+  '      commandArgs: ["--confidence=0"]',
+].join('\n');
+
 /** The run's real node, or why this run has none (the reason a test skips with). */
 export function realNodeOrSkipReason(): RealNodeInfo | string {
   if (process.env.E2E_REAL_NODE) return JSON.parse(process.env.E2E_REAL_NODE) as RealNodeInfo;
@@ -176,7 +190,7 @@ export async function deployFailingOnRealNode(
   return { ...result, namespace, release };
 }
 
-/** Asks until check gives a value (up to 90 s): what a kubelet does, it does in its own time. */
+/** Polls `check` (every 500 ms, up to 90 s) until it returns a value. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 90_000;
   for (;;) {
