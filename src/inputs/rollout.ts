@@ -1,7 +1,10 @@
-import type { FailureSettings, Settings, VerifySettings } from '../settings.js';
+import type { FailureSettings, Settings, StartupSettings, VerifySettings } from '../settings.js';
 import type { InputReader } from './reader.js';
 
-export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'failure' | 'verify'>;
+export type RolloutSettings = Pick<
+  Settings,
+  'wait' | 'timeout' | 'atomic' | 'failure' | 'verify' | 'startup'
+>;
 
 /**
  * How the release is rolled out: whether and how long to wait for it, whether
@@ -9,12 +12,49 @@ export type RolloutSettings = Pick<Settings, 'wait' | 'timeout' | 'atomic' | 'fa
  * its pods must stay up after helm's wait.
  */
 export function parseRollout(reader: InputReader): RolloutSettings {
+  const wait = reader.bool('wait', true);
+  const atomic = reader.bool('atomic', false);
+  const timeout = reader.duration('timeout', '10m');
   return {
-    wait: reader.bool('wait', true),
-    atomic: reader.bool('atomic', false),
-    timeout: reader.duration('timeout', '10m').text,
+    wait,
+    atomic,
+    timeout: timeout.text,
     failure: parseFailure(reader),
+    startup: parseStartup(reader, timeout),
     verify: parseVerify(reader),
+  };
+}
+
+const WAIT_FOR = ['ready', 'started'] as const;
+
+/** How long a Lily start-up may take, and what the deploy waits for. */
+function parseStartup(reader: InputReader, timeout: { text: string; ms: number }): StartupSettings {
+  const waitFor = reader.text('wait-for') || 'ready';
+  reader.check(
+    'wait-for',
+    waitFor,
+    (WAIT_FOR as readonly string[]).includes(waitFor),
+    WAIT_FOR.join(', '),
+  );
+  const stall = reader.duration('stall-timeout', '10m');
+  const startup = reader.duration('startup-timeout', '5h30m');
+  if (startup.ms > 0 && startup.ms < timeout.ms)
+    reader.fail(
+      'startup-timeout',
+      `is '${startup.text}', shorter than timeout '${timeout.text}'; allowed: a Go duration at least as long as timeout (a Lily start-up may take longer than timeout, never less)`,
+    );
+  if (stall.ms > startup.ms && startup.ms > 0)
+    reader.fail(
+      'stall-timeout',
+      `is '${stall.text}', longer than startup-timeout '${startup.text}'; allowed: a Go duration up to startup-timeout`,
+    );
+  return {
+    waitFor: waitFor as StartupSettings['waitFor'],
+    timeoutMs: timeout.ms,
+    stallTimeout: stall.text,
+    stallTimeoutMs: stall.ms,
+    startupTimeout: startup.text,
+    startupTimeoutMs: startup.ms,
   };
 }
 

@@ -91,6 +91,15 @@ export class KubeApi {
     return JSON.parse(await this.send('POST', path, JSON.stringify(review))) as T;
   }
 
+  /**
+   * POSTs a JSON body and parses the answer, within `timeoutMs`: a read
+   * through a pod's proxy (a JSON-RPC call that changes nothing) must not hold
+   * up a poll when the pod does not answer.
+   */
+  async postJson<T>(path: string, body: object, timeoutMs: number): Promise<T> {
+    return JSON.parse(await this.send('POST', path, JSON.stringify(body), timeoutMs)) as T;
+  }
+
   /** Creates a Lease; an ApiError 409 when one of that name exists. */
   async createLease<T>(namespace: string, lease: object): Promise<T> {
     return JSON.parse(await this.send('POST', leasesPath(namespace), JSON.stringify(lease))) as T;
@@ -112,6 +121,7 @@ export class KubeApi {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: string,
+    timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<string> {
     return new Promise((resolve, reject) => {
       // kubectl proxy accepts only local host names.
@@ -136,10 +146,10 @@ export class KubeApi {
         res.on('error', reject);
       });
       // An API server that does not answer at all must not stall the action.
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+      req.setTimeout(timeoutMs, () => {
         req.destroy(
           new Error(
-            `${method} ${path}: the API server did not answer within ${REQUEST_TIMEOUT_MS / 1000}s (i/o timeout)`,
+            `${method} ${path}: the API server did not answer within ${timeoutMs / 1000}s (i/o timeout)`,
           ),
         );
       });

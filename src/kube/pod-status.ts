@@ -18,6 +18,11 @@ export function podStatusWord(pod: Pod): string {
   return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 }
 
+/** Is the pod's Ready condition true? */
+export function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
 /** One line per pod: `name status ready restarts`, for the progress log. */
 export function podProgressLine(pod: Pod): string {
   const containers = pod.status?.containerStatuses ?? [];

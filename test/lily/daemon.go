@@ -36,10 +36,13 @@ type tipset struct {
 
 // chain is the daemon's view of the network: it starts behind, syncs for
 // LILY_FAKE_SYNC_TIME, then takes a new head every LILY_FAKE_BLOCK_TIME.
+// With LILY_FAKE_SYNC_STALL_AFTER the sync stops advancing that long after
+// the daemon started (no peer sends blocks) and never completes.
 type chain struct {
 	mu        sync.Mutex
 	start     time.Time
 	syncTime  time.Duration
+	stallAt   time.Duration
 	blockTime time.Duration
 	base      int64
 	target    int64
@@ -52,6 +55,7 @@ func newChain() *chain {
 	return &chain{
 		start:     now,
 		syncTime:  envDuration("LILY_FAKE_SYNC_TIME", 3*time.Second),
+		stallAt:   envDuration("LILY_FAKE_SYNC_STALL_AFTER", 0),
 		blockTime: envDuration("LILY_FAKE_BLOCK_TIME", 30*time.Second),
 		base:      target - 20,
 		target:    target,
@@ -71,6 +75,9 @@ func (c *chain) tipsetAt(height int64, ts int64) tipset {
 // head is the current head; synced says the initial sync is over.
 func (c *chain) head() (tipset, bool) {
 	elapsed := time.Since(c.start)
+	if c.stallAt > 0 && elapsed > c.stallAt && c.stallAt < c.syncTime {
+		elapsed = c.stallAt
+	}
 	if elapsed < c.syncTime {
 		// Still catching up: the head is behind and old.
 		done := int64(float64(c.target-c.base) * float64(elapsed) / float64(c.syncTime))

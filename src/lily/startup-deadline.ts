@@ -1,0 +1,140 @@
+import { leastAdvanced, type PhaseReading } from './startup-phase.js';
+
+// The deadlines that follow a Lily start-up's progress: `timeout` for
+// whatever is not a progressing Lily start-up, `stall-timeout` for a start-up
+// whose progress marker stopped, `startup-timeout` for the whole. Pure: the
+// tracker is fed readings and the time, and decides.
+
+export interface Deadlines {
+  /** The `timeout` input: for everything that is not a progressing Lily start-up. */
+  timeoutMs: number;
+  timeout: string;
+  /** A start-up whose progress marker has not advanced for this long has stalled. */
+  stallMs: number;
+  stall: string;
+  /** No start-up, however it progresses, goes on past this. */
+  startupMs: number;
+  startup: string;
+}
+
+/** One pod as the deploy sees it in a poll. */
+export interface PodSeen {
+  name: string;
+  ready: boolean;
+  /** Undefined for a pod that is not Lily's. */
+  reading?: PhaseReading;
+  /** The log tail of the container the phase is read from, for a stall's report. */
+  logTail?: string[];
+}
+
+/** A Lily pod's start-up as tracked across polls. */
+export interface PodStartup {
+  name: string;
+  ready: boolean;
+  reading: PhaseReading;
+  /** When its progress marker last changed (or it was first seen). */
+  advancedAt: number;
+  /** When the deploy first saw it. */
+  firstSeenAt: number;
+  /** When its current phase was first seen, with the reading then: the base of an estimate. */
+  phaseSince: { at: number; reading: PhaseReading };
+  logTail: string[];
+}
+
+export type Verdict =
+  { kind: 'wait' } | { kind: 'stalled'; pods: PodStartup[] } | { kind: 'timeout'; why: string };
+
+export class StartupTracker {
+  private readonly pods = new Map<string, PodStartup>();
+  private others: PodSeen[] = [];
+
+  constructor(
+    private readonly deadlines: Deadlines,
+    private readonly startedAt: number,
+  ) {}
+
+  /** Records a poll's pods. */
+  see(pods: PodSeen[], now: number): void {
+    this.others = pods.filter((p) => !p.reading);
+    const names = new Set<string>();
+    for (const p of pods) {
+      if (!p.reading) continue;
+      names.add(p.name);
+      const before = this.pods.get(p.name);
+      const advanced = !before || p.reading.marker !== before.reading.marker;
+      const samePhase = before && before.reading.step === p.reading.step;
+      this.pods.set(p.name, {
+        name: p.name,
+        ready: p.ready,
+        reading: p.reading,
+        firstSeenAt: before?.firstSeenAt ?? now,
+        advancedAt: advanced ? now : before.advancedAt,
+        phaseSince: samePhase ? before.phaseSince : { at: now, reading: p.reading },
+        logTail: p.logTail ?? [],
+      });
+    }
+    for (const name of this.pods.keys()) if (!names.has(name)) this.pods.delete(name);
+  }
+
+  /** The Lily pods as last seen. */
+  startups(): PodStartup[] {
+    return [...this.pods.values()];
+  }
+
+  /** The least advanced Lily pod's phase (the output lily-phase); '' without Lily pods. */
+  leastPhase(): string {
+    return leastAdvanced(this.startups().map((p) => p.reading))?.phase ?? '';
+  }
+
+  /** Is this start-up advancing: a progress marker that changed within stall-timeout? */
+  progressing(p: PodStartup, now: number): boolean {
+    return p.reading.marker !== undefined && now - p.advancedAt < this.deadlines.stallMs;
+  }
+
+  /** Go on waiting, or fail now (a stall, or a deadline passed). */
+  decide(now: number): Verdict {
+    const { deadlines } = this;
+    const unready = this.startups().filter((p) => !p.ready);
+    const stalled = unready.filter(
+      (p) =>
+        p.reading.marker !== undefined &&
+        p.reading.phase !== 'indexing' &&
+        now - p.advancedAt >= deadlines.stallMs,
+    );
+    if (stalled.length > 0) return { kind: 'stalled', pods: stalled };
+    const elapsed = now - this.startedAt;
+    if (elapsed >= deadlines.startupMs)
+      return {
+        kind: 'timeout',
+        why: `startup-timeout ${deadlines.startup} passed while Lily was still starting: ${unready.map((p) => `${p.name} ${p.reading.phase}`).join(', ') || 'no pod unready'}`,
+      };
+    if (elapsed < deadlines.timeoutMs) return { kind: 'wait' };
+    const reasons = [
+      ...this.others.filter((p) => !p.ready).map((p) => `${p.name} is not Ready and is not Lily's`),
+      ...unready
+        .filter((p) => !this.progressing(p, now))
+        .map((p) => `${p.name} (${p.reading.phase}) shows no progress to follow`),
+    ];
+    if (unready.length === 0) reasons.push('no Lily pod is starting up');
+    if (reasons.length === 0) return { kind: 'wait' };
+    return {
+      kind: 'timeout',
+      why: `timeout ${deadlines.timeout} passed and the deploy is not a progressing Lily start-up: ${reasons.join('; ')}`,
+    };
+  }
+
+  /** Is every Lily pod scheduled, its start-up advancing (or done)? (wait-for: started) */
+  allStarted(now: number): boolean {
+    const pods = this.startups();
+    return (
+      pods.length > 0 &&
+      pods.every(
+        (p) =>
+          p.ready ||
+          (p.reading.phase !== 'pending' &&
+            this.progressing(p, now) &&
+            p.advancedAt > p.firstSeenAt),
+      )
+    );
+  }
+}
