@@ -242,7 +242,7 @@ describe('the deadlines that follow a Lily start-up', () => {
     );
   });
 
-  it('timeout keeps its meaning for a pod that is not Lily, and for progress nothing shows', () => {
+  it('timeout keeps its meaning for a pod that is not Lily, and for a phase that shows nothing for stall-timeout', () => {
     const t = new StartupTracker(deadlines, 0);
     const hook: PhaseReading = { phase: 'waiting-for-api', step: 5, progress: '' };
     t.see(
@@ -258,6 +258,8 @@ describe('the deadlines that follow a Lily start-up', () => {
       why: "timeout 10m passed and the deploy is not a progressing Lily start-up: redis is not Ready and is not Lily's",
     });
     const u = new StartupTracker(deadlines, 0);
+    // A phase with no marker counts as progress for stall-timeout after it began, no longer.
+    u.see([{ name: 'p', ready: false, reading: hook }], 0);
     u.see([{ name: 'p', ready: false, reading: hook }], 600_000);
     assert.match(JSON.stringify(u.decide(600_000)), /shows no progress to follow/);
   });

@@ -18,6 +18,7 @@ import { startupDeadlines, StartupWatch } from './startup-watch.js';
 import { verifyRevision } from './verify.js';
 import { redactor } from '../failure/redact.js';
 import type { HelmStop } from '../helm/helm.js';
+import { listReleasePods } from '../kube/release-objects.js';
 import { workloadsInManifest } from '../kube/release-workloads.js';
 import { lilyValuesSection } from '../lily/values-sections.js';
 import { PROGRESS_MS } from './monitored-run.js';
@@ -169,13 +170,21 @@ async function upgrade(
     },
     { revision, failFast, helmTimeout: started ? settings.timeout : helmTimeout, startup },
   );
+  const helmPassed = outcome.result.exitCode === 0;
+  // helm's wait passed: one more look, so the phases are the pods' as they are now.
+  if (helmPassed && !started && !outcome.stoppedFor)
+    await startup
+      .poll(
+        await listReleasePods(await cluster.api(), settings.namespace, outcome.workloads),
+        Date.now(),
+      )
+      .catch(() => undefined);
   const now = Date.now();
   core.setOutput('lily-phase', startup.leastPhase());
   if (started && outcome.result.exitCode === 0 && !outcome.stoppedFor)
     core.notice(
       `wait-for: started: every Lily pod's start-up is under way (least advanced: ${startup.leastPhase()}); nothing waited for Ready. \`command: status\` reports on the release from here.`,
     );
-  const helmPassed = outcome.result.exitCode === 0;
   // Stopped after helm applied it (wait-for: started): the revision is deployed as far as helm knows.
   const failedAfterHelm = helmPassed && outcome.stoppedFor !== undefined;
   return {

@@ -61,7 +61,11 @@ export class StartupTracker {
       if (!p.reading) continue;
       names.add(p.name);
       const before = this.pods.get(p.name);
-      const advanced = !before || p.reading.marker !== before.reading.marker;
+      // A new phase is progress too, with or without a marker to follow in it.
+      const advanced =
+        !before ||
+        p.reading.marker !== before.reading.marker ||
+        p.reading.step !== before.reading.step;
       const samePhase = before && before.reading.step === p.reading.step;
       this.pods.set(p.name, {
         name: p.name,
@@ -86,9 +90,12 @@ export class StartupTracker {
     return leastAdvanced(this.startups().map((p) => p.reading))?.phase ?? '';
   }
 
-  /** Is this start-up advancing: a progress marker that changed within stall-timeout? */
+  /**
+   * Is this start-up advancing: its marker (or its phase, where nothing shows
+   * more) changed within stall-timeout?
+   */
   progressing(p: PodStartup, now: number): boolean {
-    return p.reading.marker !== undefined && now - p.advancedAt < this.deadlines.stallMs;
+    return p.reading.phase !== 'pending' && now - p.advancedAt < this.deadlines.stallMs;
   }
 
   /** Go on waiting, or fail now (a stall, or a deadline passed). */
@@ -128,13 +135,7 @@ export class StartupTracker {
     const pods = this.startups();
     return (
       pods.length > 0 &&
-      pods.every(
-        (p) =>
-          p.ready ||
-          (p.reading.phase !== 'pending' &&
-            this.progressing(p, now) &&
-            p.advancedAt > p.firstSeenAt),
-      )
+      pods.every((p) => p.ready || (this.progressing(p, now) && p.advancedAt > p.firstSeenAt))
     );
   }
 }
