@@ -53,7 +53,8 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
   });
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    // The majors side by side, each one's tests one after the other.
+    describe(`helm ${major}`, { concurrency: false }, () => {
       const inputs = (release: string, values: string) => ({
         release: `${release}-h${major}`,
         namespace: uniqueName(`${release}-h${major}`),
