@@ -264,6 +264,22 @@ describe('the deadlines that follow a Lily start-up', () => {
     assert.match(JSON.stringify(u.decide(600_000)), /shows no progress to follow/);
   });
 
+  it('once every pod is Ready, what helm still waits for gets timeout from the end of the start-up', () => {
+    const t = new StartupTracker(deadlines, 0);
+    t.see([{ name: 'p', ready: false, reading: syncingAt(1) }], 3_000_000);
+    const indexing: PhaseReading = { phase: 'indexing', step: 9, progress: '', marker: 'i' };
+    t.see([{ name: 'p', ready: true, reading: indexing }], 3_001_000);
+    assert.deepEqual(t.decide(3_001_000), { kind: 'wait' });
+    assert.deepEqual(t.decide(3_599_000), { kind: 'wait' });
+    assert.equal(t.decide(3_600_000).kind, 'timeout');
+    const none = new StartupTracker(deadlines, 0);
+    none.see([], 600_000);
+    assert.deepEqual(none.decide(600_000), {
+      kind: 'timeout',
+      why: 'timeout 10m passed and the deploy is not a progressing Lily start-up: no Lily pod is starting up',
+    });
+  });
+
   it('wait-for started: every pod scheduled and advanced since first seen', () => {
     const t = new StartupTracker(deadlines, 0);
     t.see([{ name: 'p', ready: false, reading: syncingAt(1) }], 1000);

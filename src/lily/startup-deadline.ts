@@ -47,11 +47,15 @@ export type Verdict =
 export class StartupTracker {
   private readonly pods = new Map<string, PodStartup>();
   private others: PodSeen[] = [];
+  /** When an unready Lily pod last progressed: what helm waits for after it gets timeout again. */
+  private lastStartingAt: number;
 
   constructor(
     private readonly deadlines: Deadlines,
     private readonly startedAt: number,
-  ) {}
+  ) {
+    this.lastStartingAt = startedAt;
+  }
 
   /** Records a poll's pods. */
   see(pods: PodSeen[], now: number): void {
@@ -78,6 +82,8 @@ export class StartupTracker {
       });
     }
     for (const name of this.pods.keys()) if (!names.has(name)) this.pods.delete(name);
+    if (this.startups().some((p) => !p.ready && this.progressing(p, now)))
+      this.lastStartingAt = now;
   }
 
   /** The Lily pods as last seen. */
@@ -122,7 +128,15 @@ export class StartupTracker {
         .filter((p) => !this.progressing(p, now))
         .map((p) => `${p.name} (${p.reading.phase}) shows no progress to follow`),
     ];
-    if (unready.length === 0) reasons.push('no Lily pod is starting up');
+    // Every pod Ready, helm still waiting (on something that is not a pod):
+    // that wait gets timeout from the end of the last Lily start-up.
+    const waitedSinceStartup = now - this.lastStartingAt;
+    if (unready.length === 0 && reasons.length === 0 && waitedSinceStartup >= deadlines.timeoutMs)
+      reasons.push(
+        this.lastStartingAt === this.startedAt
+          ? 'no Lily pod is starting up'
+          : `every pod is Ready, and helm has waited ${deadlines.timeout} since the last Lily start-up progressed`,
+      );
     if (reasons.length === 0) return { kind: 'wait' };
     return {
       kind: 'timeout',
