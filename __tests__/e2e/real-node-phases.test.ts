@@ -65,7 +65,7 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
       });
       const pod = (release: string) => `lily-${release}-h${major}-dev-mainnet-daemon-0`;
 
-      it('a first deploy goes through every phase, with a progress line per pod, and the phase table', async () => {
+      it('a first deploy goes through every phase, with a progress line per pod, and the phase table', async (t) => {
         if (typeof node === 'string') return;
         const schema = `phases_h${major}`;
         const url = `postgres://${ROLE}:${PASSWORD}@${nodeIp}:5432/${DATABASE}?sslmode=require`;
@@ -94,6 +94,7 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
           'stall-timeout': '40s',
         });
         assert.equal(result.exitCode, 0, result.log);
+        t.diagnostic(startupLines(result.log));
         const name = pod('ph-first');
         // The phases a poll (every 2 s) cannot miss: each lasts 8 s or more.
         assert.match(
@@ -137,7 +138,7 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
         assert.match(result.log, new RegExp(`${pod('ph-long')} {2}syncing-chain: height`));
       });
 
-      it('a sync that stops advancing fails at once as lily-stalled, with the phase, the last progress and the log tail', async () => {
+      it('a sync that stops advancing fails at once as lily-stalled, with the phase, the last progress and the log tail', async (t) => {
         const result = await deploy(env.e2e, major, {
           ...inputs(
             'ph-stall',
@@ -147,6 +148,7 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
           'stall-timeout': '8s',
         });
         assert.notEqual(result.exitCode, 0, result.log);
+        t.diagnostic(startupLines(result.log));
         assert.equal(result.outputs['failure-reason'], 'lily-stalled', result.log);
         assert.equal(result.outputs['lily-phase'], 'syncing-chain');
         const name = pod('ph-stall');
@@ -191,3 +193,17 @@ describe('Lily start-up phases on the real node', { skip, concurrency: true }, (
     });
   }
 });
+
+/** What the user reads of the start-up in the log: its progress lines and a stall's report. */
+function startupLines(log: string): string {
+  const lines = log.split('\n');
+  return lines
+    .filter(
+      (line, i) =>
+        /^(Lily start-up|Lily pod .* stalled|--- last lines of)/.test(line) ||
+        /^(Lily start-up|--- last lines of)/.test(
+          lines.slice(0, i).findLast((l) => !/^ {2}|^(Worker|State|Validated):/.test(l)) ?? '',
+        ),
+    )
+    .join('\n');
+}

@@ -130,7 +130,8 @@ function initPhase(status: ContainerStatus, log: string): PhaseReading {
 function importReading(log: string, started: boolean): PhaseReading {
   const reading = { phase: 'importing-snapshot' as const, step: 1 };
   const bar = lastMatch(log, IMPORT_BAR);
-  if (log.includes('*** Importing snapshot...')) {
+  // The tail may have lost the echo line: lily init's own lines say it too.
+  if (bar || log.includes('*** Importing snapshot...') || log.includes('importing chain from ')) {
     if (!bar) return { ...reading, progress: 'importing the snapshot (lily init)' };
     const [, done, total, percent] = bar;
     const share = percent ? ` (${percent}%)` : '';
@@ -157,15 +158,16 @@ function initSyncReading(
   started: boolean,
   base: { container: string; marker?: string },
 ): PhaseReading {
-  if (!log.includes('Waiting for network sync to complete...'))
+  const worker = lastMatch(log, SYNC_WORKER);
+  const state = lastMatch(log, SYNC_STATE);
+  // The tail may hold only redrawn blocks: four a second push the echo line out.
+  if (!state && !log.includes('Waiting for network sync to complete...'))
     return {
       phase: 'waiting-for-api',
       step: 2,
       ...base,
       progress: started ? "the daemon is starting (init-sync's wait-api)" : 'about to start',
     };
-  const worker = lastMatch(log, SYNC_WORKER);
-  const state = lastMatch(log, SYNC_STATE);
   if (!state)
     return { phase: 'syncing-chain', step: 3, ...base, progress: 'waiting for a sync to start' };
   const [, stage, current, todo] = state;
