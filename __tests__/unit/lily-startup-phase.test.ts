@@ -278,6 +278,24 @@ describe('the deadlines that follow a Lily start-up', () => {
     });
   });
 
+  it('a container that exited or waits to restart is no progressing start-up: timeout applies', () => {
+    const crashing = pod('running');
+    crashing.status!.containerStatuses![0]!.state = { waiting: { reason: 'CrashLoopBackOff' } };
+    const reading = namePhase({ pod: crashing });
+    assert.equal(reading.stopped, 'CrashLoopBackOff');
+    const failedInit = pod('init-database');
+    failedInit.status!.initContainerStatuses![2]!.state = {
+      terminated: { exitCode: 1, reason: 'Error' },
+    };
+    assert.equal(namePhase({ pod: failedInit }).stopped, 'Error, exit code 1');
+    const t = new StartupTracker(deadlines, 0);
+    t.see([{ name: 'p', ready: false, reading }], 600_000);
+    assert.deepEqual(t.decide(600_000), {
+      kind: 'timeout',
+      why: 'timeout 10m passed and the deploy is not a progressing Lily start-up: p (waiting-for-api): daemon is not running (CrashLoopBackOff)',
+    });
+  });
+
   it('wait-for started: every pod scheduled and advanced since first seen', () => {
     const t = new StartupTracker(deadlines, 0);
     t.see([{ name: 'p', ready: false, reading: syncingAt(1) }], 1000);

@@ -101,7 +101,8 @@ export class StartupTracker {
    * more) changed within stall-timeout?
    */
   progressing(p: PodStartup, now: number): boolean {
-    return p.reading.phase !== 'pending' && now - p.advancedAt < this.deadlines.stallMs;
+    if (p.reading.phase === 'pending' || p.reading.stopped) return false;
+    return now - p.advancedAt < this.deadlines.stallMs;
   }
 
   /** Go on waiting, or fail now (a stall, or a deadline passed). */
@@ -111,6 +112,7 @@ export class StartupTracker {
     const stalled = unready.filter(
       (p) =>
         p.reading.marker !== undefined &&
+        !p.reading.stopped &&
         p.reading.phase !== 'indexing' &&
         now - p.advancedAt >= deadlines.stallMs,
     );
@@ -126,7 +128,11 @@ export class StartupTracker {
       ...this.others.filter((p) => !p.ready).map((p) => `${p.name} is not Ready and is not Lily's`),
       ...unready
         .filter((p) => !this.progressing(p, now))
-        .map((p) => `${p.name} (${p.reading.phase}) shows no progress to follow`),
+        .map((p) =>
+          p.reading.stopped
+            ? `${p.name} (${p.reading.phase}): ${p.reading.container ?? 'its container'} is not running (${p.reading.stopped})`
+            : `${p.name} (${p.reading.phase}) shows no progress to follow`,
+        ),
     ];
     // Every pod Ready, helm still waiting (on something that is not a pod):
     // that wait gets timeout from the end of the last Lily start-up.

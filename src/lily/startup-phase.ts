@@ -52,6 +52,8 @@ export interface PhaseReading {
   marker?: string;
   /** Counted progress, for an estimate of the time left. */
   amount?: { done: number; total: number; unit: 'epochs' | 'percent' };
+  /** The container exited or waits to be (re)started: not a start-up that progresses. */
+  stopped?: string;
 }
 
 // The chart's init containers, in order, and the daemon (main) container.
@@ -83,8 +85,21 @@ export function namePhase(evidence: PodEvidence): PhaseReading {
   const { pod } = evidence;
   if (!pod.spec?.nodeName) return { phase: 'pending', step: 0, progress: 'not scheduled yet' };
   const init = currentInitContainer(pod);
-  if (init) return initPhase(init, evidence.log?.container === init.name ? evidence.log.text : '');
+  if (init)
+    return withStopped(
+      initPhase(init, evidence.log?.container === init.name ? evidence.log.text : ''),
+      init,
+    );
   const daemon = pod.status?.containerStatuses?.find((s) => s.name === DAEMON);
+  const daemonStopped = daemon && stoppedWhy(daemon);
+  if (daemonStopped)
+    return {
+      phase: 'waiting-for-api',
+      step: 5,
+      container: DAEMON,
+      progress: `the daemon container is not running (${daemonStopped})`,
+      stopped: daemonStopped,
+    };
   if (daemon?.state?.running) {
     return {
       phase: 'indexing',
@@ -95,6 +110,29 @@ export function namePhase(evidence: PodEvidence): PhaseReading {
     };
   }
   return hookPhase(evidence.api);
+}
+
+// A container that is about to run, as opposed to one that failed and waits to run again.
+const ABOUT_TO_RUN = ['PodInitializing', 'ContainerCreating'];
+
+/** Why a container is neither running nor about to run (it exited, or waits to restart); undefined otherwise. */
+function stoppedWhy(status: ContainerStatus): string | undefined {
+  const { waiting, terminated } = status.state ?? {};
+  if (terminated && terminated.exitCode !== 0)
+    return `${terminated.reason ?? 'exited'}, exit code ${terminated.exitCode ?? '?'}`;
+  if (waiting?.reason && !ABOUT_TO_RUN.includes(waiting.reason)) return waiting.reason;
+  return undefined;
+}
+
+function withStopped(reading: PhaseReading, status: ContainerStatus): PhaseReading {
+  const stopped = stoppedWhy(status);
+  return stopped
+    ? {
+        ...reading,
+        stopped,
+        progress: `${reading.progress}; ${status.name} is not running (${stopped})`,
+      }
+    : reading;
 }
 
 function initPhase(status: ContainerStatus, log: string): PhaseReading {
