@@ -288,6 +288,14 @@ describe('the deadlines that follow a Lily start-up', () => {
       terminated: { exitCode: 1, reason: 'Error' },
     };
     assert.equal(namePhase({ pod: failedInit }).stopped, 'Error, exit code 1');
+    // The pod's first container not started (a volume that does not attach): Kubernetes' part.
+    const stuck = pod('init-datastore');
+    stuck.status!.initContainerStatuses![0]!.state = { waiting: { reason: 'PodInitializing' } };
+    assert.equal(namePhase({ pod: stuck }).stopped, 'PodInitializing');
+    // A later one about to start: the start-up between two containers.
+    const between = pod('init-sync');
+    between.status!.initContainerStatuses![1]!.state = { waiting: { reason: 'PodInitializing' } };
+    assert.equal(namePhase({ pod: between }).stopped, undefined);
     const t = new StartupTracker(deadlines, 0);
     t.see([{ name: 'p', ready: false, reading }], 600_000);
     assert.deepEqual(t.decide(600_000), {

@@ -52,7 +52,11 @@ export interface PhaseReading {
   marker?: string;
   /** Counted progress, for an estimate of the time left. */
   amount?: { done: number; total: number; unit: 'epochs' | 'percent' };
-  /** The container exited or waits to be (re)started: not a start-up that progresses. */
+  /**
+   * Why the container is not running: it exited, waits to restart, or (the
+   * pod's first container) has not started yet, which is Kubernetes' part
+   * (scheduling, volumes, image) under timeout. Not a start-up that progresses.
+   */
   stopped?: string;
 }
 
@@ -89,6 +93,7 @@ export function namePhase(evidence: PodEvidence): PhaseReading {
     return withStopped(
       initPhase(init, evidence.log?.container === init.name ? evidence.log.text : ''),
       init,
+      init === pod.status?.initContainerStatuses?.[0],
     );
   const daemon = pod.status?.containerStatuses?.find((s) => s.name === DAEMON);
   const daemonStopped = daemon && stoppedWhy(daemon);
@@ -124,8 +129,11 @@ function stoppedWhy(status: ContainerStatus): string | undefined {
   return undefined;
 }
 
-function withStopped(reading: PhaseReading, status: ContainerStatus): PhaseReading {
-  const stopped = stoppedWhy(status);
+function withStopped(reading: PhaseReading, status: ContainerStatus, first: boolean): PhaseReading {
+  const started = Boolean(status.state?.running ?? status.state?.terminated);
+  const stopped =
+    stoppedWhy(status) ??
+    (first && !started ? (status.state?.waiting?.reason ?? 'not started') : undefined);
   return stopped
     ? {
         ...reading,
