@@ -86,6 +86,7 @@ export interface Settings {
   /** The reviewed plan a deploy must apply exactly (plan-digest). */
   planDigest?: PlanDigest;
   failure: FailureSettings;
+  startup: StartupSettings;
   verify: VerifySettings;
   status: StatusSettings;
   cleanup: CleanupSettings;
@@ -125,6 +126,20 @@ export interface GithubSettings {
   pullRequest?: number;
   environment: string;
   environmentUrl?: string;
+}
+
+/** How a deploy waits for a Lily start-up (phases and the deadlines that follow its progress). */
+export interface StartupSettings {
+  /** ready: Ready and verified; started: every Lily pod scheduled and its start-up advancing. */
+  waitFor: 'ready' | 'started';
+  /** The timeout input, in ms. */
+  timeoutMs: number;
+  /** A start-up whose progress marker did not advance for this long has stalled. */
+  stallTimeout: string;
+  stallTimeoutMs: number;
+  /** The longest a progressing start-up may take. */
+  startupTimeout: string;
+  startupTimeoutMs: number;
 }
 
 /** The verify window: after helm's wait passed, the release's pods must stay up this long. */

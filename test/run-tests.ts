@@ -57,6 +57,7 @@ const EXPECTED_MINUTES: Record<string, number> = {
   'real-node-upgrade.test.ts': 1,
   'real-node-teardown.test.ts': 1,
   'real-node-demo.test.ts': 1,
+  'real-node-phases.test.ts': 3,
   'lock.test.ts': 3,
   'preview.test.ts': 3,
   'act.test.ts': 2.5,

@@ -22,6 +22,14 @@ describe('parseRollout', () => {
         stuckReleaseTimeoutMs: 15 * 60_000,
         recoverStuckRelease: false,
       },
+      startup: {
+        waitFor: 'ready',
+        timeoutMs: 600_000,
+        stallTimeout: '10m',
+        stallTimeoutMs: 600_000,
+        startupTimeout: '5h30m',
+        startupTimeoutMs: 19_800_000,
+      },
       verify: { enabled: true, window: '2m', windowMs: 120_000 },
       status: { maxLag: '10m', maxLagMs: 600_000 },
     });
@@ -78,5 +86,28 @@ describe('parseRollout', () => {
       "Input 'verify-window' is '2'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
       "Input 'max-lag' is '10'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
     ]);
+  });
+
+  it('refuses bad Lily start-up inputs, naming each', () => {
+    assert.deepEqual(
+      parseGroup(parseRollout, {
+        'wait-for': 'Ready',
+        'stall-timeout': '0',
+        'startup-timeout': '5h',
+      }).errors,
+      [
+        "Input 'wait-for' is 'Ready'; allowed: ready, started",
+        "Input 'stall-timeout' is '0'; allowed: a Go duration above zero such as 10m, 90s or 1h30m",
+      ],
+    );
+    assert.deepEqual(parseGroup(parseRollout, { timeout: '1h', 'startup-timeout': '30m' }).errors, [
+      "Input 'startup-timeout' is '30m', shorter than timeout '1h'; allowed: a Go duration at least as long as timeout (a Lily start-up may take longer than timeout, never less)",
+    ]);
+    assert.deepEqual(parseGroup(parseRollout, { 'stall-timeout': '6h' }).errors, [
+      "Input 'stall-timeout' is '6h', longer than startup-timeout '5h30m'; allowed: a Go duration up to startup-timeout",
+    ]);
+    const { parsed } = parseGroup(parseRollout, { 'wait-for': 'started', 'stall-timeout': '90s' });
+    assert.equal(parsed.startup.waitFor, 'started');
+    assert.equal(parsed.startup.stallTimeoutMs, 90_000);
   });
 });

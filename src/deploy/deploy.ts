@@ -14,7 +14,15 @@ import { settleOnPreflight } from './preflight-gate.js';
 import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 import { checkReleaseState } from './release-state.js';
 import { renderDeploySummary } from './summary.js';
+import { startupDeadlines, StartupWatch } from './startup-watch.js';
 import { verifyRevision } from './verify.js';
+import { redactor } from '../failure/redact.js';
+import type { HelmStop } from '../helm/helm.js';
+import { listReleasePods } from '../kube/release-objects.js';
+import { workloadsInManifest } from '../kube/release-workloads.js';
+import { lilyValuesSection } from '../lily/values-sections.js';
+import { PROGRESS_MS } from './monitored-run.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The guide's steps after helm is installed and the cluster answers. */
 export async function deploy(ctx: DeployContext): Promise<void> {
@@ -30,7 +38,7 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   let outcome: UpgradeOutcome;
   try {
     outcome = await changeTheCluster(ctx, prepared, made);
-    if (outcome.result.exitCode === 0) {
+    if (outcome.result.exitCode === 0 && !outcome.verifyFailed && !outcome.startedOnly) {
       const { denied } = await prepared.checked;
       outcome = await verifyRevision(
         cluster,
@@ -90,8 +98,11 @@ async function changeTheCluster(
     settleOnPreflight(settings, cluster, await prepared.checked),
   );
   const revision = prepared.previousRevision + 1;
+  const lily = workloadsInManifest((await prepared.checked).manifest).some((w) =>
+    lilyValuesSection(w.name),
+  );
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
-    upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], revision),
+    upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], revision, lily),
   );
 }
 
@@ -119,22 +130,98 @@ async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promi
   prepared.previousRevision = latest?.revision ?? 0;
 }
 
-function upgrade(
-  { settings, cluster, run }: DeployContext,
+async function upgrade(
+  ctx: DeployContext,
   prepared: Prepared,
   extraArgs: string[],
   revision: number,
+  lily: boolean,
 ): Promise<UpgradeOutcome> {
+  const { settings, cluster, run } = ctx;
   // A preview's marks in helm's own record of the release: what a sweep trusts.
   const labels =
     settings.preview && run.repository
       ? previewReleaseLabels({ number: settings.preview.number, repository: run.repository })
       : undefined;
   const options = { ...upgradeOptions(settings, prepared, extraArgs), labels };
-  return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
-    revision,
-    failFast: settings.failure.failFast && settings.wait,
-  });
+  const failFast = settings.failure.failFast && settings.wait;
+  if (!lily || !settings.wait)
+    return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
+      revision,
+      failFast,
+      helmTimeout: options.timeout,
+    });
+  const startup = new StartupWatch(
+    await cluster.api(),
+    settings.namespace,
+    startupDeadlines(settings),
+    Date.now(),
+    redactor(ctx.secrets),
+    PROGRESS_MS,
+  );
+  const started = settings.startup.waitFor === 'started';
+  // helm must not give up (nor roll back) while a Lily start-up progresses:
+  // its timeout is startup-timeout and a little more, and the watch stops it
+  // at timeout when nothing Lily-like progresses. With wait-for: started helm
+  // does not wait; the watch does, until every start-up is under way.
+  const helmTimeout = `${Math.ceil(settings.startup.startupTimeoutMs / 1000) + HELM_TIMEOUT_SLACK_S}s`;
+  // helm's atomic implies its wait: with wait-for: started the settling after
+  // a failure undoes the revision instead, as helm's atomic would.
+  const helmOptions = started
+    ? { ...options, wait: false, atomic: false }
+    : { ...options, timeout: helmTimeout };
+  core.info(
+    started
+      ? `wait-for: started: helm applies the release without waiting; the deploy waits until every Lily pod's start-up is under way (timeout ${settings.timeout}, stall-timeout ${settings.startup.stallTimeout})`
+      : `Lily start-up: helm waits up to startup-timeout ${settings.startup.startupTimeout} while every unready Lily pod progresses (stall-timeout ${settings.startup.stallTimeout}); anything else has timeout ${settings.timeout}`,
+  );
+  const outcome = await runMonitored(
+    cluster,
+    settings,
+    async (stop) => {
+      const result = await cluster.helm.upgrade(helmOptions, stop);
+      if (started && result.exitCode === 0) await untilStarted(startup, stop);
+      return result;
+    },
+    { revision, failFast, helmTimeout: started ? settings.timeout : helmTimeout, startup },
+  );
+  const helmPassed = outcome.result.exitCode === 0;
+  // helm's wait passed: one more look, so the phases are the pods' as they are now.
+  if (helmPassed && !started && !outcome.stoppedFor)
+    await startup
+      .poll(
+        await listReleasePods(await cluster.api(), settings.namespace, outcome.workloads),
+        Date.now(),
+      )
+      .catch(() => undefined);
+  const now = Date.now();
+  core.setOutput('lily-phase', startup.leastPhase());
+  if (started && outcome.result.exitCode === 0 && !outcome.stoppedFor)
+    core.notice(
+      `wait-for: started: every Lily pod's start-up is under way (least advanced: ${startup.leastPhase()}); nothing waited for Ready. \`command: status\` reports on the release from here.`,
+    );
+  // Stopped after helm applied it (wait-for: started): the revision is deployed as far as helm knows.
+  const failedAfterHelm = helmPassed && outcome.stoppedFor !== undefined;
+  return {
+    ...outcome,
+    startedOnly: started && helmPassed && !failedAfterHelm,
+    startupSummary: startup.summary(
+      now,
+      started ? 'Lily start-up under way (wait-for: started)' : 'Lily start-up',
+    ),
+    verifyFailed: failedAfterHelm ? { evidence: [] } : outcome.verifyFailed,
+  };
+}
+
+// helm's own timeout runs this much past startup-timeout, so that the watch decides first.
+const HELM_TIMEOUT_SLACK_S = 60;
+const STARTED_POLL_MS = 1000;
+
+/** Waits until every Lily pod's start-up is under way, or the watch stops the run. */
+async function untilStarted(startup: StartupWatch, stop: HelmStop): Promise<void> {
+  while (!stop.signal.aborted && !startup.allStarted(Date.now())) {
+    await sleep(STARTED_POLL_MS, undefined, { signal: stop.signal }).catch(() => undefined);
+  }
 }
 
 /** The outputs and the job summary of the release as deployed. */
@@ -142,7 +229,7 @@ async function report(
   ctx: DeployContext,
   prepared: Prepared,
   kubernetesVersion: string,
-  { interventions, verified }: UpgradeOutcome,
+  { interventions, verified, startupSummary, startedOnly }: UpgradeOutcome,
 ): Promise<void> {
   const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
@@ -177,6 +264,8 @@ async function report(
         durationMs: Date.now() - ctx.startedAt,
         interventions,
         verified,
+        startup: startupSummary,
+        startedOnly,
       }),
     )
     .addRaw(await appliedChanges(ctx, prepared, release))

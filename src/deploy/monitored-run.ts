@@ -7,6 +7,7 @@ import type { RunResult } from '../process.js';
 import { ReleaseMonitor } from './release-monitor.js';
 import type { Workload } from '../kube/release-workloads.js';
 import type { Settings } from '../settings.js';
+import type { StartupWatch } from './startup-watch.js';
 
 export interface UpgradeOutcome {
   result: RunResult;
@@ -31,10 +32,14 @@ export interface UpgradeOutcome {
   verifyFailed?: { evidence: PodReport[] };
   /** Set when the verify window passed: what it verified, one line per check. */
   verified?: string[];
+  /** The Lily start-up's phase table for the job summary (Markdown lines). */
+  startupSummary?: string[];
+  /** wait-for: started passed: the start-ups are under way, not finished. */
+  startedOnly?: boolean;
 }
 
 const POLL_MS = 2000;
-const PROGRESS_MS = 15_000;
+export const PROGRESS_MS = 15_000;
 const MULTI_ATTACH_GRACE_MS = 60_000;
 // Helm records the release as failed on SIGTERM within a second or two (or
 // rolls it back, with the atomic flag); past this it is killed, and the
@@ -49,6 +54,10 @@ export interface MonitoredRun {
   revision: number;
   /** Stop helm when a pod of that revision is stuck for good. */
   failFast: boolean;
+  /** The timeout helm was given (longer than the timeout input while a Lily start-up may progress). */
+  helmTimeout: string;
+  /** The release's Lily start-up: its phases, and its deadlines, which stop helm. */
+  startup?: StartupWatch;
 }
 
 /**
@@ -107,9 +116,10 @@ async function runMonitoredOnce(
 
   const monitor = await releaseMonitor(cluster, settings, run, (findings) => {
     stoppedFor = findings;
-    const causes = findings.filter((f) => f.fatal).map((f) => f.summary);
+    const fatal = findings.filter((f) => f.fatal);
+    const deadline = fatal.some((f) => f.reason === 'lily-stalled' || f.reason === 'timeout');
     core.info(
-      `fail-fast: ${causes.join('; ')}\nStopping helm now instead of waiting out the ${settings.timeout} timeout.`,
+      `${deadline ? '' : 'fail-fast: '}${fatal.map((f) => f.summary).join('; ')}\nStopping helm now instead of waiting out its ${run.helmTimeout} timeout.`,
     );
     stopHelm.abort();
   });
@@ -162,6 +172,7 @@ async function releaseMonitor(
       databaseTimeout: settings.failure.databaseTimeout,
       pollMs: POLL_MS,
       progressMs: PROGRESS_MS,
+      startup: run.startup,
     },
     onFatal,
   );

@@ -12,6 +12,7 @@ import { podProgressLine } from '../kube/pod-status.js';
 import { getStatefulSets, listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 import { type Workload, workloadsInManifest } from '../kube/release-workloads.js';
 import { describeRemedy, remediesFor } from './remediation.js';
+import type { StartupWatch } from './startup-watch.js';
 
 // Before this long, a pod created before the deploy may still be about to be
 // replaced: helm may not have applied the new spec yet.
@@ -48,6 +49,8 @@ export interface MonitorOptions {
   databaseTimeout: string;
   pollMs: number;
   progressMs: number;
+  /** The release's Lily start-up, whose deadlines follow its progress (with or without fail-fast). */
+  startup?: StartupWatch;
 }
 
 /**
@@ -121,12 +124,20 @@ export class ReleaseMonitor {
     await this.replaceSuperseded(seen);
     const { options } = this;
     const { pods, sets, events, now } = seen;
+    const judged = pods.filter((pod) => isOfThisRevision(pod, options.startedAt, sets, now));
     if (options.failFast && !this.fatalReported) {
-      const judged = pods.filter((pod) => isOfThisRevision(pod, options.startedAt, sets, now));
       const findings = classify(judged, events, this.classifyOptions(now));
       if (findings.some((f) => f.fatal) && !(await this.tryRemedies(findings, pods))) {
         this.fatalReported = true;
         this.onFatal(findings);
+        return;
+      }
+    }
+    if (options.startup && !this.fatalReported) {
+      const verdict = await options.startup.poll(judged, now);
+      if (verdict.kind !== 'wait') {
+        this.fatalReported = true;
+        this.onFatal(options.startup.findings(verdict, now));
         return;
       }
     }

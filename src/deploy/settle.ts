@@ -130,7 +130,7 @@ async function finishRollback(
     cluster,
     settings,
     (stop) => cluster.helm.rollbackAndWait(name, namespace, target, timeout, stop),
-    { revision: release.revision + 1, failFast: false },
+    { revision: release.revision + 1, failFast: false, helmTimeout: timeout },
   );
   if (rollback.result.exitCode !== 0)
     core.warning(`The rollback failed too: ${lastLine(rollback.result.stderr)}`);

@@ -15,6 +15,10 @@ export interface DeploySummary {
   interventions: string[];
   /** What the verify window verified, one line per check; undefined when it is off. */
   verified?: string[];
+  /** The Lily start-up's phase table (Markdown lines); none without Lily pods. */
+  startup?: string[];
+  /** wait-for: started: the start-ups are under way, not finished. */
+  startedOnly?: boolean;
 }
 
 /** The job summary of a deploy, as Markdown. */
@@ -33,7 +37,14 @@ export function renderDeploySummary(s: DeploySummary): string {
     ],
     ['Kubernetes', s.kubernetesVersion],
     ['Database Secret', s.secretName ? code(s.secretName) : '–'],
-    ['Verified', s.verified ? s.verified.join('; ') : 'off (verify: false)'],
+    [
+      'Verified',
+      s.startedOnly
+        ? 'not yet: wait-for is started (`command: status` reports on the release later)'
+        : s.verified
+          ? s.verified.join('; ')
+          : 'off (verify: false)',
+    ],
     ['Duration', formatDuration(s.durationMs)],
   ];
   const lines = [
@@ -45,6 +56,13 @@ export function renderDeploySummary(s: DeploySummary): string {
     '',
   ];
   if (s.interventions.length > 0) lines.push(...s.interventions.map((line) => `- ${line}`), '');
+  if (s.startedOnly)
+    lines.push(
+      'Lily is still starting: helm applied the release and every Lily pod is scheduled with its start-up under way (wait-for: started). ' +
+        'Nothing waited for Ready; run the action with `command: status` (a scheduled workflow) to follow it.',
+      '',
+    );
+  lines.push(...(s.startup ?? []));
   if (s.notes.trim() !== '') lines.push(...collapsed('Chart notes', s.notes));
   return lines.join('\n');
 }

@@ -1,9 +1,15 @@
-import type { FailureSettings, Settings, StatusSettings, VerifySettings } from '../settings.js';
+import type {
+  FailureSettings,
+  Settings,
+  StartupSettings,
+  StatusSettings,
+  VerifySettings,
+} from '../settings.js';
 import type { InputReader } from './reader.js';
 
 export type RolloutSettings = Pick<
   Settings,
-  'wait' | 'timeout' | 'atomic' | 'failure' | 'verify' | 'status'
+  'wait' | 'timeout' | 'atomic' | 'failure' | 'verify' | 'status' | 'startup'
 >;
 
 /**
@@ -12,11 +18,15 @@ export type RolloutSettings = Pick<
  * its pods must stay up after helm's wait, and how far its chain may lag.
  */
 export function parseRollout(reader: InputReader): RolloutSettings {
+  const wait = reader.bool('wait', true);
+  const atomic = reader.bool('atomic', false);
+  const timeout = reader.duration('timeout', '10m');
   return {
-    wait: reader.bool('wait', true),
-    atomic: reader.bool('atomic', false),
-    timeout: reader.duration('timeout', '10m').text,
+    wait,
+    atomic,
+    timeout: timeout.text,
     failure: parseFailure(reader),
+    startup: parseStartup(reader, timeout),
     verify: parseVerify(reader),
     status: parseStatus(reader),
   };
@@ -26,6 +36,39 @@ export function parseRollout(reader: InputReader): RolloutSettings {
 function parseStatus(reader: InputReader): StatusSettings {
   const { text, ms } = reader.duration('max-lag', '10m');
   return { maxLag: text, maxLagMs: ms };
+}
+
+const WAIT_FOR = ['ready', 'started'] as const;
+
+/** How long a Lily start-up may take, and what the deploy waits for. */
+function parseStartup(reader: InputReader, timeout: { text: string; ms: number }): StartupSettings {
+  const waitFor = reader.text('wait-for') || 'ready';
+  reader.check(
+    'wait-for',
+    waitFor,
+    (WAIT_FOR as readonly string[]).includes(waitFor),
+    WAIT_FOR.join(', '),
+  );
+  const stall = reader.duration('stall-timeout', '10m');
+  const startup = reader.duration('startup-timeout', '5h30m');
+  if (startup.ms > 0 && startup.ms < timeout.ms)
+    reader.fail(
+      'startup-timeout',
+      `is '${startup.text}', shorter than timeout '${timeout.text}'; allowed: a Go duration at least as long as timeout (a Lily start-up may take longer than timeout, never less)`,
+    );
+  if (stall.ms > startup.ms && startup.ms > 0)
+    reader.fail(
+      'stall-timeout',
+      `is '${stall.text}', longer than startup-timeout '${startup.text}'; allowed: a Go duration up to startup-timeout`,
+    );
+  return {
+    waitFor: waitFor as StartupSettings['waitFor'],
+    timeoutMs: timeout.ms,
+    stallTimeout: stall.text,
+    stallTimeoutMs: stall.ms,
+    startupTimeout: startup.text,
+    startupTimeoutMs: startup.ms,
+  };
 }
 
 /** Whether and how long the pods must stay up after helm's wait passed. */

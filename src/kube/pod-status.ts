@@ -20,6 +20,11 @@ export function podStatusWord(pod: Pod): string {
   return pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
 }
 
+/** Is the pod's Ready condition true? */
+export function isReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
 /**
  * One line per pod: `name status ready restarts`, for the progress log;
  * restarts of init containers count, as in kubectl's RESTARTS column.

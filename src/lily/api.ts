@@ -28,7 +28,8 @@ export interface TipSet {
 
 export interface SyncState {
   /** Stage: 0 idle, 1 headers, 2 persisting headers, 3 messages, 4 complete, 5 error, 6 fetching messages. */
-  ActiveSyncs: { Stage: number; Height: number; Message: string }[] | null;
+  ActiveSyncs:
+    { Stage: number; Height: number; Target?: { Height: number } | null; Message: string }[] | null;
 }
 
 /** One job of LilyJobList (Lily's JobListResult), the parts read here. */

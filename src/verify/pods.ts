@@ -3,6 +3,7 @@ import { podReport } from '../failure/diagnostics.js';
 import type { Finding } from '../failure-reason.js';
 import { type ContainerLog, type PodReport, unreadLogReason } from '../failure/report.js';
 import type { KubeApi } from '../kube/api.js';
+import { isReady } from '../kube/pod-status.js';
 import { listReleasePods } from '../kube/release-objects.js';
 import type { Workload } from '../kube/release-workloads.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
@@ -19,10 +20,6 @@ const AFTER_WAIT = "after helm's wait passed";
 /** The release's pods that count: not on their way out, not finished (a Job's). */
 function judged(pods: Pod[]): Pod[] {
   return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded');
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function keyOf(pod: Pod): string {

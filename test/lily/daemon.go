@@ -40,10 +40,13 @@ type tipset struct {
 // height (mainnet's: a block every 30 s since genesis), so a fast block time
 // catches up and then follows the network. A head's timestamp is its
 // height's slot, as on mainnet: the lag from the network is real time.
+// With LILY_FAKE_SYNC_STALL_AFTER the sync stops advancing that long after
+// the daemon started (no peer sends blocks) and never completes.
 type chain struct {
 	mu        sync.Mutex
 	start     time.Time
 	syncTime  time.Duration
+	stallAt   time.Duration
 	blockTime time.Duration
 	base      int64
 	target    int64
@@ -61,6 +64,7 @@ func newChain() *chain {
 	return &chain{
 		start:     now,
 		syncTime:  envDuration("LILY_FAKE_SYNC_TIME", 3*time.Second),
+		stallAt:   envDuration("LILY_FAKE_SYNC_STALL_AFTER", 0),
 		blockTime: envDuration("LILY_FAKE_BLOCK_TIME", 30*time.Second),
 		base:      target - 20,
 		target:    target,
@@ -80,6 +84,9 @@ func (c *chain) tipsetAt(height int64, ts int64) tipset {
 // head is the current head; synced says the initial sync is over.
 func (c *chain) head() (tipset, bool) {
 	elapsed := time.Since(c.start)
+	if c.stallAt > 0 && elapsed > c.stallAt && c.stallAt < c.syncTime {
+		elapsed = c.stallAt
+	}
 	if elapsed < c.syncTime {
 		// Still catching up: the head is behind and old.
 		done := int64(float64(c.target-c.base) * float64(elapsed) / float64(c.syncTime))

@@ -81,7 +81,14 @@ func initCommand(global *flagSet, args []string) error {
 	read := int64(0)
 	buf := make([]byte, 64*1024)
 	last := time.Now()
+	// LILY_FAKE_IMPORT_TIME paces the import to last about that long (a
+	// mainnet import takes hours), so its progress can be watched.
+	pace := time.Duration(0)
+	if total := envDuration("LILY_FAKE_IMPORT_TIME", 0); total > 0 && size > 0 {
+		pace = time.Duration(float64(total) * float64(len(buf)) / float64(size))
+	}
 	for {
+		time.Sleep(pace)
 		n, err := reader.Read(buf)
 		hash.Write(buf[:n])
 		if _, werr := store.Write(buf[:n]); werr != nil {

@@ -1,0 +1,209 @@
+// A Lily start-up's phases and the deadlines that follow its progress, on the
+// real kubelet (test/cluster/README.md, "The real node"): the fixture chart's
+// init containers and postStart hook around the fake lily, steered only by
+// the env the chart passes (test/lily/README.md). Each test has a namespace,
+// release and snapshot file of its own; Helm 3 and Helm 4 run side by side.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import {
+  deploy,
+  HEALTHY_VALUES_FILES,
+  REAL_NODE_VALUES,
+  uniqueName,
+  useE2E,
+} from '../../test/support/e2e.js';
+import {
+  createDatabase,
+  migrateLatest,
+  realNodeOrSkipReason,
+  writeSnapshot,
+} from '../../test/support/real-node.js';
+
+const node = realNodeOrSkipReason();
+const skip = typeof node === 'string' ? node : false;
+
+const PASSWORD = 'phases-pw';
+const DATABASE = 'phases';
+const ROLE = 'lily_phases';
+const CHART_VERSION = '0.1.5-rc1'; // the first with init-database
+
+/** The daemon's env (the values file's list is replaced, not merged): the fake's clock. */
+function fakeEnv(env: Record<string, string>): string {
+  const all = {
+    LILY_FAKE_BLOCK_TIME: '1s',
+    LILY_FAKE_DB_RETRY_MAX: '3s',
+    ...env,
+  };
+  return [
+    '  env:',
+    ...Object.entries(all).map(([name, value]) => `    - {name: ${name}, value: "${value}"}`),
+  ].join('\n');
+}
+
+describe('Lily start-up phases on the real node', { skip, concurrency: true }, () => {
+  const env = useE2E({ realNode: true });
+  let snapshot: string;
+  let nodeIp: string;
+
+  before(async () => {
+    if (typeof node === 'string') return;
+    nodeIp = node.ip;
+    await createDatabase(node, DATABASE, ROLE, PASSWORD);
+    snapshot = writeSnapshot(node, 'phases.car');
+  });
+
+  for (const major of [3, 4] as const) {
+    // The majors side by side, each one's tests one after the other.
+    describe(`helm ${major}`, { concurrency: false }, () => {
+      const inputs = (release: string, values: string) => ({
+        release: `${release}-h${major}`,
+        namespace: uniqueName(`${release}-h${major}`),
+        'create-namespace': 'true',
+        'chart-version': CHART_VERSION,
+        'values-files': `${HEALTHY_VALUES_FILES}\n${REAL_NODE_VALUES}`,
+        values: `importSnapshot: {enabled: true, url: "${snapshot}"}\n${values}`,
+      });
+      const pod = (release: string) => `lily-${release}-h${major}-dev-mainnet-daemon-0`;
+
+      it('a first deploy goes through every phase, with a progress line per pod, and the phase table', async (t) => {
+        if (typeof node === 'string') return;
+        const schema = `phases_h${major}`;
+        const url = `postgres://${ROLE}:${PASSWORD}@${nodeIp}:5432/${DATABASE}?sslmode=require`;
+        await migrateLatest(node, url, schema);
+        const result = await deploy(env.e2e, major, {
+          ...inputs(
+            'ph-first',
+            [
+              'test: {realNode: true, datastoreSettleSeconds: 8, jobStartDelaySeconds: 1}',
+              'daemon:',
+              fakeEnv({ LILY_FAKE_IMPORT_TIME: '8s', LILY_FAKE_SYNC_TIME: '8s' }),
+              '  jobs:',
+              '    - command: watch',
+              '      name: blocks',
+              '      storage: db',
+              '      jobArgs: ["--storage=db", "--tasks=block_header"]',
+              '      commandArgs: ["--confidence=0"]',
+            ].join('\n'),
+          ),
+          'database-host': nodeIp,
+          'database-name': DATABASE,
+          'database-user': ROLE,
+          'database-password': PASSWORD,
+          'database-schema': schema,
+          timeout: '3m',
+          'stall-timeout': '40s',
+        });
+        assert.equal(result.exitCode, 0, result.log);
+        t.diagnostic(startupLines(result.log));
+        const name = pod('ph-first');
+        // The phases a poll (every 2 s) cannot miss: each lasts 8 s or more.
+        assert.match(
+          result.log,
+          new RegExp(`${name} {2}importing-snapshot: importing the snapshot`),
+          result.log,
+        );
+        assert.match(
+          result.log,
+          new RegExp(
+            `${name} {2}syncing-chain: height \\d+ of \\d+ \\(\\d+ epochs to go, message sync\\); \\d+s in this phase`,
+          ),
+        );
+        assert.match(
+          result.log,
+          new RegExp(
+            `${name} {2}settling: synced, waiting for the datastore to settle \\(chain head \\d+\\)`,
+          ),
+        );
+        assert.equal(result.outputs['lily-phase'], 'indexing');
+        assert.match(result.summary, /#### Lily start-up\n/);
+        assert.match(result.summary, new RegExp(`\\| ${name} \\| indexing \\| running and Ready;`));
+      });
+
+      it('a start-up longer than timeout that keeps progressing succeeds, with atomic, not rolled back', async () => {
+        const result = await deploy(env.e2e, major, {
+          ...inputs('ph-long', `daemon:\n${fakeEnv({ LILY_FAKE_SYNC_TIME: '30s' })}`),
+          timeout: '20s',
+          'stall-timeout': '15s',
+          atomic: 'true',
+        });
+        assert.equal(result.exitCode, 0, result.log);
+        assert.equal(result.outputs.status, 'deployed');
+        assert.equal(result.outputs.revision, '1');
+        // Two syncs of 30 s (init-sync, then the hook's): well past timeout.
+        assert.ok(result.durationMs > 20_000, `${result.durationMs} ms`);
+        assert.match(
+          result.log,
+          /Lily start-up: helm waits up to startup-timeout 5h30m while every unready Lily pod progresses \(stall-timeout 15s\); anything else has timeout 20s/,
+        );
+        assert.match(result.log, new RegExp(`${pod('ph-long')} {2}syncing-chain: height`));
+      });
+
+      it('a sync that stops advancing fails at once as lily-stalled, with the phase, the last progress and the log tail', async (t) => {
+        const result = await deploy(env.e2e, major, {
+          ...inputs(
+            'ph-stall',
+            `daemon:\n${fakeEnv({ LILY_FAKE_SYNC_TIME: '60s', LILY_FAKE_SYNC_STALL_AFTER: '4s' })}`,
+          ),
+          timeout: '2m',
+          'stall-timeout': '8s',
+        });
+        assert.notEqual(result.exitCode, 0, result.log);
+        t.diagnostic(startupLines(result.log));
+        assert.equal(result.outputs['failure-reason'], 'lily-stalled', result.log);
+        assert.equal(result.outputs['lily-phase'], 'syncing-chain');
+        const name = pod('ph-stall');
+        assert.match(
+          result.log,
+          new RegExp(
+            `Lily pod ${name} stalled in syncing-chain: no progress for \\d+s \\(stall-timeout 8s\\); last progress seen: height (\\d+) of \\d+ \\(\\d+ epochs to go, message sync\\)`,
+          ),
+        );
+        assert.match(
+          result.log,
+          new RegExp(`--- last lines of init-sync of ${name}, stalled in syncing-chain:`),
+        );
+        assert.match(result.log, /State: message sync; Current Epoch: \d+; Todo: \d+/);
+        // Stopped at the stall, long before timeout; helm recorded the release as failed.
+        assert.ok(result.durationMs < 120_000, `${result.durationMs} ms`);
+        assert.equal(result.outputs.status, 'failed');
+      });
+
+      it('wait-for: started succeeds while the chain still syncs, and says so in the summary', async () => {
+        const result = await deploy(env.e2e, major, {
+          ...inputs('ph-started', `daemon:\n${fakeEnv({ LILY_FAKE_SYNC_TIME: '90s' })}`),
+          'wait-for': 'started',
+          timeout: '1m',
+          'stall-timeout': '20s',
+        });
+        assert.equal(result.exitCode, 0, result.log);
+        assert.equal(result.outputs.status, 'deployed');
+        assert.ok(
+          ['importing-snapshot', 'waiting-for-api', 'syncing-chain'].includes(
+            result.outputs['lily-phase'] ?? '',
+          ),
+          result.outputs['lily-phase'],
+        );
+        assert.match(result.summary, /#### Lily start-up under way \(wait-for: started\)/);
+        assert.match(result.summary, /`command: status`/);
+        assert.match(
+          result.log,
+          /wait-for: started: every Lily pod's start-up is under way \(least advanced: [a-z-]+\); nothing waited for Ready/,
+        );
+      });
+    });
+  }
+});
+
+/** What the user reads of the start-up in the log: its progress lines and a stall's report. */
+function startupLines(log: string): string {
+  const lines = log.split('\n');
+  return lines
+    .filter(
+      (line, i) =>
+        /^(Lily start-up|Lily pod .* stalled|--- last lines of)/.test(line) ||
+        /^(Lily start-up|--- last lines of)/.test(
+          lines.slice(0, i).findLast((l) => !/^ {2}|^(Worker|State|Validated):/.test(l)) ?? '',
+        ),
+    )
+    .join('\n');
+}
