@@ -73,7 +73,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
           ),
         );
         const line = new RegExp(
-          `  ${pod}: Running, Ready, restarts 0, API answered, head (\\d+), lag (\\d+) epoch\\(s\\) \\((\\w+)\\)`,
+          `  ${pod}: indexing \\(Running\\), Ready, restarts 0, API answered, head (\\d+), lag (\\d+) epoch\\(s\\) \\((\\w+)\\)`,
         ).exec(result.log);
         assert.ok(line, result.log);
         assert.ok(Number(line[2]) <= 2, `lag ${line[2]} epochs`);
@@ -92,7 +92,7 @@ describe('command status on the real node', { skip: SKIP }, () => {
         assert.match(result.summary, /### Lily status of \S+: ✅ healthy/);
         assert.match(
           result.summary,
-          new RegExp(`\\| ${pod} \\| Running \\| yes \\| 0 \\| answered \\| ${line[1]}, lag `),
+          new RegExp(`\\| ${pod} \\| indexing \\(Running\\) \\| yes \\| 0 \\| answered \\| ${line[1]}, lag `),
         );
       });
 

@@ -13,6 +13,7 @@ function pod(over: { waiting?: string; restarts?: number; running?: boolean } = 
   const running = over.running ?? !over.waiting;
   return {
     metadata: { name: NAME },
+    spec: { nodeName: 'node-0', containers: [] },
     status: {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: running ? 'True' : 'False' }],
@@ -60,7 +61,7 @@ describe('statusReport', () => {
     assert.deepEqual(r.problems, []);
     assert.deepEqual(statusLines(r), [
       "Lily release lily in lily (revision 3): healthy; mainnet's expected height now 5000000, max-lag 10m",
-      `  ${NAME}: Running, Ready, restarts 0, API answered, head 4999999, lag 1 epoch(s) (30s)`,
+      `  ${NAME}: indexing (Running), Ready, restarts 0, API answered, head 4999999, lag 1 epoch(s) (30s)`,
       '    job 1 x/blocks-abc: running',
     ]);
     assert.match(statusSummary(r), /\| x\/blocks-abc \| yes \| {2}\|/);

@@ -1,7 +1,8 @@
 import { formatSpan } from '../inputs/duration.js';
-import { podStatusWord } from '../kube/pod-status.js';
+import { isReady, podStatusWord } from '../kube/pod-status.js';
 import type { Pod } from '../kube/types.js';
 import type { LilyJob } from '../lily/api.js';
+import { namePhase } from '../lily/startup-phase.js';
 import { apiUnanswered, type ChainLag, chainLag, judgeJobs } from '../lily/health.js';
 import { escapeCell } from '../markdown.js';
 import type { LilyPodReading } from '../verify/lily-api.js';
@@ -13,10 +14,7 @@ import type { LilyPodReading } from '../verify/lily-api.js';
 
 export interface PodStatus {
   pod: string;
-  /**
-   * kubectl's STATUS word of the pod. Lily's own start-up phase
-   * (importing-snapshot, syncing-chain, …; lily/ names them) belongs here.
-   */
+  /** Lily's start-up phase (lily/ names it from the pod), then kubectl's STATUS word. */
   phase: string;
   ready: boolean;
   restarts: number;
@@ -49,10 +47,6 @@ export interface StatusInput {
   nowMs: number;
   maxLag: string;
   maxLagMs: number;
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function isRunning(pod: Pod): boolean {
@@ -93,7 +87,7 @@ export function statusReport(input: StatusInput): StatusReport {
     }
     return {
       pod: name,
-      phase: podStatusWord(pod),
+      phase: `${namePhase({ pod }).phase} (${podStatusWord(pod)})`,
       ready: isReady(pod),
       restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
       api: answered ? 'answered' : reading.denied ? 'not allowed (pods/proxy)' : 'no answer',
