@@ -92,7 +92,9 @@ describe('command status on the real node', { skip: SKIP }, () => {
         assert.match(result.summary, /### Lily status of \S+: ✅ healthy/);
         assert.match(
           result.summary,
-          new RegExp(`\\| ${pod} \\| indexing \\(Running\\) \\| yes \\| 0 \\| answered \\| ${line[1]}, lag `),
+          new RegExp(
+            `\\| ${pod} \\| indexing \\(Running\\) \\| yes \\| 0 \\| answered \\| ${line[1]}, lag `,
+          ),
         );
       });
 
