@@ -11,8 +11,9 @@
 // Lily runs on the real node (test/cluster/README.md, "The real node") when
 // the machine allows one (root, network namespaces): the fake lily in real
 // containers, a real Postgres receiving rows; the demo then keeps it all up
-// until Ctrl-C. Elsewhere kwok plays the node, the demo says why, and the
-// cluster stays up to look at until --down (or the next demo) removes it.
+// until Ctrl-C (in a terminal; without one it ends there). Elsewhere kwok
+// plays the node, the demo says why, and the cluster stays up to look at
+// until --down (or the next demo) removes it.
 import { join } from 'node:path';
 import { deleteCluster, startCluster } from './cluster/cluster.js';
 import { prepareRealNode } from './cluster/real-node.js';
@@ -80,6 +81,11 @@ if (!node) {
   process.exit(demo.ok ? 0 : 1);
 }
 if (!demo.ok) process.exit(1); // the exit handlers stop the cluster and the node
+// Without a terminal (CI, a pipe) nobody can look or press Ctrl-C: done.
+if (!process.stdin.isTTY) {
+  console.log('Not a terminal: the cluster and the real node are stopped and removed now.');
+  process.exit(0);
+}
 console.log(
   'The cluster and the real node (its pods, Postgres, network namespace) are up while this runs:\n' +
     'press Ctrl-C to stop and remove them.',
