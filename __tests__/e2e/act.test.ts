@@ -248,16 +248,18 @@ async function withEmulation(
   };
 }
 
-/** The outputs with what differs between two runs by design made equal: the namespace, the directory (and time) of the diagnostics and plan files. */
+/** The outputs with what differs between two runs by design made equal: the namespace, the directory (and time) of the diagnostics and plan files, and lily-phase (where a crash-looping pod stood at that instant). */
 function comparable(outputs: Record<string, string>, namespace?: string): Record<string, string> {
   const same = Object.entries(outputs).map(([k, v]): [string, string] => [
     k,
-    (namespace ? v.replaceAll(namespace, '<namespace>') : v)
-      .replace(
-        /^.*\/(lily-deploy-diagnostics-.*)-\d{4}-[\dT-]+Z\.json$/,
-        '<RUNNER_TEMP>/$1-<time>.json',
-      )
-      .replace(/^.*\/(lily-deploy-plan-.*\.json)$/, '<RUNNER_TEMP>/$1'),
+    k === 'lily-phase'
+      ? '<phase>'
+      : (namespace ? v.replaceAll(namespace, '<namespace>') : v)
+          .replace(
+            /^.*\/(lily-deploy-diagnostics-.*)-\d{4}-[\dT-]+Z\.json$/,
+            '<RUNNER_TEMP>/$1-<time>.json',
+          )
+          .replace(/^.*\/(lily-deploy-plan-.*\.json)$/, '<RUNNER_TEMP>/$1'),
   ]);
   return Object.fromEntries(same);
 }

@@ -65,6 +65,7 @@ describe('failures on the real node', { skip, concurrency: true }, () => {
       it('a daemon past its memory limit: oom-killed, naming the container, its limit and the value that sets it', async () => {
         const release = 'oom';
         const { result } = await run(release, {
+          verify: 'true',
           'verify-window': '40s',
           values: [
             QUICK_START,
@@ -97,19 +98,20 @@ describe('failures on the real node', { skip, concurrency: true }, () => {
         assert.match(result.log, /"msg":"loading the state tree into memory"/);
       });
 
-      it('an init container in a crash loop: crash-loop with its last lines, a removed run said to be gone, restarts counted', async () => {
+      it('an init container in a crash loop: named by its lines (lily-snapshot), its last lines shown, a removed run said to be gone, restarts counted', async () => {
         const release = 'init-loop';
         const { result } = await run(release, {
           // A snapshot the node's server does not have: init-datastore says so and exits 1.
           values: 'importSnapshot: {url: "http://10.200.0.1:8080/no-such-snapshot.car"}',
         });
         assert.equal(result.exitCode, 1, result.log);
-        assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
+        // A download that fails is a known Lily failure: the crash loop is named by it.
+        assert.equal(result.outputs['failure-reason'], 'lily-snapshot', result.log);
         const pod = `lily-${release}-dev-mainnet-daemon-0`;
         assert.match(
           result.log,
           new RegExp(
-            `Deploy of ${release} failed \\(crash-loop\\): container init-datastore of pod ${pod} is crash-looping.*: restarted [3-9] time\\(s\\); last exit code 1 \\(Error\\)`,
+            `Deploy of ${release} failed \\(lily-snapshot\\): The snapshot download failed .*\\(container init-datastore of pod ${pod} is crash-looping.*: restarted [3-9] time\\(s\\); last exit code 1 \\(Error\\)`,
           ),
         );
         // The failed run's lines, as the container printed them.
