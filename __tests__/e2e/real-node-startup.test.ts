@@ -147,9 +147,16 @@ describe('Lily start-up failures on the real node', { skip }, () => {
       });
 
       it('wait-api giving up in init-sync (its output hidden by the chart): lily-api', async () => {
+        // The daemon's API comes up 10 s after it starts, long after wait-api's 1 ms.
         const result = await deployFailing(
           'api',
-          `apiWaitTimeout: '1ms'\nimportSnapshot: {url: '${snapshotUrl}'}`,
+          [
+            "apiWaitTimeout: '1ms'",
+            `importSnapshot: {url: '${snapshotUrl}'}`,
+            'daemon:',
+            '  env:',
+            '    - {name: LILY_FAKE_API_DELAY, value: 10s}',
+          ].join('\n'),
         );
         assertNamedFailure(result, result.release, {
           reason: 'lily-api',

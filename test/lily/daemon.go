@@ -217,6 +217,9 @@ func daemonCommand(global *flagSet, args []string) error {
 		b, _ := os.ReadFile(token)
 		d.token = strings.TrimSpace(string(b))
 	}
+	// Lily opens its datastore and fetches proof parameters before its API
+	// answers (LILY_FAKE_API_DELAY: how long that takes here).
+	time.Sleep(envDuration("LILY_FAKE_API_DELAY", 0))
 	apiAddr := listenAddress(cfg.API.ListenAddress)
 	api, err := net.Listen("tcp", apiAddr)
 	if err != nil {
