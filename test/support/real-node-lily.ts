@@ -15,6 +15,7 @@ import {
   type RealNodeInfo,
   realNodeOrSkipReason,
   writeSnapshot,
+  WATCH_JOB,
 } from './real-node.js';
 
 /** The run's real node, or why a file's tests skip (the `skip` of its describe). */
@@ -83,15 +84,7 @@ export function watchJobValues(env: Record<string, string> = {}, more: object = 
   return yaml.dump({
     ...more,
     daemon: {
-      jobs: [
-        {
-          command: 'watch',
-          name: 'blocks',
-          storage: 'db',
-          jobArgs: ['--storage=db', '--tasks=block_header'],
-          commandArgs: ['--confidence=0'],
-        },
-      ],
+      jobs: [WATCH_JOB],
       env: Object.entries({ ...FAKE_CLOCK, ...env }).map(([name, value]) => ({ name, value })),
     },
   });

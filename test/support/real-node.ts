@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as yaml from 'js-yaml';
 import { NODE_HOST_SCRIPT, type RealNodeInfo } from '../cluster/real-node.js';
 import { exec, type ExecResult } from './exec.js';
 import { removeAtExit } from './cache.js';
@@ -17,18 +18,19 @@ import { type HelmMajor, helmTool } from './tools.js';
 export type { RealNodeInfo };
 
 /**
- * Values of a watch job that writes block headers into the storage `db`
- * (daemon mode adds no --storage, so jobArgs must): rows in Postgres.
+ * A watch job that writes block headers into the storage `db` (daemon mode
+ * adds no --storage, so jobArgs must): rows in Postgres.
  */
-export const INDEXING_JOB_VALUES = [
-  'daemon:',
-  '  jobs:',
-  '    - command: watch',
-  '      name: blocks',
-  '      storage: db',
-  '      jobArgs: ["--storage=db", "--tasks=block_header"]',
-  '      commandArgs: ["--confidence=0"]',
-].join('\n');
+export const WATCH_JOB = {
+  command: 'watch',
+  name: 'blocks',
+  storage: 'db',
+  jobArgs: ['--storage=db', '--tasks=block_header'],
+  commandArgs: ['--confidence=0'],
+};
+
+/** Values with that job alone. */
+export const INDEXING_JOB_VALUES = yaml.dump({ daemon: { jobs: [WATCH_JOB] } });
 
 /** The run's real node, or why this run has none (the reason a test skips with). */
 export function realNodeOrSkipReason(): RealNodeInfo | string {
