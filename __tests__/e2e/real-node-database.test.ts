@@ -12,14 +12,12 @@ import {
   assertNamedFailure,
   createDatabase,
   deployFailingOnRealNode,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   type RealNodeFailure,
   writeSnapshot,
   waitFor,
 } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 // Every character a URL must escape, and a space (as real-node.test.ts).
 const PASSWORD = 'db p@ss:w/rd?#%+';

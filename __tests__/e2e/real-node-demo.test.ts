@@ -5,10 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runDemo } from '../../test/support/demo.js';
 import { uniqueName, useE2E } from '../../test/support/e2e.js';
-import { realNodeOrSkipReason } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
+import { REAL_NODE as node, SKIP as skip } from '../../test/support/real-node.js';
 
 describe('npm run demo on the real node', { skip }, () => {
   const env = useE2E({ realNode: true });

@@ -11,10 +11,7 @@ import {
   uniqueName,
   useE2E,
 } from '../../test/support/e2e.js';
-import { realNodeOrSkipReason } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
+import { SKIP as skip } from '../../test/support/real-node.js';
 
 /** No snapshot to import, no network sync: the daemon is up in a second or two. */
 const QUICK_START = 'importSnapshot: {enabled: false}\ndebug: {disableNetworkSync: true}';

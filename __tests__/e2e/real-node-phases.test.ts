@@ -15,12 +15,10 @@ import {
 import {
   createDatabase,
   migrateLatest,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   writeSnapshot,
 } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 const PASSWORD = 'phases-pw';
 const DATABASE = 'phases';

@@ -13,13 +13,12 @@ import {
   assertNamedFailure,
   deployFailingOnRealNode,
   failureHeadline,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   type RealNodeFailure,
   writeSnapshot,
 } from '../../test/support/real-node.js';
 
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 const PASSWORD = 'start-up p@ss:w/rd?#%+';
 
 describe('Lily start-up failures on the real node', { skip }, () => {

@@ -16,10 +16,10 @@ import {
   mainnetHeightNow,
   NO_SYNC_WAIT,
   realNodeInputs,
-  SKIP,
   useLilyDatabase,
   watchJobValues,
 } from '../../test/support/real-node-lily.js';
+import { SKIP } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
 
 const DB: LilyDatabase = { name: 'status', role: 'lily_status', password: 'status p@ss:w/rd?#%+' };

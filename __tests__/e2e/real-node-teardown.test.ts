@@ -16,13 +16,11 @@ import {
 import { GithubApi } from '../../test/support/github-api.js';
 import {
   inside,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   type RealNodeInfo,
   waitFor,
 } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 /** The datastore on a PVC of the node's host-path class; a daemon up in a second or two. */
 const VALUES = [

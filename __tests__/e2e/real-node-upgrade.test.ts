@@ -16,14 +16,12 @@ import {
   INDEXING_JOB_VALUES,
   migrateLatest,
   psql,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   type RealNodeInfo,
   waitFor,
   writeSnapshot,
 } from '../../test/support/real-node.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 // This file's own database and role: the other real-node files run beside it.
 const DATABASE = 'upgrade';

@@ -17,10 +17,10 @@ import {
   mainnetHeightNow,
   NO_SYNC_WAIT,
   realNodeInputs,
-  SKIP,
   useLilyDatabase,
   watchJobValues,
 } from '../../test/support/real-node-lily.js';
+import { SKIP } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
 import { kubeconfigFor, namespacedServiceAccount } from '../../test/support/service-account.js';
 

@@ -16,14 +16,12 @@ import {
   INDEXING_JOB_VALUES,
   migrateLatest,
   psql,
-  realNodeOrSkipReason,
+  REAL_NODE as node,
+  SKIP as skip,
   waitFor,
   writeSnapshot,
 } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
-
-const node = realNodeOrSkipReason();
-const skip = typeof node === 'string' ? node : false;
 
 // Every character a URL must escape, and a space: the action percent-encodes
 // them into the Secret's URL, go-pg's ParseURL decodes them, Postgres checks.

@@ -13,14 +13,10 @@ import {
   migrateLatest,
   psql,
   type RealNodeInfo,
-  realNodeOrSkipReason,
+  REAL_NODE,
   writeSnapshot,
   WATCH_JOB,
 } from './real-node.js';
-
-/** The run's real node, or why a file's tests skip (the `skip` of its describe). */
-export const REAL_NODE = realNodeOrSkipReason();
-export const SKIP = typeof REAL_NODE === 'string' ? REAL_NODE : false;
 
 /**
  * In a describe: the file's database made (afresh) and the snapshot written

@@ -2,7 +2,7 @@
 // beside lane 0's cluster): commands inside its network namespace, its
 // Postgres, the snapshot its httpd serves.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ export const WATCH_JOB = {
 export const INDEXING_JOB_VALUES = yaml.dump({ daemon: { jobs: [WATCH_JOB] } });
 
 /** The run's real node, or why this run has none (the reason a test skips with). */
-export function realNodeOrSkipReason(): RealNodeInfo | string {
+function realNodeOrSkipReason(): RealNodeInfo | string {
   if (process.env.E2E_REAL_NODE) return JSON.parse(process.env.E2E_REAL_NODE) as RealNodeInfo;
   return (
     process.env.E2E_REAL_NODE_SKIPPED ??
@@ -42,6 +42,10 @@ export function realNodeOrSkipReason(): RealNodeInfo | string {
       : 'no real node for this file: test/run-tests.ts gives it to files named real-node*.test.ts')
   );
 }
+
+/** The run's real node, or why a real-node file's tests skip (the `skip` of its describe). */
+export const REAL_NODE = realNodeOrSkipReason();
+export const SKIP = typeof REAL_NODE === 'string' ? REAL_NODE : false;
 
 /** Runs a command inside the node's network and mount namespaces. */
 export function inside(
@@ -115,7 +119,13 @@ export async function migrateLatest(
 export function writeSnapshot(node: RealNodeInfo, name = 'snapshot.car', blocks = 256): string {
   const header = Buffer.from('{"roots":["bafy2bzacefake"],"version":1}');
   const body = Buffer.alloc(blocks * 1024, 7);
-  writeFileSync(join(node.www, name), Buffer.concat([Buffer.from([header.length]), header, body]));
+  // Written beside and renamed: a pod of another file may be downloading the one there.
+  const path = join(node.www, name);
+  writeFileSync(
+    `${path}.${process.pid}`,
+    Buffer.concat([Buffer.from([header.length]), header, body]),
+  );
+  renameSync(`${path}.${process.pid}`, path);
   return `http://${node.ip}:8080/${name}`;
 }
 
