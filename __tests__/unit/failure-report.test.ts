@@ -1,8 +1,16 @@
 // The job summary of a failed deploy: helm's error is never left out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOG_LIMIT_BYTES, withinLogLimit } from '../../src/failure/diagnostics.js';
-import { type Diagnostics, renderFailureSummary } from '../../src/failure/report.js';
+import { LOG_LIMIT_BYTES, podReport, withinLogLimit } from '../../src/failure/diagnostics.js';
+import {
+  type Diagnostics,
+  logOfRunEndedAt,
+  renderFailureSummary,
+  SUPERSEDED_RUN,
+  unreadLogReason,
+} from '../../src/failure/report.js';
+import type { KubeApi } from '../../src/kube/api.js';
+import type { Pod } from '../../src/kube/types.js';
 import { REPORT_BYTES } from '../../src/markdown.js';
 
 const crashLoop = {
@@ -116,6 +124,78 @@ describe('a container log at the read limit', () => {
     assert.match(
       cut,
       /\n\(cut at 512 KiB: the log's last lines may be missing; kubectl logs has them all\)$/,
+    );
+  });
+});
+
+describe('the log of a run the pod status says ended', () => {
+  // The daemon's status: terminated at 14:00:05; the kubelet may have started it again since.
+  const pod = {
+    metadata: { name: 'lily-0' },
+    status: {
+      containerStatuses: [
+        {
+          name: 'daemon',
+          restartCount: 1,
+          state: {
+            terminated: { exitCode: 1, reason: 'Error', finishedAt: '2026-11-21T14:00:05Z' },
+          },
+        },
+      ],
+    },
+  } as Pod;
+  const endedRun = '2026-11-21T14:00:04.900000000Z fatal: chain store\n';
+  const newerRun = '2026-11-21T14:00:17.100000000Z lily version:v0.24.3\n';
+
+  /** The pod's log API as the kubelet answers, and the queries asked. */
+  function logApi(logs: { current: string; previous: string }): { api: KubeApi; asked: string[] } {
+    const asked: string[] = [];
+    const text = (path: string) => {
+      const query = new URLSearchParams(path.split('?')[1]);
+      asked.push(
+        `${query.get('previous') ? 'previous' : 'current'}${query.get('timestamps') ? ' with timestamps' : ''}`,
+      );
+      const log = query.get('previous') ? logs.previous : logs.current;
+      return Promise.resolve(query.get('timestamps') ? log : log.replace(/^\S+ /gm, ''));
+    };
+    return { api: { text } as unknown as KubeApi, asked };
+  }
+
+  it('strips the timestamps and tells a newer run by a line after the end (one second of slack)', () => {
+    assert.deepEqual(logOfRunEndedAt(endedRun, '2026-11-21T14:00:04Z'), {
+      text: 'fatal: chain store\n',
+      newerRun: false,
+    });
+    assert.deepEqual(logOfRunEndedAt(newerRun, '2026-11-21T14:00:05Z'), {
+      text: 'lily version:v0.24.3\n',
+      newerRun: true,
+    });
+    assert.deepEqual(logOfRunEndedAt('', '2026-11-21T14:00:05Z'), { text: '', newerRun: false });
+  });
+
+  it('is the current log while the kubelet has not started the container again', async () => {
+    const { api, asked } = logApi({
+      current: endedRun,
+      previous: '2026-11-21T13:59:50.000000000Z older run\n',
+    });
+    const report = await podReport(api, 'ns', pod, 10);
+    assert.deepEqual(report.logs, [
+      { container: 'daemon', previous: false, text: 'fatal: chain store\n' },
+      { container: 'daemon', previous: true, text: 'older run\n' },
+    ]);
+    assert.deepEqual(asked.sort(), ['current with timestamps', 'previous']);
+  });
+
+  it("is --previous once a newer run's lines are current, and the run before is said to be gone", async () => {
+    const { api } = logApi({ current: newerRun, previous: endedRun });
+    const report = await podReport(api, 'ns', pod, 10);
+    assert.deepEqual(report.logs, [
+      { container: 'daemon', previous: false, text: 'fatal: chain store\n' },
+      { container: 'daemon', previous: true, error: SUPERSEDED_RUN },
+    ]);
+    assert.equal(
+      unreadLogReason(SUPERSEDED_RUN),
+      'not retrievable any more: the kubelet started another run after the pod status above was read',
     );
   });
 });

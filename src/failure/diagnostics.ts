@@ -16,6 +16,8 @@ import {
   renderEvents,
   renderHistory,
   renderReleaseState,
+  logOfRunEndedAt,
+  SUPERSEDED_RUN,
 } from './report.js';
 import type { ReleaseStore } from '../helm/release-store.js';
 import type { KubeApi } from '../kube/api.js';
@@ -128,13 +130,28 @@ export async function podReport(
   pod: Pod,
   logLines: number,
 ): Promise<PodReport> {
+  const read = async (query: string) => {
+    const limits = `tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}`;
+    const path = `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log`;
+    return api.text(`${path}?${query}&${limits}`);
+  };
+  const toRead = containersWithLogs(pod);
+  // Whose current run, said terminated, the kubelet already replaced by a newer one.
+  const superseded = new Set<string>();
   const logs = await Promise.all(
-    containersWithLogs(pod).map(async ({ container, previous }): Promise<ContainerLog> => {
-      const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}${previous ? '&previous=true' : ''}`;
+    toRead.map(async ({ container, previous, endedAt }): Promise<ContainerLog> => {
+      const query = `container=${encodeURIComponent(container)}`;
       try {
-        const text = await api.text(
-          `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}/log?${query}`,
+        let text = await read(
+          `${query}${previous ? '&previous=true' : ''}${endedAt ? '&timestamps=true' : ''}`,
         );
+        if (endedAt !== undefined && !isRemovedContainerAnswer(text)) {
+          // The status lags the kubelet: the run it says ended may be --previous by now.
+          // (The limit is judged on the log as read, timestamps and all.)
+          const run = logOfRunEndedAt(withinLogLimit(text), endedAt);
+          if (run.newerRun) superseded.add(container);
+          text = run.newerRun ? await read(`${query}&previous=true`) : run.text;
+        }
         if (isRemovedContainerAnswer(text)) return { container, previous, error: text.trim() };
         return { container, previous, text: withinLogLimit(text) };
       } catch (err) {
@@ -142,7 +159,16 @@ export async function podReport(
       }
     }),
   );
-  return { name: pod.metadata.name, description: describePod(pod), logs, deleted: false };
+  return {
+    name: pod.metadata.name,
+    description: describePod(pod),
+    logs: logs.map((l) =>
+      l.previous && superseded.has(l.container)
+        ? { container: l.container, previous: true, error: SUPERSEDED_RUN }
+        : l,
+    ),
+    deleted: false,
+  };
 }
 
 /** A log the limit cut says so: its last lines may be missing. */

@@ -21,11 +21,40 @@ export function isRemovedContainerAnswer(text: string): boolean {
   return /^unable to retrieve container logs for \S+\s*$/.test(text);
 }
 
+/**
+ * Said of the run before a terminated one once the kubelet has started the
+ * next run: --previous now reads the terminated run, and the one before is
+ * gone from the API.
+ */
+export const SUPERSEDED_RUN =
+  'not retrievable any more: the kubelet started another run after the pod status above was read';
+
 /** Why a log is not shown, in words: a run the kubelet removed is said to be gone. */
 export function unreadLogReason(error: string): string {
+  if (error === SUPERSEDED_RUN) return error;
   return isRemovedContainerAnswer(error)
     ? 'not retrievable any more: the kubelet removed the container of that run'
     : `not readable: ${error}`;
+}
+
+/**
+ * A log read with `timestamps=true`, without the timestamps, and whether a
+ * line was written after `endedAt` (the end of the run the pod's status
+ * describes, in whole seconds: one second of slack). Such a line is a newer
+ * run's: the kubelet restarted the container before its status said so, and
+ * the current log is no longer the run that ended.
+ */
+export function logOfRunEndedAt(
+  timestamped: string,
+  endedAt: string,
+): { text: string; newerRun: boolean } {
+  const end = Date.parse(endedAt) + 1000;
+  let newerRun = false;
+  const text = timestamped.replace(/^(\d{4}-\d\d-\d\dT[\d:.]+Z) /gm, (_, time: string) => {
+    if (Date.parse(time) > end) newerRun = true;
+    return '';
+  });
+  return { text, newerRun };
 }
 
 export interface PodReport {

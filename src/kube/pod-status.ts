@@ -73,8 +73,16 @@ function stateText(state: ContainerState | undefined): string {
   return 'no state yet';
 }
 
+/** A container's log to read: its current run's, or (`previous`) the run before. */
+export interface LogToRead {
+  container: string;
+  previous: boolean;
+  /** When the current run lies terminated: when it ended, as the pod's status says. */
+  endedAt?: string;
+}
+
 /** Containers that have run at least once, so logs exist; `previous` when one restarted. */
-export function containersWithLogs(pod: Pod): { container: string; previous: boolean }[] {
+export function containersWithLogs(pod: Pod): LogToRead[] {
   const statuses = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
@@ -84,6 +92,7 @@ export function containersWithLogs(pod: Pod): { container: string; previous: boo
     if (!started) return [];
     // A crash-looping container's current log is its last run's; --previous is the run before.
     const previous = (s.restartCount ?? 0) > 0 ? [{ container: s.name, previous: true }] : [];
-    return [{ container: s.name, previous: false }, ...previous];
+    const endedAt = s.state?.terminated?.finishedAt;
+    return [{ container: s.name, previous: false, ...(endedAt ? { endedAt } : {}) }, ...previous];
   });
 }
