@@ -150,7 +150,8 @@ for (const major of [3, 4] as const) {
       );
       assert.match(
         error?.message ?? '',
-        /timeout 6s passed and the deploy is not a progressing Lily start-up: lily-slow-dev-mainnet-daemon-0 \(waiting-for-api\): daemon is not running/,
+        // Which step the pod reached by then depends on the machine's speed.
+        /timeout 6s passed and the deploy is not a progressing Lily start-up: lily-slow-dev-mainnet-daemon-0 \([a-z-]+\): [a-z-]+ is not running/,
         result.log,
       );
       assert.ok(result.durationMs < 60_000, `${result.durationMs} ms`);

@@ -23,7 +23,7 @@ export interface UpgradeOutcome {
   interventions: string[];
   /** The pods deleted, as they were just before. */
   deletedPods: PodReport[];
-  /** Helm gave up on broken pods of a superseded StatefulSet revision, which have since been replaced. */
+  /** Helm gave up, and broken pods of a superseded StatefulSet revision were replaced in this run. */
   replacedSupersededPods: boolean;
   /**
    * Set when helm succeeded and the verify window then failed the revision

@@ -109,13 +109,13 @@ export class ReleaseMonitor {
   /**
    * One pass of replacing broken pods of a superseded revision, for after helm
    * gave up: Helm 4 fails an upgrade within a second on such a pod, sooner
-   * than a poll comes. True when this pass replaced any.
+   * than a poll comes, or while a poll replaces it. True when any was
+   * replaced in this run, by this pass or a poll: helm judged a pod now gone.
    */
   async sweep(): Promise<boolean> {
-    const before = this.replaced.size;
     const seen = await this.observe();
     if (seen) await this.replaceSuperseded(seen);
-    return this.replaced.size > before;
+    return this.replaced.size > 0;
   }
 
   private async poll(): Promise<void> {
