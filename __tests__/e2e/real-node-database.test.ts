@@ -37,7 +37,7 @@ function fakeEnvWithRetry(retryMax: string): string {
   ].join('\n');
 }
 
-describe('Lily database failures on the real node', { skip }, () => {
+describe('Lily database failures on the real node', { skip, concurrency: 2 }, () => {
   const env = useE2E({ realNode: true });
   let nodeInfo: Exclude<typeof node, string>;
   let snapshotUrl: string;
@@ -51,7 +51,8 @@ describe('Lily database failures on the real node', { skip }, () => {
   });
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    // The majors side by side, each one's tests one after the other.
+    describe(`helm ${major}`, { concurrency: 1 }, () => {
       /** A deploy of release lily-<name> against the file's database, expected to fail. */
       function deployFailing(
         name: string,

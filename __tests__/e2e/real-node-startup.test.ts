@@ -21,7 +21,7 @@ import {
 
 const PASSWORD = 'start-up p@ss:w/rd?#%+';
 
-describe('Lily start-up failures on the real node', { skip }, () => {
+describe('Lily start-up failures on the real node', { skip, concurrency: 2 }, () => {
   const env = useE2E({ realNode: true });
   let nodeInfo: Exclude<typeof node, string>;
   let snapshotUrl: string;
@@ -36,7 +36,8 @@ describe('Lily start-up failures on the real node', { skip }, () => {
   });
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    // The majors side by side, each one's tests one after the other.
+    describe(`helm ${major}`, { concurrency: 1 }, () => {
       /** A deploy of release lily-<name> that fails before it reaches its database. */
       function deployFailing(
         name: string,

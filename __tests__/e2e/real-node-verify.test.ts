@@ -29,7 +29,7 @@ const DB: LilyDatabase = { name: 'verify', role: 'lily_verify', password: 'verif
 const PG_ERROR = 'ERROR #57P01 terminating connection due to administrator command';
 const JOB_ERROR = `index: notify tipset: persist result (block_header.BlockHeader): persisting model: ${PG_ERROR}`;
 
-describe('Lily verified on the real node', { skip: SKIP }, () => {
+describe('Lily verified on the real node', { skip: SKIP, concurrency: 2 }, () => {
   const env = useE2E({ realNode: true });
   const node = useLilyDatabase(DB);
 
@@ -60,7 +60,8 @@ describe('Lily verified on the real node', { skip: SKIP }, () => {
   }
 
   for (const major of [3, 4] as const) {
-    describe(`helm ${major}`, () => {
+    // The majors side by side, each one's tests one after the other.
+    describe(`helm ${major}`, { concurrency: 1 }, () => {
       it("passes when Lily's API answers, its job runs and its head advances; lily-jobs and chain-height say so", async () => {
         // A synced Lily takes a head every 30 s, as mainnet: the window holds one.
         const { result, release } = await verifiedDeploy(major, 'pass', {
