@@ -4,13 +4,16 @@
 //   BENCH_ONLY=lock,sweep (only these cases, by function name; their figures
 //   replace those of the same name in bench/results.json)
 //   BENCH_ALL_LINES=1 (the timeline lists every log line, not only the steps)
+// The lily* cases (bench/lily.ts) need the real node beside the cluster
+// (test/cluster/real-node.ts); where it cannot run, they say why and skip.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as yaml from 'js-yaml';
-import { startCluster } from '../test/cluster/cluster.js';
+import { type Cluster, startCluster } from '../test/cluster/cluster.js';
+import type { RealNodeInfo } from '../test/cluster/real-node.js';
 import { REPO_ROOT } from '../test/support/cache.js';
 import {
   deploy,
@@ -35,42 +38,19 @@ import { ReleaseStore } from '../src/helm/release-store.js';
 import { workloadsInManifest } from '../src/kube/release-workloads.js';
 import { mergeValues, type Values } from '../src/inputs/values.js';
 import { helmTool, type HelmTool } from '../test/support/tools.js';
+import { figures, median, record, recordRatio, round, type Figure } from './figures.js';
+import { lilyCases } from './lily.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DATABASE_URL = 'postgres://lily:bench-password@db:5432/chain?sslmode=require';
 const VALUES = 'deploymentType: daemon\n';
-
-interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  met?: boolean;
-  note?: string;
-}
-
-const figures: Figure[] = [];
-const record = (figure: Figure) => {
-  figures.push(figure);
-  console.log(
-    `  ${figure.name}: ${figure.value} ${figure.unit}${figure.target ? ` (target ${figure.target}: ${figure.met ? 'met' : 'NOT met'})` : ''}`,
-  );
-};
-
-/** A ratio against its ceiling. */
-const recordRatio = (name: string, ratio: number, max: number, digits: number) => {
-  record({ name, value: round(ratio, digits), unit: '×', target: `≤ ${max}`, met: ratio <= max });
-};
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+const REAL_NODE_CASES = ['lilyStatus', 'lilyStall', 'lilyVerify'];
+const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 
 const scratch = useScratchTmpdir('lily-deploy-bench-');
+// The real node only when its cases run: BENCH_ONLY of the others measures kwok alone.
 const cluster = await startCluster({
+  realNode: !only || only.some((name) => REAL_NODE_CASES.includes(name)),
   log: (line) => {
     console.log(`[cluster] ${line}`);
   },
@@ -96,8 +76,14 @@ const CASES = {
   diagnostics,
   lock,
   sweep,
+  ...lilyCases({
+    e2e,
+    kube,
+    node: realNodeOrWhyNot(cluster.realNode),
+    runs: RUNS,
+    dir: await mkdtemp(join(tmpdir(), 'bench-lily-')),
+  }),
 };
-const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 try {
   for (const [name, run] of Object.entries(CASES)) if (!only || only.includes(name)) await run();
 } finally {
@@ -489,6 +475,13 @@ async function timeline(): Promise<void> {
   console.log(`  timeline of one deploy (${result.durationMs} ms), ms from the step's start:`);
   for (const [at, what] of events.sort((a, b) => a[0] - b[0]))
     console.log(`    ${String(round(at)).padStart(5)}  ${what}`);
+}
+
+/** The cluster's real node, or why it has none (its cases print it and skip). */
+function realNodeOrWhyNot(node: Cluster['realNode']): RealNodeInfo | string {
+  if (node === undefined)
+    return 'E2E_KUBECONFIG is set: the real node runs only beside a local cluster';
+  return 'skipped' in node ? node.skipped : node;
 }
 
 /** Wall time during which at least one helm or kubectl process ran, from the timing shims' lines. */
