@@ -11,7 +11,6 @@ import {
   daemonPod,
   freshSchema,
   jobRowsOf,
-  keepTranscript,
   type LilyDatabase,
   mainnetHeightNow,
   NO_SYNC_WAIT,
@@ -52,7 +51,6 @@ describe('command status on the real node', { skip: SKIP }, () => {
       namespace,
       'max-lag': '10m',
     });
-    keepTranscript(release, result);
     assert.deepEqual(await leaks(result, [DB.password]), [], 'the password appears nowhere');
     return { result, release, namespace };
   }
