@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { statusLines, statusReport, statusSummary } from '../../src/deploy/status-report.js';
-import type { Pod } from '../../src/kube/types.js';
+import type { ContainerStatus, Pod } from '../../src/kube/types.js';
 import type { LilyPodReading } from '../../src/verify/lily-api.js';
 
 const NAME = 'lily-lily-dev-mainnet-daemon-0';
@@ -53,6 +53,7 @@ const report = (pods: { pod: Pod; reading: LilyPodReading }[]) =>
     nowMs: NOW,
     maxLag: '10m',
     maxLagMs: 600_000,
+    restartThreshold: 3,
   });
 
 describe('statusReport', () => {
@@ -83,6 +84,48 @@ describe('statusReport', () => {
       `Lily's chain head in pod ${NAME} is at height 4999979, 21 epoch(s) (10m30s) behind mainnet's expected height 5000000: more than max-lag 10m`,
     ]);
     assert.match(statusSummary(r), /❌ unhealthy/);
+  });
+
+  it('sees a crash loop on a real kubelet, where a probe-less container shows terminated between restarts, never CrashLoopBackOff', () => {
+    const crashed = { exitCode: 1, reason: 'Error' };
+    const daemon = (over: Partial<ContainerStatus>): Pod => {
+      const p = pod();
+      p.status!.containerStatuses = [{ name: 'daemon', ready: false, ...over }];
+      return p;
+    };
+    const unread = reading({ last: undefined, jobs: undefined, error: 'HTTP 503' });
+    const between = daemon({
+      restartCount: 3,
+      state: { terminated: crashed },
+      lastState: { terminated: crashed },
+    });
+    // Running again for a moment after its third restart: its API even answers.
+    const justStarted = daemon({
+      restartCount: 4,
+      ready: true,
+      state: { running: { startedAt: new Date(NOW - 5_000).toISOString() } },
+      lastState: { terminated: crashed },
+    });
+    assert.deepEqual(report([{ pod: between, reading: unread }]).problems, [
+      `pod ${NAME} crash-loops: container daemon restarted 3 time(s); last exit code 1 (Error)`,
+    ]);
+    assert.deepEqual(report([{ pod: justStarted, reading: reading() }]).problems, [
+      `pod ${NAME} crash-loops: container daemon restarted 4 time(s); last exit code 1 (Error)`,
+    ]);
+    // Below fail-fast-restarts, or Ready for a minute since: not a loop.
+    const once = daemon({
+      restartCount: 2,
+      state: { terminated: crashed },
+      lastState: { terminated: crashed },
+    });
+    const recovered = daemon({
+      restartCount: 5,
+      ready: true,
+      state: { running: { startedAt: new Date(NOW - 61_000).toISOString() } },
+      lastState: { terminated: crashed },
+    });
+    assert.deepEqual(report([{ pod: once, reading: unread }]).problems, []);
+    assert.deepEqual(report([{ pod: recovered, reading: reading() }]).problems, []);
   });
 
   it('warns, never passes silently, when the API may not be read or the pod is starting', () => {
