@@ -82,6 +82,7 @@ func initCommand(global *flagSet, args []string) error {
 	hash := sha256.New()
 	var read atomic.Int64
 	buf := make([]byte, 64*1024)
+	began := time.Now()
 	stopBar := drawBar(&read, size)
 	defer stopBar()
 	// LILY_FAKE_IMPORT_TIME paces the import to last about that long (a
@@ -94,7 +95,6 @@ func initCommand(global *flagSet, args []string) error {
 	// after the import began (a network volume that hangs); the import waits
 	// for ever, its bar redrawn unchanged.
 	stallAfter := envDuration("LILY_FAKE_IMPORT_STALL_AFTER", 0)
-	began := time.Now()
 	for {
 		time.Sleep(pace)
 		if stallAfter > 0 && time.Since(began) >= stallAfter {
@@ -117,7 +117,7 @@ func initCommand(global *flagSet, args []string) error {
 		return fmt.Errorf("importing chain failed: %w", err)
 	}
 	stopBar()
-	fmt.Print("\r" + progressLine(read.Load(), size) + "\n")
+	fmt.Print("\r" + progressLine(read.Load(), size, time.Since(began)) + "\n")
 	held = nil
 	infow("lily/commands", "commands/util/import.go:142", "backfilling the tipsetkey into chainstore, attempt to backfill the last "+flags.get("backfill-tipsetkey-range")+" epochs starting from the head.")
 	head := cidFor(fmt.Sprintf("%x", hash.Sum(nil)), 0)
@@ -128,17 +128,21 @@ func initCommand(global *flagSet, args []string) error {
 // drawBar redraws the import's bar every 200 ms whatever the count, as pb
 // does, so an import that stops moving repeats the same line; the function
 // it returns stops it (once the error or the last line is to be printed).
+// The bar has no newline: a container runtime writes it to the pod's log in
+// 16 KiB pieces, a few a minute. LILY_FAKE_BAR_REFRESH redraws it more often,
+// so that a test sees in seconds the pieces of an hours-long import.
 func drawBar(read *atomic.Int64, size int64) func() {
+	began := time.Now()
 	stop := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		tick := time.NewTicker(200 * time.Millisecond)
+		tick := time.NewTicker(envDuration("LILY_FAKE_BAR_REFRESH", 200*time.Millisecond))
 		defer tick.Stop()
 		for {
 			select {
 			case <-tick.C:
-				fmt.Print("\r" + progressLine(read.Load(), size))
+				fmt.Print("\r" + progressLine(read.Load(), size, time.Since(began)))
 			case <-stop:
 				return
 			}
@@ -153,16 +157,26 @@ func drawBar(read *atomic.Int64, size int64) func() {
 	}
 }
 
-// progressLine is pb's bar without a terminal: counts, percent, no glyphs.
-func progressLine(read, size int64) string {
+// progressLine is pb's line without a terminal (no bar glyphs): counts,
+// percent, the average speed since the start and the time left at it, so a
+// stalled import's line still changes (its speed falls) but not its count.
+func progressLine(read, size int64, elapsed time.Duration) string {
+	speed := int64(0)
+	if elapsed > 0 {
+		speed = int64(float64(read) / elapsed.Seconds())
+	}
 	if size < 0 {
-		return fmt.Sprintf(" %s / ?", bytesText(read))
+		return fmt.Sprintf(" %s / ? %s/s", bytesText(read), bytesText(speed))
 	}
 	pct := 100.0
 	if size > 0 {
 		pct = float64(read) * 100 / float64(size)
 	}
-	return fmt.Sprintf(" %s / %s %s", bytesText(read), bytesText(size), strings.TrimSpace(fmt.Sprintf("%6.2f%%", pct)))
+	left := ""
+	if read > 0 && read < size {
+		left = " " + time.Duration(float64(elapsed)*float64(size-read)/float64(read)).Round(time.Second).String()
+	}
+	return fmt.Sprintf(" %s / %s %6.2f%% %s/s%s", bytesText(read), bytesText(size), pct, bytesText(speed), left)
 }
 
 func bytesText(n int64) string {
