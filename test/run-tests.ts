@@ -58,7 +58,7 @@ const EXPECTED_MINUTES: Record<string, number> = {
   'real-node-upgrade.test.ts': 1.1,
   'real-node-teardown.test.ts': 0.9,
   'real-node-demo.test.ts': 1.6,
-  'real-node-phases.test.ts': 2.9,
+  'real-node-phases.test.ts': 3.6,
   'lock.test.ts': 3.8,
   'preview.test.ts': 2.6,
   'act.test.ts': 3.6,

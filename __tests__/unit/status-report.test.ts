@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { statusLines, statusReport, statusSummary } from '../../src/deploy/status-report.js';
-import type { ContainerStatus, Pod } from '../../src/kube/types.js';
+import type { Pod } from '../../src/kube/types.js';
 import type { LilyPodReading } from '../../src/verify/lily-api.js';
 
 const NAME = 'lily-lily-dev-mainnet-daemon-0';
@@ -88,42 +88,36 @@ describe('statusReport', () => {
 
   it('sees a crash loop on a real kubelet, where a probe-less container shows terminated between restarts, never CrashLoopBackOff', () => {
     const crashed = { exitCode: 1, reason: 'Error' };
-    const daemon = (over: Partial<ContainerStatus>): Pod => {
+    /** The daemon after `restarts` failed runs: terminated again, or running (Ready) for `upMs`. */
+    const daemon = (restarts: number, upMs?: number): Pod => {
       const p = pod();
-      p.status!.containerStatuses = [{ name: 'daemon', ready: false, ...over }];
+      const state =
+        upMs === undefined
+          ? { terminated: crashed }
+          : { running: { startedAt: new Date(NOW - upMs).toISOString() } };
+      const ready = upMs !== undefined;
+      p.status!.containerStatuses = [
+        {
+          name: 'daemon',
+          ready,
+          restartCount: restarts,
+          state,
+          lastState: { terminated: crashed },
+        },
+      ];
       return p;
     };
     const unread = reading({ last: undefined, jobs: undefined, error: 'HTTP 503' });
-    const between = daemon({
-      restartCount: 3,
-      state: { terminated: crashed },
-      lastState: { terminated: crashed },
-    });
-    // Running again for a moment after its third restart: its API even answers.
-    const justStarted = daemon({
-      restartCount: 4,
-      ready: true,
-      state: { running: { startedAt: new Date(NOW - 5_000).toISOString() } },
-      lastState: { terminated: crashed },
-    });
-    assert.deepEqual(report([{ pod: between, reading: unread }]).problems, [
+    // Between two restarts; then running again for a moment, its API even answering.
+    assert.deepEqual(report([{ pod: daemon(3), reading: unread }]).problems, [
       `pod ${NAME} crash-loops: container daemon restarted 3 time(s); last exit code 1 (Error)`,
     ]);
-    assert.deepEqual(report([{ pod: justStarted, reading: reading() }]).problems, [
+    assert.deepEqual(report([{ pod: daemon(4, 5_000), reading: reading() }]).problems, [
       `pod ${NAME} crash-loops: container daemon restarted 4 time(s); last exit code 1 (Error)`,
     ]);
     // Below fail-fast-restarts, or Ready for a minute since: not a loop.
-    const once = daemon({
-      restartCount: 2,
-      state: { terminated: crashed },
-      lastState: { terminated: crashed },
-    });
-    const recovered = daemon({
-      restartCount: 5,
-      ready: true,
-      state: { running: { startedAt: new Date(NOW - 61_000).toISOString() } },
-      lastState: { terminated: crashed },
-    });
+    const once = daemon(2);
+    const recovered = daemon(5, 61_000);
     assert.deepEqual(report([{ pod: once, reading: unread }]).problems, []);
     assert.deepEqual(report([{ pod: recovered, reading: reading() }]).problems, []);
   });
