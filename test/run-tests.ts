@@ -53,7 +53,7 @@ const EXPECTED_MINUTES: Record<string, number> = {
   'real-node-database.test.ts': 2.7,
   'real-node-startup.test.ts': 2,
   'real-node-verify.test.ts': 3.1,
-  'real-node-status.test.ts': 2.1,
+  'real-node-status.test.ts': 1.5,
   'real-node-failures.test.ts': 1.3,
   'real-node-upgrade.test.ts': 1.1,
   'real-node-teardown.test.ts': 0.9,
