@@ -16,17 +16,18 @@ import type { Workspace } from './workspace.js';
 // The one rule for reaching the cluster, for every command:
 // - reads go through the API client (`api()`, one kubectl proxy): dozens of
 //   parallel requests for the price of one process;
-// - changes go through helm (the release) or kubectl (the namespace, the
-//   database Secret, deleting what the release left behind), the commands the
-//   deployment guide runs by hand;
-// - one exception: the Lease of a release's lock (lock/) is written through
-//   the API client too. It is bookkeeping, not part of what is deployed; it is
-//   taken before the release state is read, so it sits on every deploy's
-//   critical path, and renewed every few seconds: a kubectl process per write
-//   (150 ms or more) would cost more than the lock's 50 ms budget, a request
-//   through the proxy a few ms. Only Leases: KubeApi has no other write.
-//   (Its POST to Lily's API through the pod proxy writes nothing: lily/api.ts
-//   sends read-only JSON-RPC methods only.)
+// - changes go through helm (the release) or kubectl (the database Secret of
+//   an existing namespace, annotations, deleting what the release left
+//   behind), the commands the deployment guide runs by hand;
+// - two exceptions, written through the API client where a kubectl process
+//   (130 ms or more) would sit on every deploy's critical path, a request
+//   through the proxy a few ms: the Lease of a release's lock (lock/),
+//   bookkeeping taken before the release state is read and renewed every few
+//   seconds; and a namespace the run creates with its database Secret, which
+//   the Lease waits for (KubeApi.createIfAbsent: create only, never an
+//   update). KubeApi has no other write. (Its POST to Lily's API through the
+//   pod proxy writes nothing: lily/api.ts sends read-only JSON-RPC methods
+//   only.)
 // - helm's release records are read through `releases`, which reads the
 //   storage helm uses (HELM_DRIVER) and asks helm only for a driver it cannot
 //   read itself.

@@ -74,9 +74,10 @@ export async function readExisting(
 
 /**
  * Creates the namespace when asked and missing, and creates or updates the
- * database Secret (the URL goes to kubectl on stdin). A new namespace and its
- * Secret are made by one `kubectl create`; a namespace that appeared meanwhile
- * is left as it is, unlabelled, so that uninstall never deletes it.
+ * database Secret (the URL goes to the API server in a request's body, or to
+ * kubectl on stdin). A new namespace and its Secret are created through the
+ * API client; a namespace that appeared meanwhile is left as it is,
+ * unlabelled, so that uninstall never deletes it.
  */
 export async function createNamespaceAndSecret(
   settings: Settings,
@@ -102,14 +103,18 @@ export async function createNamespaceAndSecret(
         annotations,
       })
     : undefined;
-  const keyNote = db ? ` (key '${db.secretKey}'; the URL went to kubectl on stdin)` : '';
   if (settings.createNamespace && !existing.namespace) {
-    const existed = await cluster.kubectl.create([
+    // Through the API client: a kubectl process here would be on every first
+    // deploy's critical path (the lock's Lease waits for the namespace).
+    const api = await cluster.api();
+    made.namespace = await api.createIfAbsent(
+      '/api/v1/namespaces',
       namespaceManifest(settings.namespace, settings.release, annotations),
-      ...(secret ? [secret] : []),
-    ]);
-    made.namespace = !existed.includes(`namespaces/${settings.namespace}`);
-    made.secret = db !== undefined && !existed.includes(`secrets/${db.secretName}`);
+    );
+    made.secret =
+      secret !== undefined &&
+      (await api.createIfAbsent(`/api/v1/namespaces/${settings.namespace}/secrets`, secret));
+    const keyNote = db ? ` (key '${db.secretKey}'; the URL went in the request's body)` : '';
     core.info(
       made.namespace
         ? `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`
@@ -134,7 +139,7 @@ export async function createNamespaceAndSecret(
     secret &&
       cluster.kubectl.apply(secret).then((applied) => {
         made.secret = !existing.secret;
-        core.info(`${applied}${keyNote}`);
+        core.info(`${applied} (key '${db?.secretKey}'; the URL went to kubectl on stdin)`);
       }),
   ]);
 }

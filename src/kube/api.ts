@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { spawnChild } from '../process.js';
+import { FIELD_MANAGER } from './kubectl.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -127,6 +128,25 @@ export class KubeApi {
       body,
       timeoutMs,
     );
+  }
+
+  /**
+   * Creates an object under `collection` (e.g. `/api/v1/namespaces`) as
+   * lily-deploy's field manager; false when one of that name exists (409),
+   * which is left as it is. Any other refusal throws with the API's words.
+   */
+  async createIfAbsent(collection: string, manifest: object): Promise<boolean> {
+    try {
+      await this.send(
+        'POST',
+        `${collection}?fieldManager=${FIELD_MANAGER}`,
+        JSON.stringify(manifest),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) return false;
+      throw err;
+    }
   }
 
   /** Creates a Lease; an ApiError 409 when one of that name exists. */
