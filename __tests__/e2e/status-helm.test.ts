@@ -1,0 +1,95 @@
+// command status on a fresh runner (an empty tool cache): helm's release
+// records in Secrets (the default of Helm 3 and 4) are read through the API
+// server, so no helm is downloaded; a storage only helm reads (HELM_DRIVER
+// memory here, sql in real life) still gets helm. Records written by each
+// major. On kwok: the report's API reads fail (fake pod IPs), so these tests
+// assert what the run downloaded and read, not the health verdict (the real
+// node's status tests do).
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { removeAtExit } from '../../test/support/cache.js';
+import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
+import { helmTool } from '../../test/support/tools.js';
+
+const env = useE2E();
+
+/** A tool cache with nothing in it, as on a fresh hosted runner. */
+async function emptyToolCache(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-status-tools-'));
+  removeAtExit(dir);
+  return dir;
+}
+
+for (const major of [3, 4] as const) {
+  describe(`command status on an empty tool cache, helm ${major}`, () => {
+    it('with the default storage (Secrets) downloads no helm and reads the release helm wrote', async () => {
+      const release = `quiet-h${major}`;
+      const namespace = uniqueName(`status-nohelm-h${major}`);
+      const deployed = await deploy(env.e2e, major, {
+        release,
+        namespace,
+        'create-namespace': 'true',
+      });
+      assert.equal(deployed.exitCode, 0, deployed.log);
+      const requests = env.e2e.mirror.requests.length;
+      const toolCache = await emptyToolCache();
+      const result = await deploy(
+        env.e2e,
+        major,
+        { command: 'status', release, namespace },
+        { toolCache },
+      );
+      assert.equal(env.e2e.mirror.requests.length, requests, 'nothing was downloaded');
+      assert.deepEqual(await readdir(toolCache), [], 'the tool cache stays empty');
+      assert.match(
+        result.log,
+        /^Helm not installed: command status reads helm's release records \(Secrets, HELM_DRIVER unset\) through the Kubernetes API and runs no helm$/m,
+      );
+      assert.doesNotMatch(result.log, /Install helm/);
+      assert.match(
+        result.log,
+        new RegExp(`^Lily release ${release} in ${namespace} \\(revision 1\\): `, 'm'),
+      );
+      assert.equal(result.outputs.revision, '1');
+      assert.equal(result.outputs.status, 'deployed');
+      assert.equal(result.outputs['chart-version'], '0.1.4');
+      assert.equal(result.outputs['helm-version'], undefined, 'no helm, no helm-version');
+    });
+
+    it('with HELM_DRIVER=memory (a storage only helm reads) installs helm and asks it', async () => {
+      const tool = await helmTool(major);
+      const namespace = uniqueName(`status-helmdriver-h${major}`);
+      const toolCache = await emptyToolCache();
+      const archive = `/helm-v${tool.version}-linux-amd64.tar.gz`;
+      const downloads = env.e2e.mirror.requests.filter((r) => r.path === archive).length;
+      const result = await deploy(
+        env.e2e,
+        major,
+        { command: 'status', release: 'absent', namespace },
+        { toolCache, env: { HELM_DRIVER: 'memory' } },
+      );
+      assert.match(
+        result.log,
+        /^HELM_DRIVER memory: helm's release records are where only helm reads them, so command status asks helm$/m,
+      );
+      assert.equal(
+        env.e2e.mirror.requests.filter((r) => r.path === archive).length,
+        downloads + 1,
+        'helm was downloaded',
+      );
+      assert.equal(result.outputs['helm-version'], `v${tool.version}`);
+      // helm's memory storage is empty in every process: helm says there is no such release.
+      assert.equal(result.exitCode, 1, result.log);
+      assert.equal(result.outputs['failure-reason'], 'lily-unhealthy');
+      assert.match(
+        result.log,
+        new RegExp(
+          `Release absent does not exist in namespace ${namespace}: there is no Lily to report on`,
+        ),
+      );
+    });
+  });
+}
