@@ -1,20 +1,48 @@
 // command status on a fresh runner (an empty tool cache): helm's release
 // records in Secrets (the default of Helm 3 and 4) are read through the API
 // server, so no helm is downloaded; a storage only helm reads (HELM_DRIVER
-// memory here, sql in real life) still gets helm. Records written by each
+// memory here, with the release's records handed to it; sql in real life)
+// still gets helm, which answers. Records written by each
 // major. On kwok: the report's API reads fail (fake pod IPs), so these tests
 // assert what the run downloaded and read, not the health verdict (the real
 // node's status tests do).
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { removeAtExit } from '../../test/support/cache.js';
 import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
 import { helmTool } from '../../test/support/tools.js';
 
 const env = useE2E();
+
+/** The release's records as helm's memory storage reads them: a file of the release JSONs. */
+async function recordsOf(release: string, namespace: string): Promise<string> {
+  const secrets = await env.kube.json<{ items: { data: { release: string } }[] }>([
+    'get',
+    'secret',
+    '-n',
+    namespace,
+    '-l',
+    `owner=helm,name=${release}`,
+  ]);
+  // A Secret's data is base64 of helm's encoding, base64 of gzip of the JSON.
+  const releases = secrets.items.map(
+    (s) =>
+      JSON.parse(
+        gunzipSync(
+          Buffer.from(Buffer.from(s.data.release, 'base64').toString(), 'base64'),
+        ).toString(),
+      ) as unknown,
+  );
+  const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-status-records-'));
+  removeAtExit(dir);
+  const file = join(dir, 'releases.json');
+  await writeFile(file, JSON.stringify(releases));
+  return file;
+}
 
 /** A tool cache with nothing in it, as on a fresh hosted runner. */
 async function emptyToolCache(): Promise<string> {
@@ -59,17 +87,28 @@ for (const major of [3, 4] as const) {
       assert.equal(result.outputs['helm-version'], undefined, 'no helm, no helm-version');
     });
 
-    it('with HELM_DRIVER=memory (a storage only helm reads) installs helm and asks it', async () => {
+    it('with HELM_DRIVER=memory (a storage only helm reads) installs helm and reads the release through it', async () => {
       const tool = await helmTool(major);
+      const release = `kept-h${major}`;
       const namespace = uniqueName(`status-helmdriver-h${major}`);
+      const deployed = await deploy(env.e2e, major, {
+        release,
+        namespace,
+        'create-namespace': 'true',
+      });
+      assert.equal(deployed.exitCode, 0, deployed.log);
+      // The release's record, handed to helm's memory storage (HELM_MEMORY_DRIVER_DATA), and
+      // its Secret gone: only helm can answer now.
+      const records = await recordsOf(release, namespace);
+      await env.kube.run(['delete', 'secret', '-n', namespace, '-l', `owner=helm,name=${release}`]);
       const toolCache = await emptyToolCache();
       const archive = `/helm-v${tool.version}-linux-amd64.tar.gz`;
       const downloads = env.e2e.mirror.requests.filter((r) => r.path === archive).length;
       const result = await deploy(
         env.e2e,
         major,
-        { command: 'status', release: 'absent', namespace },
-        { toolCache, env: { HELM_DRIVER: 'memory' } },
+        { command: 'status', release, namespace },
+        { toolCache, env: { HELM_DRIVER: 'memory', HELM_MEMORY_DRIVER_DATA: records } },
       );
       assert.match(
         result.log,
@@ -81,15 +120,13 @@ for (const major of [3, 4] as const) {
         'helm was downloaded',
       );
       assert.equal(result.outputs['helm-version'], `v${tool.version}`);
-      // helm's memory storage is empty in every process: helm says there is no such release.
-      assert.equal(result.exitCode, 1, result.log);
-      assert.equal(result.outputs['failure-reason'], 'lily-unhealthy');
       assert.match(
         result.log,
-        new RegExp(
-          `Release absent does not exist in namespace ${namespace}: there is no Lily to report on`,
-        ),
+        new RegExp(`^Lily release ${release} in ${namespace} \\(revision 1\\): `, 'm'),
       );
+      assert.equal(result.outputs.revision, '1');
+      assert.equal(result.outputs.status, 'deployed');
+      assert.equal(result.outputs['chart-version'], '0.1.4');
     });
   });
 }
