@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { removeAtExit } from '../../test/support/cache.js';
 import { deploy, uniqueName, useE2E } from '../../test/support/e2e.js';
+import type { ActionResult } from '../../test/support/runner.js';
 import { helmTool } from '../../test/support/tools.js';
 
 const env = useE2E();
@@ -44,6 +45,32 @@ async function recordsOf(release: string, namespace: string): Promise<string> {
   return file;
 }
 
+/** A release of the fixture chart deployed with helm `major`, in a namespace of its own. */
+async function deployed(
+  major: 3 | 4,
+  release: string,
+): Promise<{ release: string; namespace: string }> {
+  const namespace = uniqueName(`status-${release}`);
+  const result = await deploy(env.e2e, major, {
+    release,
+    namespace,
+    'create-namespace': 'true',
+  });
+  assert.equal(result.exitCode, 0, result.log);
+  return { release, namespace };
+}
+
+/** Status ran, and read the release's first revision, deployed, of chart 0.1.4. */
+function assertReported(result: ActionResult, release: string, namespace: string): void {
+  assert.match(
+    result.log,
+    new RegExp(`^Lily release ${release} in ${namespace} \\(revision 1\\): `, 'm'),
+  );
+  assert.equal(result.outputs.revision, '1');
+  assert.equal(result.outputs.status, 'deployed');
+  assert.equal(result.outputs['chart-version'], '0.1.4');
+}
+
 /** A tool cache with nothing in it, as on a fresh hosted runner. */
 async function emptyToolCache(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-status-tools-'));
@@ -54,14 +81,7 @@ async function emptyToolCache(): Promise<string> {
 for (const major of [3, 4] as const) {
   describe(`command status on an empty tool cache, helm ${major}`, () => {
     it('with the default storage (Secrets) downloads no helm and reads the release helm wrote', async () => {
-      const release = `quiet-h${major}`;
-      const namespace = uniqueName(`status-nohelm-h${major}`);
-      const deployed = await deploy(env.e2e, major, {
-        release,
-        namespace,
-        'create-namespace': 'true',
-      });
-      assert.equal(deployed.exitCode, 0, deployed.log);
+      const { release, namespace } = await deployed(major, `quiet-h${major}`);
       const requests = env.e2e.mirror.requests.length;
       const toolCache = await emptyToolCache();
       const result = await deploy(
@@ -77,26 +97,13 @@ for (const major of [3, 4] as const) {
         /^Helm not installed: command status reads helm's release records \(Secrets, HELM_DRIVER unset\) through the Kubernetes API and runs no helm$/m,
       );
       assert.doesNotMatch(result.log, /Install helm/);
-      assert.match(
-        result.log,
-        new RegExp(`^Lily release ${release} in ${namespace} \\(revision 1\\): `, 'm'),
-      );
-      assert.equal(result.outputs.revision, '1');
-      assert.equal(result.outputs.status, 'deployed');
-      assert.equal(result.outputs['chart-version'], '0.1.4');
+      assertReported(result, release, namespace);
       assert.equal(result.outputs['helm-version'], undefined, 'no helm, no helm-version');
     });
 
     it('with HELM_DRIVER=memory (a storage only helm reads) installs helm and reads the release through it', async () => {
       const tool = await helmTool(major);
-      const release = `kept-h${major}`;
-      const namespace = uniqueName(`status-helmdriver-h${major}`);
-      const deployed = await deploy(env.e2e, major, {
-        release,
-        namespace,
-        'create-namespace': 'true',
-      });
-      assert.equal(deployed.exitCode, 0, deployed.log);
+      const { release, namespace } = await deployed(major, `kept-h${major}`);
       // The release's record, handed to helm's memory storage (HELM_MEMORY_DRIVER_DATA), and
       // its Secret gone: only helm can answer now.
       const records = await recordsOf(release, namespace);
@@ -120,13 +127,7 @@ for (const major of [3, 4] as const) {
         'helm was downloaded',
       );
       assert.equal(result.outputs['helm-version'], `v${tool.version}`);
-      assert.match(
-        result.log,
-        new RegExp(`^Lily release ${release} in ${namespace} \\(revision 1\\): `, 'm'),
-      );
-      assert.equal(result.outputs.revision, '1');
-      assert.equal(result.outputs.status, 'deployed');
-      assert.equal(result.outputs['chart-version'], '0.1.4');
+      assertReported(result, release, namespace);
     });
   });
 }
