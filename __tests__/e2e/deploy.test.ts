@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Helm } from '../../src/helm/helm.js';
 import { removeAtExit } from '../../test/support/cache.js';
-import { startChartRepo } from '../../test/support/chart-repo.js';
+import { packageChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
 import { pathWith } from '../../test/support/runner.js';
 import { recordArgv } from '../../test/support/tool-shims.js';
 import {
@@ -149,11 +149,13 @@ for (const major of [3, 4] as const) {
         );
         assert.equal(result.exitCode, 0, result.log);
         assert.equal(result.outputs['chart-version'], '0.1.5-rc1');
-        assert.equal(repo.count(repo.indexPath), 1, 'the index, read by the pull');
-        assert.equal(repo.count(repo.chart('0.1.5-rc1').path), 1, 'the chart, by helm pull');
+        assert.equal(repo.count(repo.indexPath), 1, 'the index, read once, for the digest');
+        const chart = repo.chart('0.1.5-rc1');
+        assert.equal(repo.count(chart.path), 1, 'the chart, by helm pull');
         const helm = (await argv.read()).split('\n').filter((line) => line.startsWith('helm '));
+        // helm is given the archive's URL from the index: it does not read the index again.
         const pull = helm.findIndex((line) =>
-          line.startsWith(`helm pull lily --repo ${repo.repoUrl} `),
+          line.startsWith(`helm pull ${repo.url}${chart.path} `),
         );
         assert.ok(pull >= 0, helm.join('\n'));
         const after = helm.slice(pull + 1);
@@ -168,6 +170,57 @@ for (const major of [3, 4] as const) {
             /^helm \S+ (--install )?pulled \/\S+\/lily-0\.1\.5-rc1\.tgz /,
             `${command}is given the pulled archive`,
           );
+      } finally {
+        await repo.close();
+      }
+    });
+
+    it('keeps the chart in the tool cache by version and digest: the next run downloads nothing, a chart republished under the same version is pulled again', async () => {
+      const repo = await startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS });
+      const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-chart-cache-'));
+      removeAtExit(toolCache);
+      const inputs = {
+        release: 'cached',
+        namespace: uniqueName(`chart-cache-h${major}`),
+        'create-namespace': 'true',
+        'repo-url': repo.repoUrl,
+        'chart-version': '0.1.4',
+        values: 'deploymentType: daemon\n',
+      };
+      const run = () => deploy(env.e2e, major, inputs, { toolCache });
+      try {
+        const chartPath = repo.chart('0.1.4').path;
+        const first = await run();
+        assert.equal(first.exitCode, 0, first.log);
+        assert.equal(repo.count(chartPath), 1);
+        assert.match(first.log, /Chart archive kept in the tool cache by its sha256 [0-9a-f]{64}/);
+
+        const second = await run();
+        assert.equal(second.exitCode, 0, second.log);
+        assert.equal(second.outputs.revision, '2');
+        assert.equal(repo.count(chartPath), 1, 'the second run downloads no chart');
+        assert.equal(repo.count(repo.indexPath), 2, 'each run reads the index, for the digest');
+        assert.match(
+          second.log,
+          new RegExp(
+            `Chart filecoin/lily 0\\.1\\.4 \\(sha256 ${repo.chart('0.1.4').digest}, as the repository index gives it\\) from the tool cache: not downloaded`,
+          ),
+        );
+
+        // The same version published again with other content: another digest.
+        const { charts } = await packageChartRepo({
+          chartDir: FIXTURE_CHART,
+          versions: [{ version: '0.1.4', appVersion: 'v0.99.0' }],
+          root: repo.content.root,
+          prefix: repo.content.prefix,
+        });
+        const republished = charts.find((c) => c.version === '0.1.4');
+        assert.notEqual(republished?.digest, repo.chart('0.1.4').digest);
+        const third = await run();
+        assert.equal(third.exitCode, 0, third.log);
+        assert.equal(repo.count(chartPath), 2, 'the changed chart is downloaded, not served stale');
+        assert.equal(third.outputs['app-version'], 'v0.99.0');
+        assert.doesNotMatch(third.log, /from the tool cache: not downloaded/);
       } finally {
         await repo.close();
       }

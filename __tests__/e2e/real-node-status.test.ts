@@ -11,7 +11,6 @@ import {
   daemonPod,
   freshSchema,
   jobRowsOf,
-  keepTranscript,
   type LilyDatabase,
   mainnetHeightNow,
   NO_SYNC_WAIT,
@@ -19,22 +18,30 @@ import {
   useLilyDatabase,
   watchJobValues,
 } from '../../test/support/real-node-lily.js';
-import { SKIP } from '../../test/support/real-node.js';
+import { SKIP, waitFor } from '../../test/support/real-node.js';
 import type { ActionResult } from '../../test/support/runner.js';
 
 const DB: LilyDatabase = { name: 'status', role: 'lily_status', password: 'status p@ss:w/rd?#%+' };
+const CRASH = 'chain store: loading head: blockstore: file does not exist';
 const PG_ERROR = 'ERROR #57P01 terminating connection due to administrator command';
 
-describe('command status on the real node', { skip: SKIP }, () => {
+describe('command status on the real node', { skip: SKIP, concurrency: true }, () => {
   const env = useE2E({ realNode: true });
   const node = useLilyDatabase(DB);
 
-  /** A release deployed (not verified) with the fake's `fakeEnv`, then `command: status` on it. */
+  /**
+   * A release deployed (not verified) with the fake's `fakeEnv`, then
+   * (after `meanwhile`, given the release's daemon pod and namespace) `command: status` on it.
+   */
   async function statusOf(
     major: 3 | 4,
     name: string,
     fakeEnv: Record<string, string>,
     values: object = {},
+    then: {
+      meanwhile?: (pod: string, namespace: string) => Promise<unknown>;
+      inputs?: Record<string, string>;
+    } = {},
   ): Promise<{ result: ActionResult; release: string; namespace: string }> {
     const release = `${name}-h${major}`;
     const namespace = uniqueName(`rns-${name}-h${major}`);
@@ -46,15 +53,27 @@ describe('command status on the real node', { skip: SKIP }, () => {
       values: watchJobValues(fakeEnv, values),
     });
     assert.equal(deployed.exitCode, 0, deployed.log);
+    await then.meanwhile?.(daemonPod(release), namespace);
     const result = await deploy(env.e2e, major, {
       command: 'status',
       release,
       namespace,
       'max-lag': '10m',
+      ...then.inputs,
     });
-    keepTranscript(release, result);
     assert.deepEqual(await leaks(result, [DB.password]), [], 'the password appears nowhere');
     return { result, release, namespace };
+  }
+
+  /** Until the kubelet has restarted the daemon twice. */
+  function restartedTwice(pod: string, namespace: string): Promise<true> {
+    return waitFor('two restarts of the daemon', async () => {
+      const seen = await env.kube.json<{
+        status: { containerStatuses?: { name: string; restartCount: number }[] };
+      }>(['get', 'pod', pod, '-n', namespace]);
+      const daemon = seen.status.containerStatuses?.find((s) => s.name === 'daemon');
+      return (daemon?.restartCount ?? 0) >= 2 ? true : undefined;
+    });
   }
 
   for (const major of [3, 4] as const) {
@@ -117,6 +136,33 @@ describe('command status on the real node', { skip: SKIP }, () => {
           ),
         );
         assert.equal(jobRowsOf(result.outputs['lily-jobs'])[0]?.running, false);
+        assert.match(result.summary, /❌ unhealthy/);
+      });
+
+      it('fails as lily-unhealthy for a daemon that crash-loops, which a real kubelet shows terminated between restarts', async () => {
+        // Lily's fatal line 15 s after each start: Ready before it, so the deploy passes;
+        // then the kubelet restarts it (after 10 s, then 20 s) and status is asked.
+        const { result, release } = await statusOf(
+          major,
+          'crash',
+          { LILY_FAKE_FATAL: CRASH, LILY_FAKE_FATAL_AFTER: '15s' },
+          NO_SYNC_WAIT,
+          {
+            meanwhile: (pod, namespace) => restartedTwice(pod, namespace),
+            inputs: { 'fail-fast-restarts': '2' },
+          },
+        );
+        assert.equal(result.exitCode, 1, result.log);
+        assert.equal(result.outputs['failure-reason'], 'lily-unhealthy', result.log);
+        const pod = daemonPod(release);
+        const line = new RegExp(
+          `Lily release ${release} is unhealthy: pod ${pod} crash-loops: container daemon restarted ([2-9]) time\\(s\\)( \\(CrashLoopBackOff\\))?; last exit code 1 \\(Error\\)`,
+        ).exec(result.log);
+        assert.ok(line, result.log);
+        assert.match(
+          result.log,
+          new RegExp(`  ${pod}: [a-z-]+ \\([^)]+\\), [^,]+, restarts ${line[1]}, `),
+        );
         assert.match(result.summary, /❌ unhealthy/);
       });
     });

@@ -12,7 +12,6 @@ import {
   daemonPod,
   freshSchema,
   jobRowsOf,
-  keepTranscript,
   type LilyDatabase,
   mainnetHeightNow,
   NO_SYNC_WAIT,
@@ -54,7 +53,6 @@ describe('Lily verified on the real node', { skip: SKIP, concurrency: 2 }, () =>
       'verify-window': '8s',
       ...options.inputs,
     });
-    keepTranscript(release, result);
     assert.deepEqual(await leaks(result, [DB.password]), [], 'the password appears nowhere');
     return { result, release, namespace };
   }

@@ -79,6 +79,17 @@ describe('the start-up phase of a Lily pod', () => {
     assert.deepEqual(r.amount, { done: 2.46, total: 100, unit: 'percent' });
   });
 
+  it('import: a bar cut mid-redraw (the runtime logs it in 16 KiB pieces) gives way to the whole one before it', () => {
+    const log =
+      '\r 1.23 GiB / 50.00 GiB   2.46% 45.67 MiB/s 17m30s' + '\r 1.23 GiB / 50.00 GiB   2';
+    const r = namePhase({
+      pod: pod('init-datastore'),
+      log: { container: 'init-datastore', text: log },
+    });
+    assert.equal(r.progress, 'importing the snapshot: 1.23 GiB of 50.00 GiB (2.46%)');
+    assert.equal(r.marker, 'init-datastore: 1.23 GiB');
+  });
+
   it('import from /dev/stdin (a .car.zst): the size is unknown, `/ ?`', () => {
     const log = '*** Importing snapshot...\n\r 512.00 MiB / ?';
     const r = namePhase({

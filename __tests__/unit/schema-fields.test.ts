@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import {
   kindSchema,
   type OpenApiDocument,
+  schemaDocumentsNeeded,
   undeclaredFields,
+  undeclaredInObjects,
 } from '../../src/preflight/schema-fields.js';
 
 const ref = (name: string) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] });
@@ -95,5 +97,55 @@ describe('undeclaredFields', () => {
 
   it('finds no schema for a kind the document does not hold', () => {
     assert.equal(kindSchema(DOC, 'apps', 'v1', 'StatefulSet'), undefined);
+  });
+});
+
+describe('the documents the schema check reads', () => {
+  const pdb = {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    body: {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'pdb' },
+      spec: { selector: { matchLabels: null, 'app.kubernetes.io/name': 'lily' } },
+    },
+  };
+  // Nothing but metadata, and a misspelt field in it.
+  const account = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'lily', lables: {} } },
+  };
+
+  it('leaves out a group-version whose objects have nothing but metadata: any document holds ObjectMeta', () => {
+    assert.deepEqual(schemaDocumentsNeeded([account, pdb]), ['policy/v1']);
+    assert.deepEqual(
+      schemaDocumentsNeeded([account, { ...pdb, apiVersion: 'v1', kind: 'Service' }]),
+      ['v1'],
+      'an object with fields of its kind needs its own document',
+    );
+    assert.deepEqual(
+      schemaDocumentsNeeded([account]),
+      ['v1'],
+      'one document when none else is read',
+    );
+    assert.deepEqual(schemaDocumentsNeeded([]), []);
+  });
+
+  it('still finds what the whole documents would: the misplaced selector, and the misspelt metadata through another document', () => {
+    const found = undeclaredInObjects([account, pdb], new Map([['policy/v1', DOC]]));
+    assert.deepEqual(
+      found.map(({ object, fields }) => [object.kind, fields.map((f) => f.path)]),
+      [
+        ['ServiceAccount', ['.metadata.lables']],
+        ['PodDisruptionBudget', ['.spec.selector.app.kubernetes.io/name']],
+      ],
+    );
+  });
+
+  it('does not judge an object with fields of its kind when no document declares it', () => {
+    const service = { ...pdb, apiVersion: 'v1', kind: 'Service' };
+    assert.deepEqual(undeclaredInObjects([service], new Map([['policy/v1', DOC]])), []);
   });
 });

@@ -53,6 +53,7 @@ const report = (pods: { pod: Pod; reading: LilyPodReading }[]) =>
     nowMs: NOW,
     maxLag: '10m',
     maxLagMs: 600_000,
+    restartThreshold: 3,
   });
 
 describe('statusReport', () => {
@@ -83,6 +84,42 @@ describe('statusReport', () => {
       `Lily's chain head in pod ${NAME} is at height 4999979, 21 epoch(s) (10m30s) behind mainnet's expected height 5000000: more than max-lag 10m`,
     ]);
     assert.match(statusSummary(r), /❌ unhealthy/);
+  });
+
+  it('sees a crash loop on a real kubelet, where a probe-less container shows terminated between restarts, never CrashLoopBackOff', () => {
+    const crashed = { exitCode: 1, reason: 'Error' };
+    /** The daemon after `restarts` failed runs: terminated again, or running (Ready) for `upMs`. */
+    const daemon = (restarts: number, upMs?: number): Pod => {
+      const p = pod();
+      const state =
+        upMs === undefined
+          ? { terminated: crashed }
+          : { running: { startedAt: new Date(NOW - upMs).toISOString() } };
+      const ready = upMs !== undefined;
+      p.status!.containerStatuses = [
+        {
+          name: 'daemon',
+          ready,
+          restartCount: restarts,
+          state,
+          lastState: { terminated: crashed },
+        },
+      ];
+      return p;
+    };
+    const unread = reading({ last: undefined, jobs: undefined, error: 'HTTP 503' });
+    // Between two restarts; then running again for a moment, its API even answering.
+    assert.deepEqual(report([{ pod: daemon(3), reading: unread }]).problems, [
+      `pod ${NAME} crash-loops: container daemon restarted 3 time(s); last exit code 1 (Error)`,
+    ]);
+    assert.deepEqual(report([{ pod: daemon(4, 5_000), reading: reading() }]).problems, [
+      `pod ${NAME} crash-loops: container daemon restarted 4 time(s); last exit code 1 (Error)`,
+    ]);
+    // Below fail-fast-restarts, or Ready for a minute since: not a loop.
+    const once = daemon(2);
+    const recovered = daemon(5, 61_000);
+    assert.deepEqual(report([{ pod: once, reading: unread }]).problems, []);
+    assert.deepEqual(report([{ pod: recovered, reading: reading() }]).problems, []);
   });
 
   it('warns, never passes silently, when the API may not be read or the pod is starting', () => {

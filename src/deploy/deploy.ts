@@ -233,10 +233,14 @@ async function report(
 ): Promise<void> {
   const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
-  const { appliedChanges } = await import(/* webpackMode: "eager" */ './plan.js');
-  const release = await cluster.releases.latest(settings.release, settings.namespace);
+  const [{ appliedChanges }, release] = await Promise.all([
+    import(/* webpackMode: "eager" */ './plan.js'),
+    cluster.releases.latest(settings.release, settings.namespace),
+  ]);
   if (!release)
     throw new Error(`helm reported success but release ${settings.release} is not found`);
+  // Read back under the lock; the rest only reports, so the next run need not wait for it.
+  const unlocked = startedEarly(ctx.lock?.release() ?? Promise.resolve());
   core.setOutput('release', release.name);
   core.setOutput('namespace', release.namespace);
   core.setOutput('revision', String(release.revision));
@@ -270,4 +274,5 @@ async function report(
     )
     .addRaw(await appliedChanges(ctx, prepared, release))
     .write();
+  await unlocked;
 }

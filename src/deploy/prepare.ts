@@ -166,6 +166,7 @@ async function pullChart({ settings, cluster, workspace }: DeployContext, extraA
     version: settings.chartVersion,
     destination,
     fetchArgs: fetchArgs(extraArgs),
+    toolCache: process.env.RUNNER_TOOL_CACHE,
   });
 }
 

@@ -32,6 +32,10 @@ import type { Settings } from '../settings.js';
 
 const LOG_TAIL_LINES = 40;
 const LOG_TAIL_BYTES = 64 * 1024;
+/** The longest piece of a line a container runtime logs (containerd's and CRI-O's default). */
+const LOG_PIECE_BYTES = 16 * 1024;
+/** Pieces read when the tail filled the byte limit: within it, with the newest. */
+const LOG_PIECES = 2;
 /** Log lines shown with a stall. */
 const STALL_TAIL_LINES = 20;
 
@@ -154,12 +158,21 @@ export class StartupWatch {
   }
 
   private async log(pod: string, container: string): Promise<string> {
-    const query = `container=${encodeURIComponent(container)}&tailLines=${LOG_TAIL_LINES}&limitBytes=${LOG_TAIL_BYTES}`;
     try {
-      return await this.api.text(`/api/v1/namespaces/${this.namespace}/pods/${pod}/log?${query}`);
+      const tail = await this.tail(pod, container, LOG_TAIL_LINES);
+      // limitBytes keeps the start of the tail: the import's bar (no newline)
+      // reaches the log in 16 KiB pieces, and a few of them fill the limit with
+      // old counts. Then only the last pieces, which hold the newest count.
+      if (Buffer.byteLength(tail) < LOG_TAIL_BYTES - LOG_PIECE_BYTES) return tail;
+      return await this.tail(pod, container, LOG_PIECES);
     } catch {
       return ''; // the next poll reads again; an unread log shows no progress
     }
+  }
+
+  private tail(pod: string, container: string, lines: number): Promise<string> {
+    const query = `container=${encodeURIComponent(container)}&tailLines=${lines}&limitBytes=${LOG_TAIL_BYTES}`;
+    return this.api.text(`/api/v1/namespaces/${this.namespace}/pods/${pod}/log?${query}`);
   }
 
   /** Lily's API through the pod's proxy, with the read-only client. */

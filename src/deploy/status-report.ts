@@ -1,6 +1,7 @@
 import { formatSpan } from '../inputs/duration.js';
 import { isReady, podStatusWord } from '../kube/pod-status.js';
-import type { Pod } from '../kube/types.js';
+import type { ContainerStatus, Pod } from '../kube/types.js';
+import { isCrashLooping, lastExit } from '../failure/container-findings.js';
 import type { LilyJob } from '../lily/api.js';
 import { namePhase } from '../lily/startup-phase.js';
 import { apiUnanswered, type ChainLag, chainLag, judgeJobs } from '../lily/health.js';
@@ -47,6 +48,8 @@ export interface StatusInput {
   nowMs: number;
   maxLag: string;
   maxLagMs: number;
+  /** A container crash-loops from this many restarts after failed runs on (fail-fast-restarts). */
+  restartThreshold: number;
 }
 
 function isRunning(pod: Pod): boolean {
@@ -61,11 +64,9 @@ export function statusReport(input: StatusInput): StatusReport {
   const pods = input.pods.map(({ pod, reading }): PodStatus => {
     const name = pod.metadata.name;
     const statuses = pod.status?.containerStatuses ?? [];
-    for (const s of statuses)
-      if (s.state?.waiting?.reason === 'CrashLoopBackOff')
-        problems.push(
-          `pod ${name} crash-loops: container ${s.name} restarted ${s.restartCount ?? 0} time(s) (CrashLoopBackOff)`,
-        );
+    const loopOptions = { restartThreshold: input.restartThreshold, now: input.nowMs };
+    for (const s of [...(pod.status?.initContainerStatuses ?? []), ...statuses])
+      if (isCrashLooping(s, loopOptions)) problems.push(crashLoopProblem(name, s));
     const answered = reading.error === undefined && reading.last !== undefined;
     const lag = reading.last && chainLag(reading.last.height, input.nowMs);
     if (answered) {
@@ -105,6 +106,16 @@ export function statusReport(input: StatusInput): StatusReport {
     problems,
     unread,
   };
+}
+
+/**
+ * A container in a crash loop, with its restarts and how its last run ended:
+ * on a real kubelet a container without probes (the chart's) shows
+ * `terminated` between restarts, never CrashLoopBackOff.
+ */
+function crashLoopProblem(pod: string, s: ContainerStatus): string {
+  const backOff = s.state?.waiting?.reason === 'CrashLoopBackOff' ? ' (CrashLoopBackOff)' : '';
+  return `pod ${pod} crash-loops: container ${s.name} restarted ${s.restartCount ?? 0} time(s)${backOff}${lastExit(s)}`;
 }
 
 /** `3 epochs (1m30s)`; ahead of the network says so. */

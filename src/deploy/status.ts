@@ -50,6 +50,7 @@ export async function status(
     nowMs: Date.now(),
     maxLag: settings.status.maxLag,
     maxLagMs: settings.status.maxLagMs,
+    restartThreshold: settings.failure.failFastRestarts,
   });
   const redact = redactor(secrets);
   for (const line of statusLines(report)) core.info(redact(line));

@@ -55,20 +55,31 @@ function crashLoopFinding(
   options: ClassifyOptions,
 ): Finding | undefined {
   const restarts = status.restartCount ?? 0;
-  const last = status.lastState?.terminated;
-  // On a real kubelet a container without a readiness probe is Running and
-  // Ready for a moment after each start, and between two restarts shows
-  // `terminated` (only the events say BackOff): restarts after failed runs are
-  // the loop whatever the moment shows, unless it has since run Ready a while.
-  const failedOften =
-    restarts >= options.restartThreshold &&
-    (last?.exitCode ?? 0) !== 0 &&
-    !hasRecovered(status, options.now);
-  if (seen.reason !== 'CrashLoopBackOff' && !failedOften) return undefined;
+  if (!isCrashLooping(status, options)) return undefined;
   return crashFinding(pod, status, {
     fatal: restarts >= options.restartThreshold,
     what: `is crash-looping${seen.reason ? ` (${seen.reason})` : ''}: restarted ${restarts} time(s)`,
   });
+}
+
+/**
+ * Is the container in a crash loop: CrashLoopBackOff, or restarts after
+ * failed runs? On a real kubelet a container without a readiness probe is
+ * Running and Ready for a moment after each start, and between two restarts
+ * shows `terminated` (only the events say BackOff): from restartThreshold
+ * restarts after failed runs it is the loop whatever the moment shows, unless
+ * it has since run Ready a while.
+ */
+export function isCrashLooping(
+  status: ContainerStatus,
+  options: { restartThreshold: number; now: number },
+): boolean {
+  if (status.state?.waiting?.reason === 'CrashLoopBackOff') return true;
+  return (
+    (status.restartCount ?? 0) >= options.restartThreshold &&
+    (status.lastState?.terminated?.exitCode ?? 0) !== 0 &&
+    !hasRecovered(status, options.now)
+  );
 }
 
 // Ready and running this long since its last start: earlier restarts are history.
@@ -77,6 +88,14 @@ const RECOVERED_AFTER_MS = 60_000;
 function hasRecovered(status: ContainerStatus, now: number): boolean {
   const started = Date.parse(status.state?.running?.startedAt ?? '');
   return Boolean(status.ready) && now - started >= RECOVERED_AFTER_MS;
+}
+
+/** How the container's last run ended, for a person: `; last exit code 1 (Error)`; '' when none ended. */
+export function lastExit(status: ContainerStatus): string {
+  const ended = status.state?.terminated ?? status.lastState?.terminated;
+  return ended
+    ? `; last exit code ${ended.exitCode ?? '?'}${ended.reason ? ` (${ended.reason})` : ''}`
+    : '';
 }
 
 /**
@@ -90,9 +109,7 @@ export function crashFinding(
   { fatal, what }: { fatal: boolean; what: string },
 ): Finding {
   const ended = status.state?.terminated ?? status.lastState?.terminated;
-  const exit = ended
-    ? `; last exit code ${ended.exitCode ?? '?'}${ended.reason ? ` (${ended.reason})` : ''}`
-    : '';
+  const exit = lastExit(status);
   const where = `container ${status.name} of pod ${pod.metadata.name}`;
   const base = { pod: pod.metadata.name, container: status.name, fatal };
   if (ended?.reason !== 'OOMKilled') {

@@ -2,6 +2,9 @@ import * as core from '@actions/core';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readChartFiles } from './chart-archive.js';
+import { cacheChart, cachedChart, type IndexedChart, indexedChart } from './chart-cache.js';
+import { DEFAULT_DOWNLOAD_POLICY, downloadText } from './download.js';
+import { sha256Of } from './tool-cache-entry.js';
 import type { Helm } from './helm.js';
 import type { ChartRef, RepoSettings } from '../settings.js';
 
@@ -39,6 +42,8 @@ export interface PullRequest {
   destination: string;
   /** The flags of extra-args that say how the chart is fetched and verified (--verify, --keyring…). */
   fetchArgs: string[];
+  /** The runner's tool cache, where a repository's chart is kept by version and digest. */
+  toolCache?: string;
 }
 
 /**
@@ -56,9 +61,20 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
     core.info(`Chart ${chart.path}: no repository to add`);
     return { ref: chart.path, ...origin, ...(await chartFiles(chart.path)) };
   }
+  const indexed = await indexedInRepo(request);
+  if (indexed) {
+    const cached = await cachedChart(request.toolCache as string, indexed);
+    if (cached) {
+      core.info(
+        `Chart ${origin.name} ${request.version} (sha256 ${indexed.digest}, as the repository index gives it) from the tool cache: not downloaded`,
+      );
+      return { ref: cached, ...origin, ...(await chartFiles(cached)) };
+    }
+  }
   let pulled = origin.name;
   const fetchArgs = [...request.fetchArgs];
-  if (chart.kind === 'repo' && !repo.username) {
+  if (indexed) pulled = indexed.url;
+  else if (chart.kind === 'repo' && !repo.username) {
     pulled = chart.name;
     fetchArgs.unshift('--repo', repo.url);
   } else if (chart.kind === 'repo') {
@@ -70,12 +86,50 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
       repo.password,
     );
   }
-  const version = request.version === 'latest' ? undefined : request.version;
+  const version = request.version === 'latest' || indexed ? undefined : request.version;
   await helm.pull(pulled, request.destination, version, fetchArgs);
   const archive = (await readdir(request.destination)).find((file) => file.endsWith('.tgz'));
   if (!archive) throw new Error(`helm pull ${pulled} left no chart archive`);
   const ref = join(request.destination, archive);
+  if (indexed) await keepInCache(request.destination, ref, indexed);
   return { ref, ...origin, ...(await chartFiles(ref)) };
+}
+
+/**
+ * The version's entry in the repository index, for a chart the tool cache
+ * can keep: an exact version of a repository without credentials, fetched
+ * without extra-args' flags (TLS files, --verify's provenance) that only
+ * helm applies. One read of the index, which `helm pull` of the entry's URL
+ * then does not repeat. Anything else (no index, the version not listed)
+ * is left to `helm pull --repo` and its own error.
+ */
+async function indexedInRepo(request: PullRequest): Promise<IndexedChart | undefined> {
+  const { chart, repo, version, toolCache } = request;
+  if (chart.kind !== 'repo' || repo.username || version === 'latest') return undefined;
+  if (!toolCache || request.fetchArgs.length > 0) return undefined;
+  const index = await downloadText(`${repo.url.replace(/\/+$/, '')}/index.yaml`, {
+    attempts: 1,
+    backoffMs: 0,
+    idleTimeoutMs: DEFAULT_DOWNLOAD_POLICY.idleTimeoutMs,
+  }).catch(() => undefined);
+  return index === undefined ? undefined : indexedChart(index, repo.url, chart.name, version);
+}
+
+/** The pulled archive into the tool cache, when it is the one the index names. */
+async function keepInCache(dir: string, archive: string, indexed: IndexedChart): Promise<void> {
+  const digest = await sha256Of(archive);
+  if (digest !== indexed.digest) {
+    core.warning(
+      `The chart archive ${indexed.url} has sha256 ${digest}, not the ${indexed.digest} the repository index gives: deployed as helm pulled it, not kept in the tool cache`,
+    );
+    return;
+  }
+  try {
+    await cacheChart(dir, indexed);
+    core.info(`Chart archive kept in the tool cache by its sha256 ${digest}`);
+  } catch (err) {
+    core.warning(`The chart archive was not kept in the tool cache: ${(err as Error).message}`);
+  }
 }
 
 async function chartFiles(

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
@@ -36,13 +37,17 @@ export function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
 
-/** Streams `url` into `dest`, retrying transient failures. */
-export async function downloadFile(
+/**
+ * Streams `url` into `dest`, retrying transient failures. Returns the
+ * sha256 (hex) of what was written, hashed as it arrived: a large archive is
+ * not read back to be checked.
+ */
+export function downloadFile(
   url: string,
   dest: string,
   policy = DEFAULT_DOWNLOAD_POLICY,
-): Promise<void> {
-  await withRetries(url, policy, () => downloadOnce(url, dest, policy.idleTimeoutMs));
+): Promise<string> {
+  return withRetries(url, policy, () => downloadOnce(url, dest, policy.idleTimeoutMs));
 }
 
 /** A small text file such as a `.sha256sum` or `helm-latest-version`. */
@@ -83,7 +88,7 @@ async function withRetries<T>(
   }
 }
 
-async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): Promise<void> {
+async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): Promise<string> {
   const client = newClient(idleTimeoutMs);
   try {
     const response = await client.get(url);
@@ -95,11 +100,13 @@ async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): P
     // From here the idle guard judges the body: the socket's timer, left on,
     // would race it and end a stalled download with a bare 'aborted'.
     response.message.socket.setTimeout(0);
+    const hash = createHash('sha256');
     await pipeline(
       response.message,
-      idleGuard(url, idleTimeoutMs),
+      idleGuard(url, idleTimeoutMs, (chunk) => hash.update(chunk)),
       createWriteStream(dest, { mode: 0o600 }),
     );
+    return hash.digest('hex');
   } catch (err) {
     await rm(dest, { force: true });
     throw asDownloadError(url, err);
@@ -108,12 +115,13 @@ async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): P
   }
 }
 
-/** Passes data through, failing the stream when nothing arrives for `ms`. */
-function idleGuard(url: string, ms: number): Transform {
+/** Passes data through (each chunk to `seen`), failing the stream when nothing arrives for `ms`. */
+function idleGuard(url: string, ms: number, seen: (chunk: Buffer) => void): Transform {
   const timer = setTimeout(() => guard.destroy(stalled(url, ms)), ms);
   const guard = new Transform({
-    transform(chunk, _encoding, callback) {
+    transform(chunk: Buffer, _encoding, callback) {
       timer.refresh();
+      seen(chunk);
       callback(null, chunk);
     },
     flush(callback) {

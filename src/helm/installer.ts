@@ -13,7 +13,7 @@ import {
   parseLatestVersion,
 } from './release-files.js';
 import type { HelmInstallSettings } from '../settings.js';
-import { cacheToolDir, sha256Of } from './tool-cache-entry.js';
+import { cacheToolDir } from './tool-cache-entry.js';
 
 export interface InstalledHelm {
   /** Absolute path of the helm binary. */
@@ -50,10 +50,8 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
       ? Promise.resolve(settings.sha256)
       : startedEarly(publishedChecksum(files.checksumUrl));
     core.info(`Downloading ${files.archiveUrl}`);
-    await downloadFile(files.archiveUrl, archive);
-
+    const actual = await downloadFile(files.archiveUrl, archive);
     const expected = await expectedSum;
-    const actual = await sha256Of(archive);
     const source = settings.sha256 ? "input 'helm-sha256'" : files.checksumUrl;
     if (actual !== expected) {
       throw new Error(

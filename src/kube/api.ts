@@ -22,6 +22,9 @@ export class ApiError extends Error {
  * the price of one kubectl start, with kubectl still doing all authentication.
  */
 export class KubeApi {
+  /** Documents read once per run: see document(). */
+  private readonly documents = new Map<string, Promise<unknown>>();
+
   private constructor(
     private readonly proxy: ChildProcess,
     private readonly socketPath: string,
@@ -76,6 +79,21 @@ export class KubeApi {
       if (err instanceof ApiError && err.status === 404) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * A document that does not change during a run (discovery of an
+   * apiVersion, the OpenAPI schemas), read once: whoever asks again gets the
+   * same answer, a failed read is tried again. Undefined when there is none (404).
+   */
+  document<T>(path: string): Promise<T | undefined> {
+    let doc = this.documents.get(path);
+    if (!doc) {
+      doc = this.find<T>(path);
+      this.documents.set(path, doc);
+      doc.catch(() => this.documents.delete(path));
+    }
+    return doc as Promise<T | undefined>;
   }
 
   /** The body at `path` as text (a pod's log, say). */

@@ -11,7 +11,7 @@ export interface ServedResource {
 /** apiVersion → the resources it serves; an apiVersion the cluster does not serve is absent. */
 export type ServedResources = Map<string, ServedResource[]>;
 
-/** What the cluster serves of the given apiVersions (discovery, one read per apiVersion). */
+/** What the cluster serves of the given apiVersions (discovery, one read per apiVersion and run). */
 export async function readServedResources(
   api: KubeApi,
   apiVersions: string[],
@@ -19,7 +19,7 @@ export async function readServedResources(
   const versions = [...new Set(apiVersions)];
   const lists = await Promise.all(
     versions.map((v) =>
-      api.find<{ resources?: { kind: string; name: string; namespaced?: boolean }[] }>(
+      api.document<{ resources?: { kind: string; name: string; namespaced?: boolean }[] }>(
         discoveryPath(v),
       ),
     ),

@@ -175,7 +175,7 @@ function initPhase(status: ContainerStatus, log: string): PhaseReading {
 /** init-datastore: the download, then `lily init --import-snapshot` and its byte counts. */
 function importReading(log: string, started: boolean): PhaseReading {
   const reading = { phase: 'importing-snapshot' as const, step: 1 };
-  const bar = lastMatch(log, IMPORT_BAR);
+  const bar = lastBar(log);
   // The tail may have lost the echo line: lily init's own lines say it too.
   if (bar || log.includes('*** Importing snapshot...') || log.includes('importing chain from ')) {
     if (!bar) return { ...reading, progress: 'importing the snapshot (lily init)' };
@@ -194,7 +194,7 @@ function importReading(log: string, started: boolean): PhaseReading {
 
 /** The import's counted progress changes its marker; otherwise any new line does. */
 function importMarker(log: string, container: string): { marker?: string } {
-  const bar = lastMatch(log, IMPORT_BAR);
+  const bar = lastBar(log);
   return bar ? { marker: `${container}: ${bar[1]}` } : {};
 }
 
@@ -278,6 +278,22 @@ const IMPORT_BAR =
 // `lily sync wait`'s block (§2.4).
 const SYNC_WORKER = /Worker: (\d+); Base: (\d+); Target: (\d+) \(diff: (-?\d+)\)/g;
 const SYNC_STATE = /State: ([a-z ]+); Current Epoch: (\d+); Todo: (-?\d+)/g;
+
+/**
+ * The import's last whole bar: the bar has no newline, so a container runtime
+ * logs it in 16 KiB pieces, and the newest piece may end in the middle of a
+ * redraw, without its percent; the redraw before it then says more.
+ */
+function lastBar(log: string): RegExpExecArray | undefined {
+  let last: RegExpExecArray | undefined;
+  let whole: RegExpExecArray | undefined;
+  IMPORT_BAR.lastIndex = 0;
+  for (let m = IMPORT_BAR.exec(log); m; m = IMPORT_BAR.exec(log)) {
+    last = m;
+    if (m[3] !== undefined || m[2] === '?') whole = m;
+  }
+  return whole ?? last;
+}
 
 function lastMatch(text: string, pattern: RegExp): RegExpExecArray | undefined {
   let last: RegExpExecArray | undefined;

@@ -24,10 +24,10 @@ import {
   type ServedResources,
 } from '../kube/served-resources.js';
 import {
-  kindSchema,
   type OpenApiDocument,
+  schemaDocumentsNeeded,
   type UndeclaredField,
-  undeclaredFields,
+  undeclaredInObjects,
 } from './schema-fields.js';
 
 // Reads what the preflight needs from the cluster, through the API proxy, all
@@ -82,7 +82,7 @@ export async function checkAgainstCluster(
   const [storageClasses, nodes, undeclared, access] = await Promise.all([
     optional('StorageClass check skipped', readStorageClasses(api)),
     optional('node size check skipped', readNodes(api)),
-    request.checkSchemas ? findUndeclaredFields(api, objects) : [],
+    request.checkSchemas ? findUndeclaredFields(api, objects, served) : [],
     deniedChecks(api, checks),
   ]);
   const servedKinds = new Map(
@@ -215,31 +215,29 @@ async function readNodes(api: KubeApi): Promise<NodeFact[]> {
 
 /**
  * Objects with fields their kind's schema does not declare. Reads only the
- * OpenAPI documents of the group-versions the release uses.
+ * OpenAPI documents the check needs (see schemaDocumentsNeeded), once per
+ * run; a kind the cluster does not serve fails the run as missing-crd instead.
  */
 async function findUndeclaredFields(
   api: KubeApi,
   objects: ManifestObject[],
+  served: ServedResources,
 ): Promise<PreflightResult['undeclared']> {
-  const index = await api.json<{ paths?: Record<string, { serverRelativeURL?: string }> }>(
+  const checked = objects.filter((o) => servedResource(served, o.apiVersion, o.kind));
+  const needed = schemaDocumentsNeeded(checked);
+  if (needed.length === 0) return [];
+  const index = await api.document<{ paths?: Record<string, { serverRelativeURL?: string }> }>(
     '/openapi/v3',
   );
-  const versions = [...new Set(objects.map((o) => o.apiVersion))];
   const docs = new Map<string, OpenApiDocument>();
   await Promise.all(
-    versions.map(async (version) => {
-      const url = index.paths?.[discoveryPath(version).slice(1)]?.serverRelativeURL;
-      if (url) docs.set(version, await api.json<OpenApiDocument>(url));
+    needed.map(async (version) => {
+      const url = index?.paths?.[discoveryPath(version).slice(1)]?.serverRelativeURL;
+      const doc = url && (await api.document<OpenApiDocument>(url));
+      if (doc) docs.set(version, doc);
     }),
   );
-  return objects.flatMap((object) => {
-    const doc = docs.get(object.apiVersion);
-    const version = object.apiVersion.split('/').at(-1) as string;
-    const schema = doc && kindSchema(doc, apiGroup(object.apiVersion), version, object.kind);
-    if (!doc || !schema) return [];
-    const fields = undeclaredFields(object.body, schema, doc);
-    return fields.length > 0 ? [{ object, fields }] : [];
-  });
+  return undeclaredInObjects(checked, docs);
 }
 
 /** Logs what the preflight found and skipped. */

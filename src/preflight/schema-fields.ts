@@ -1,3 +1,4 @@
+import { apiGroup } from '../kube/manifest.js';
 import { isRecord } from '../yaml.js';
 
 // Fields of an object that the API server's OpenAPI v3 schema does not
@@ -29,6 +30,71 @@ export interface UndeclaredField {
   /** Where the schema has room for it, when that is clear: `.spec.selector.matchLabels`. */
   belongsUnder?: string;
 }
+
+/** What the schema check needs of an object. */
+export interface CheckedObject {
+  apiVersion: string;
+  kind: string;
+  body: Record<string, unknown>;
+}
+
+// Declared by every kind, with metadata the same ObjectMeta in every
+// group-version's document (each document carries the schemas it refers to).
+const ENVELOPE = ['apiVersion', 'kind', 'metadata'];
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/** Has the object fields beyond apiVersion, kind and metadata? */
+function hasFieldsOfItsKind(object: CheckedObject): boolean {
+  return Object.keys(object.body).some((key) => !ENVELOPE.includes(key));
+}
+
+/**
+ * The group-versions whose documents the check reads: those of objects with
+ * fields of their kind (spec, data…); an object with nothing but metadata
+ * (a ServiceAccount, say) is checked against ObjectMeta, which any document
+ * holds, so its own group-version is read only when no other is. Pure.
+ */
+export function schemaDocumentsNeeded(objects: CheckedObject[]): string[] {
+  const needed = new Set(objects.filter(hasFieldsOfItsKind).map((o) => o.apiVersion));
+  const first = objects[0];
+  if (needed.size === 0 && first) needed.add(first.apiVersion);
+  return [...needed];
+}
+
+/**
+ * Every object's undeclared fields, against its kind's schema in `docs`
+ * (apiVersion → document, as schemaDocumentsNeeded chose them). An object
+ * whose kind no document declares is not judged. Pure.
+ */
+export function undeclaredInObjects<T extends CheckedObject>(
+  objects: T[],
+  docs: Map<string, OpenApiDocument>,
+): { object: T; fields: UndeclaredField[] }[] {
+  const anyDoc = [...docs.values()][0];
+  return objects.flatMap((object) => {
+    const doc = docs.get(object.apiVersion);
+    const version = object.apiVersion.split('/').at(-1) as string;
+    const found = doc && kindSchema(doc, apiGroup(object.apiVersion), version, object.kind);
+    const [schema, inDoc] = found
+      ? [found, doc]
+      : !doc && anyDoc && !hasFieldsOfItsKind(object)
+        ? [envelopeSchema, anyDoc]
+        : [];
+    if (!schema || !inDoc) return [];
+    const fields = undeclaredFields(object.body, schema, inDoc);
+    return fields.length > 0 ? [{ object, fields }] : [];
+  });
+}
+
+/** What every kind declares: enough for an object of nothing but metadata. */
+const envelopeSchema: Schema = {
+  type: 'object',
+  properties: {
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { $ref: `#/components/schemas/${OBJECT_META}` },
+  },
+};
 
 /** The schema of a kind in its group-version's document. */
 export function kindSchema(

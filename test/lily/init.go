@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,27 +80,32 @@ func initCommand(global *flagSet, args []string) error {
 		held[i] = 1
 	}
 	hash := sha256.New()
-	read := int64(0)
+	var read atomic.Int64
 	buf := make([]byte, 64*1024)
-	last := time.Now()
+	began := time.Now()
+	stopBar := drawBar(&read, size)
+	defer stopBar()
 	// LILY_FAKE_IMPORT_TIME paces the import to last about that long (a
 	// mainnet import takes hours), so its progress can be watched.
 	pace := time.Duration(0)
 	if total := envDuration("LILY_FAKE_IMPORT_TIME", 0); total > 0 && size > 0 {
 		pace = time.Duration(float64(total) * float64(len(buf)) / float64(size))
 	}
+	// LILY_FAKE_IMPORT_STALL_AFTER: the datastore stops taking writes that long
+	// after the import began (a network volume that hangs); the import waits
+	// for ever, its bar redrawn unchanged.
+	stallAfter := envDuration("LILY_FAKE_IMPORT_STALL_AFTER", 0)
 	for {
 		time.Sleep(pace)
+		if stallAfter > 0 && time.Since(began) >= stallAfter {
+			select {}
+		}
 		n, err := reader.Read(buf)
 		hash.Write(buf[:n])
 		if _, werr := store.Write(buf[:n]); werr != nil {
 			return fmt.Errorf("importing chain failed: %w", werr)
 		}
-		read += int64(n)
-		if time.Since(last) > 200*time.Millisecond {
-			fmt.Print("\r" + progressLine(read, size))
-			last = time.Now()
-		}
+		read.Add(int64(n))
 		if err == io.EOF {
 			break
 		}
@@ -109,7 +116,8 @@ func initCommand(global *flagSet, args []string) error {
 	if err := store.Sync(); err != nil {
 		return fmt.Errorf("importing chain failed: %w", err)
 	}
-	fmt.Print("\r" + progressLine(read, size) + "\n")
+	stopBar()
+	fmt.Print("\r" + progressLine(read.Load(), size, time.Since(began)) + "\n")
 	held = nil
 	infow("lily/commands", "commands/util/import.go:142", "backfilling the tipsetkey into chainstore, attempt to backfill the last "+flags.get("backfill-tipsetkey-range")+" epochs starting from the head.")
 	head := cidFor(fmt.Sprintf("%x", hash.Sum(nil)), 0)
@@ -117,16 +125,58 @@ func initCommand(global *flagSet, args []string) error {
 	return nil
 }
 
-// progressLine is pb's bar without a terminal: counts, percent, no glyphs.
-func progressLine(read, size int64) string {
+// drawBar redraws the import's bar every 200 ms whatever the count, as pb
+// does, so an import that stops moving repeats the same line; the function
+// it returns stops it (once the error or the last line is to be printed).
+// The bar has no newline: a container runtime writes it to the pod's log in
+// 16 KiB pieces, a few a minute. LILY_FAKE_BAR_REFRESH redraws it more often,
+// so that a test sees in seconds the pieces of an hours-long import.
+func drawBar(read *atomic.Int64, size int64) func() {
+	began := time.Now()
+	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(envDuration("LILY_FAKE_BAR_REFRESH", 200*time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				fmt.Print("\r" + progressLine(read.Load(), size, time.Since(began)))
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(stop)
+			<-stopped
+		})
+	}
+}
+
+// progressLine is pb's line without a terminal (no bar glyphs): counts,
+// percent, the average speed since the start and the time left at it, so a
+// stalled import's line still changes (its speed falls) but not its count.
+func progressLine(read, size int64, elapsed time.Duration) string {
+	speed := int64(0)
+	if elapsed > 0 {
+		speed = int64(float64(read) / elapsed.Seconds())
+	}
 	if size < 0 {
-		return fmt.Sprintf(" %s / ?", bytesText(read))
+		return fmt.Sprintf(" %s / ? %s/s", bytesText(read), bytesText(speed))
 	}
 	pct := 100.0
 	if size > 0 {
 		pct = float64(read) * 100 / float64(size)
 	}
-	return fmt.Sprintf(" %s / %s %s", bytesText(read), bytesText(size), strings.TrimSpace(fmt.Sprintf("%6.2f%%", pct)))
+	left := ""
+	if read > 0 && read < size {
+		left = " " + time.Duration(float64(elapsed)*float64(size-read)/float64(read)).Round(time.Second).String()
+	}
+	return fmt.Sprintf(" %s / %s %6.2f%% %s/s%s", bytesText(read), bytesText(size), pct, bytesText(speed), left)
 }
 
 func bytesText(n int64) string {

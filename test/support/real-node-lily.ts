@@ -1,13 +1,10 @@
 // What the real-node files about Lily's API share (real-node-verify,
 // real-node-status): a database of the file's own, a release whose daemon
 // runs a watch job into it, the fake's clock steered by env.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before } from 'node:test';
 import * as yaml from 'js-yaml';
 import type { JobRow } from '../../src/lily/health.js';
 import { HEALTHY_VALUES_FILES, REAL_NODE_VALUES } from './e2e.js';
-import type { ActionResult } from './runner.js';
 import {
   createDatabase,
   migrateLatest,
@@ -119,18 +116,4 @@ export function jobRowsOf(output: string | undefined): JobRow[] {
 /** Mainnet's expected height now: (now − 1598306400) / 30. */
 export function mainnetHeightNow(): number {
   return Math.floor((Date.now() / 1000 - 1598306400) / 30);
-}
-
-/**
- * What a user saw (the log, the outputs, the job summary), kept in the
- * folder E2E_TRANSCRIPTS names, when it is set: to read or quote a run.
- */
-export function keepTranscript(name: string, result: ActionResult): void {
-  const dir = process.env.E2E_TRANSCRIPTS;
-  if (!dir) return;
-  const outputs = Object.entries(result.outputs).map(([k, v]) => `${k}=${v}`);
-  writeFileSync(
-    join(dir, `${name}.txt`),
-    [result.log, '--- outputs', ...outputs, '--- summary', result.summary].join('\n'),
-  );
 }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import * as yaml from 'js-yaml';
 import { REPO_ROOT, removeAtExit } from './cache.js';
@@ -121,6 +121,28 @@ process.on('exit', () => {
   }
 });
 
+let transcripts = 0;
+
+/**
+ * What a user saw of a run (the log, the outputs, the job summary), kept in
+ * the folder E2E_TRANSCRIPTS names, when it is set: to read or quote a run.
+ * Named by the test file, the command, the release and the run's number.
+ */
+async function keepTranscript(
+  inputs: NonNullable<RunActionOptions['inputs']>,
+  result: ActionResult,
+): Promise<void> {
+  const dir = process.env.E2E_TRANSCRIPTS;
+  if (!dir) return;
+  const file = basename(process.argv.at(-1) ?? 'test', '.test.ts');
+  const name = `${file}-${String(inputs.command ?? 'deploy')}-${String(inputs.release ?? '')}-${process.pid}-${++transcripts}`;
+  const outputs = Object.entries(result.outputs).map(([k, v]) => `${k}=${v}`);
+  await writeFile(
+    join(dir, `${name.replaceAll(/[^\w.-]/g, '_')}.txt`),
+    [result.log, '--- outputs', ...outputs, '--- summary', result.summary].join('\n'),
+  );
+}
+
 /** Runs main and post steps; resolves when both are done. */
 export function runAction(options: RunActionOptions = {}): Promise<ActionResult> {
   return startAction(options).result;
@@ -191,6 +213,7 @@ export function startAction(options: RunActionOptions = {}): ActionRun {
 
     const actionResult: ActionResult = { ...main, ...dirs, masker };
     if (post) actionResult.post = post;
+    await keepTranscript(options.inputs ?? {}, actionResult);
     return actionResult;
   })();
 
