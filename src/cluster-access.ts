@@ -108,6 +108,36 @@ export async function openConnection(
   return { kubectlBinary, api, version, log, close };
 }
 
+/** What reads the cluster and helm's release records: all that command status uses. */
+export type ClusterReader = Pick<ClusterAccess, 'releases' | 'ready' | 'api' | 'close'>;
+
+/**
+ * Reads over the opened connection. Without `helm`, the release records are
+ * read only where the API server holds them (HELM_DRIVER secret or configmap).
+ */
+export function readCluster(
+  settings: Settings,
+  connection: ClusterConnection,
+  helm?: Helm,
+): ClusterReader {
+  for (const line of connection.log) core.info(line);
+  const { api } = connection;
+  const version = startedEarly(
+    connection.version.then((v) => {
+      core.info(
+        `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
+      );
+      return v;
+    }),
+  );
+  return {
+    releases: new ReleaseStore(helm, () => api, releaseStorage(process.env.HELM_DRIVER)),
+    ready: () => version,
+    api: () => api,
+    close: connection.close,
+  };
+}
+
 /**
  * Points helm and kubectl at the cluster over the opened connection: helm gets
  * private repository and registry configs and caches (see privateHelmEnv).
@@ -120,25 +150,14 @@ export function connectToCluster(
   helmMajor: HelmMajor,
   lockHolder: string,
 ): ClusterAccess {
-  for (const line of connection.log) core.info(line);
   const env = { ...process.env, ...privateHelmEnv((name) => workspace.path(name)) };
   const { api } = connection;
   const kubectl = new Kubectl(connection.kubectlBinary, env, settings.kubeContext);
-  const version = startedEarly(
-    connection.version.then((v) => {
-      core.info(
-        `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
-      );
-      return v;
-    }),
-  );
   const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
   return {
+    ...readCluster(settings, connection, helm),
     helm,
     kubectl,
-    releases: new ReleaseStore(helm, () => api, releaseStorage(process.env.HELM_DRIVER)),
-    ready: () => version,
-    api: () => api,
     lockOf: (release, namespace, log) =>
       new ReleaseLock({
         api: () => api,
@@ -148,7 +167,6 @@ export function connectToCluster(
         ...(settings.kubeContext ? { context: settings.kubeContext } : {}),
         ...(log ? { output: { info: log } } : {}),
       }),
-    close: connection.close,
   };
 }
 

@@ -1,15 +1,21 @@
 import * as core from '@actions/core';
 import { randomUUID } from 'node:crypto';
 import { startedEarly } from './background.js';
-import { type ClusterAccess, connectToCluster, openConnection } from './cluster-access.js';
-import { deploy } from './deploy/deploy.js';
-import { checkPreviewOwner } from './deploy/namespace-and-secret.js';
+import {
+  type ClusterAccess,
+  type ClusterConnection,
+  type ClusterReader,
+  connectToCluster,
+  openConnection,
+  readCluster,
+} from './cluster-access.js';
 import type { DeployContext } from './deploy/prepare.js';
 import { deploymentRequest, GithubDeployments } from './github/deployments.js';
 import { PullRequests } from './github/pull-requests.js';
 import { RepositoryApi, type RunContext, runContext } from './github/repository-api.js';
 import { helmMajor } from './helm/flags.js';
-import { installHelm } from './helm/installer.js';
+import { type InstalledHelm, installHelm } from './helm/installer.js';
+import { helmForReading } from './helm/release-store.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
 import { readInputs } from './inputs/read.js';
 import { holderIdentity } from './lock/lease.js';
@@ -17,7 +23,6 @@ import { DeployError } from './failure-reason.js';
 import { failureReasonOf } from './failure/run-failure.js';
 import type { Settings } from './settings.js';
 import { saveWorkspace } from './state.js';
-import { uninstall } from './deploy/uninstall.js';
 import { Workspace } from './workspace.js';
 
 /** The main step: the deployment guide, one log group per step. */
@@ -52,17 +57,12 @@ async function run(): Promise<void> {
     saveWorkspace(workspace.dir);
     // The API proxy needs no helm: it starts, and the cluster is asked, while helm installs.
     const connection = startedEarly(openConnection(settings, workspace));
-    const installedHelm = await core
-      .group('Install helm', () =>
-        installHelm(settings.helm).catch((err: unknown) => {
-          throw new DeployError('helm-install', (err as Error).message, { cause: err });
-        }),
-      )
-      .catch(async (err: unknown) => {
-        (await connection.catch(() => undefined))?.close();
-        throw err;
-      });
-    core.setOutput('helm-version', `v${installedHelm.version}`);
+    // Status changes nothing: no deployment to finish, no lock, helm only if needed.
+    if (settings.command === 'status') {
+      await reportStatus(settings, workspace, connection, inputs.secrets, run);
+      return;
+    }
+    const installedHelm = await installHelmStep(settings, connection);
     const cluster = await core.group('Connect to the cluster', async () =>
       connectToCluster(
         settings,
@@ -87,10 +87,6 @@ async function run(): Promise<void> {
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
       else if (settings.command === 'plan')
         await (await import(/* webpackMode: "eager" */ './deploy/plan.js')).plan(ctx);
-      else if (settings.command === 'status')
-        await (
-          await import(/* webpackMode: "eager" */ './deploy/status.js')
-        ).status(settings, cluster, inputs.secrets);
       else await changeRelease(ctx, github);
     } finally {
       cluster.close();
@@ -103,6 +99,68 @@ async function run(): Promise<void> {
     await github?.finish(deployment, 'success', settings.github.environmentUrl);
 }
 
+/** Helm in the tool cache (downloaded on a miss); the connection is closed if that fails. */
+async function installHelmStep(
+  settings: Settings,
+  connection: Promise<ClusterConnection>,
+): Promise<InstalledHelm> {
+  const installed = await core
+    .group('Install helm', () =>
+      installHelm(settings.helm).catch((err: unknown) => {
+        throw new DeployError('helm-install', (err as Error).message, { cause: err });
+      }),
+    )
+    .catch(async (err: unknown) => {
+      (await connection.catch(() => undefined))?.close();
+      throw err;
+    });
+  core.setOutput('helm-version', `v${installed.version}`);
+  return installed;
+}
+
+/**
+ * command status: reads only, so helm is installed only where helm's release
+ * records need it (helmForReading); a scheduled check on a fresh runner then
+ * downloads nothing.
+ */
+async function reportStatus(
+  settings: Settings,
+  workspace: Workspace,
+  connection: Promise<ClusterConnection>,
+  secrets: string[],
+  run: RunContext,
+): Promise<void> {
+  // Evaluated while kubectl proxy starts: after its spawn, not before it.
+  const report = startedEarly(
+    connection.then(() => import(/* webpackMode: "eager" */ './deploy/status.js')),
+  );
+  const helm = helmForReading(process.env.HELM_DRIVER);
+  core.info(helm.why);
+  let cluster: ClusterReader;
+  if (helm.needed) {
+    const installed = await installHelmStep(settings, connection);
+    cluster = await core.group('Connect to the cluster', async () =>
+      connectToCluster(
+        settings,
+        workspace,
+        await connection,
+        installed.binary,
+        helmMajor(installed.version),
+        lockHolder(run),
+      ),
+    );
+  } else {
+    cluster = await core.group('Connect to the cluster', async () =>
+      readCluster(settings, await connection),
+    );
+  }
+  try {
+    await (await report).status(settings, cluster, secrets);
+  } finally {
+    cluster.close();
+  }
+}
+
 /** A deploy or an uninstall, under the release's lock (released however it ends). */
 async function changeRelease(
   ctx: DeployContext,
@@ -112,8 +170,13 @@ async function changeRelease(
   const lock = cluster.lockOf(settings.release, settings.namespace);
   try {
     if (settings.command === 'deploy') {
+      const { deploy } = await import(/* webpackMode: "eager" */ './deploy/deploy.js');
       await deploy({ ...ctx, lock });
     } else {
+      const [{ checkPreviewOwner }, { uninstall }] = await Promise.all([
+        import(/* webpackMode: "eager" */ './deploy/namespace-and-secret.js'),
+        import(/* webpackMode: "eager" */ './deploy/uninstall.js'),
+      ]);
       await cluster.ready();
       await lock.take(settings.lock.timeoutMs);
       await checkPreviewOwner(settings, cluster, ctx.run.repository);

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { parseReleaseMetadata } from '../../src/helm/helm.js';
 import {
   decodeRelease,
+  helmForReading,
   newestRecord,
   releaseLabels,
   releaseStorage,
@@ -69,6 +70,24 @@ describe('releaseStorage', () => {
       assert.equal(releaseStorage(driver), 'configmaps', driver);
     // Only helm reads a database or its own memory.
     for (const driver of ['sql', 'memory']) assert.equal(releaseStorage(driver), 'helm', driver);
+  });
+});
+
+describe('helmForReading', () => {
+  it('needs no helm where the API server holds the records, saying which and why', () => {
+    assert.deepEqual(helmForReading(undefined), {
+      needed: false,
+      why: "Helm not installed: command status reads helm's release records (Secrets, HELM_DRIVER unset) through the Kubernetes API and runs no helm",
+    });
+    assert.match(helmForReading('configmap').why, /\(ConfigMaps, HELM_DRIVER configmap\)/);
+    assert.equal(helmForReading('secret').needed, false);
+  });
+
+  it('needs helm for a storage only helm reads', () => {
+    assert.deepEqual(helmForReading('sql'), {
+      needed: true,
+      why: "HELM_DRIVER sql: helm's release records are where only helm reads them, so command status asks helm",
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { ClusterAccess } from '../cluster-access.js';
+import type { ClusterReader } from '../cluster-access.js';
 import { redactor } from '../failure/redact.js';
 import { DeployError } from '../failure-reason.js';
 import { mergeValues } from '../inputs/values.js';
@@ -18,7 +18,7 @@ import { setLilyOutputs } from './verify.js';
  */
 export async function status(
   settings: Settings,
-  cluster: ClusterAccess,
+  cluster: ClusterReader,
   secrets: string[],
 ): Promise<void> {
   const { release: name, namespace } = settings;

@@ -44,6 +44,24 @@ export function releaseStorage(driver: string | undefined): ReleaseStorage {
   }
 }
 
+/**
+ * Whether a run that only reads releases (command status) needs helm, and why,
+ * for its log: only a storage that helm alone reads (HELM_DRIVER sql, memory).
+ */
+export function helmForReading(driver: string | undefined): { needed: boolean; why: string } {
+  const storage = releaseStorage(driver);
+  const named = `HELM_DRIVER ${driver ? driver : 'unset'}`;
+  if (storage === 'helm')
+    return {
+      needed: true,
+      why: `${named}: helm's release records are where only helm reads them, so command status asks helm`,
+    };
+  return {
+    needed: false,
+    why: `Helm not installed: command status reads helm's release records (${storage === 'secrets' ? 'Secrets' : 'ConfigMaps'}, ${named}) through the Kubernetes API and runs no helm`,
+  };
+}
+
 export interface StoredRecord {
   metadata: { name?: string; labels?: Record<string, string> };
   data?: { release?: string };
@@ -110,7 +128,8 @@ export function decodeRelease(
 
 export class ReleaseStore {
   constructor(
-    private readonly helm: Helm,
+    /** Asked only for a storage it alone reads; absent where none was installed (command status). */
+    private readonly helm: Helm | undefined,
     private readonly api: () => Promise<KubeApi>,
     /** Where helm keeps the records (HELM_DRIVER). */
     readonly storage: ReleaseStorage,
@@ -120,7 +139,7 @@ export class ReleaseStore {
   async names(namespace: string): Promise<string[]> {
     const names =
       this.storage === 'helm'
-        ? await this.helm.list(namespace)
+        ? await this.cli().list(namespace)
         : (await this.stored(namespace, 'owner=helm')).map((s) => s.metadata.labels?.name ?? '');
     return [...new Set(names.filter((name) => name !== ''))];
   }
@@ -133,7 +152,7 @@ export class ReleaseStore {
   }
 
   async history(release: string, namespace: string): Promise<HistoryEntry[]> {
-    if (this.storage === 'helm') return this.helm.history(release, namespace);
+    if (this.storage === 'helm') return this.cli().history(release, namespace);
     const records = await this.decodeAll(namespace, `owner=helm,name=${release}`);
     return records
       .sort((a, b) => a.revision - b.revision)
@@ -151,12 +170,21 @@ export class ReleaseStore {
     namespace: string,
     revision: number,
   ): Promise<string | undefined> {
-    if (this.storage === 'helm') return this.helm.getManifest(release, namespace, revision);
+    if (this.storage === 'helm') return this.cli().getManifest(release, namespace, revision);
     const [record] = await this.decodeAll(
       namespace,
       `owner=helm,name=${release},version=${revision}`,
     );
     return record?.manifest;
+  }
+
+  /** Helm, for a storage only helm reads (the run installed it: see helmForReading). */
+  private cli(): Helm {
+    if (!this.helm)
+      throw new Error(
+        "helm's release records are where only helm reads them, and this run installed no helm",
+      );
+    return this.helm;
   }
 
   /** The record objects matching `selector` in the namespace. */
@@ -198,13 +226,14 @@ export class ReleaseStore {
     release: string,
     namespace: string,
   ): Promise<ReleaseRecord | undefined> {
-    const status = await this.helm.status(release, namespace);
+    const helm = this.cli();
+    const status = await helm.status(release, namespace);
     if (!status) return undefined;
     const [manifest, notes, config, merged] = await Promise.all([
-      this.helm.getManifest(release, namespace),
-      this.helm.notes(release, namespace),
-      this.helm.userValues(release, namespace),
-      this.helm.userValues(release, namespace, { all: true }),
+      helm.getManifest(release, namespace),
+      helm.notes(release, namespace),
+      helm.userValues(release, namespace),
+      helm.userValues(release, namespace, { all: true }),
     ]);
     // The merged values stand in for the chart's: the user's merge over them unchanged.
     return {
