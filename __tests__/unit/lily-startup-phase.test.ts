@@ -143,6 +143,20 @@ describe('the start-up phase of a Lily pod', () => {
     ]);
   });
 
+  it("the import's bar as a terminal shows it, also when the read ends in the middle of a redraw", () => {
+    const redraw = ' 131.96 KiB / 2.00 MiB   6.44% 0 B/s';
+    const bar = `importing chain...\n\r${redraw}\r${redraw}`;
+    assert.deepEqual(terminalLines(bar), ['importing chain...', redraw]);
+    // A runtime's 16 KiB piece cut the last redraw: the whole one it began to overwrite shows.
+    assert.deepEqual(terminalLines(`${bar}\r 131.96 KiB / 2.0`), ['importing chain...', redraw]);
+    assert.deepEqual(terminalLines(`${bar}\r`), ['importing chain...', redraw]);
+    // A redraw that is no prefix of the one before is what a terminal shows of it.
+    assert.deepEqual(terminalLines(`${bar}\r 140.00 KiB / 2.0`), [
+      'importing chain...',
+      ' 140.00 KiB / 2.0',
+    ]);
+  });
+
   it('a log tail of only redrawn blocks, starting in the middle of one, still names the last one', () => {
     const full = syncWait([
       [10, 50, 'header sync'],

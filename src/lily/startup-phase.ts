@@ -311,21 +311,29 @@ function lastMatch(text: string, pattern: RegExp): RegExpExecArray | undefined {
 export function terminalLines(text: string): string[] {
   const lines: string[] = [];
   let current = '';
+  // What a bare `\r` started to write over: a log read that ends in the
+  // middle of a redraw (a runtime's 16 KiB piece) shows, as a terminal does,
+  // the line it has only begun to overwrite with the same characters.
+  let overwritten = '';
   // eslint-disable-next-line no-control-regex
   for (const token of text.split(/(\r\x1b\[2K\x1b\[A|\r|\n|\x1b\[[0-9;]*[A-Za-z])/)) {
     if (token === '\n') {
       lines.push(current);
+      current = overwritten = '';
+    } else if (token === '\r') {
+      if (current !== '') overwritten = current;
       current = '';
-    } else if (token === '\r' || token === '\x1b[2K') current = '';
+    } else if (token === '\x1b[2K') current = overwritten = '';
     else if (token === '\r\x1b[2K\x1b[A' || token === '\x1b[A') {
       // Up to the line before, which the next write goes over.
       lines.pop();
-      current = '';
+      current = overwritten = '';
     }
     // eslint-disable-next-line no-control-regex
     else if (!/^\x1b\[/.test(token)) current += token;
   }
-  if (current !== '') lines.push(current);
+  const last = overwritten.startsWith(current) ? overwritten : current;
+  if (last !== '') lines.push(last);
   return lines;
 }
 
