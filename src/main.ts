@@ -63,16 +63,7 @@ async function run(): Promise<void> {
       return;
     }
     const installedHelm = await installHelmStep(settings, connection);
-    const cluster = await core.group('Connect to the cluster', async () =>
-      connectToCluster(
-        settings,
-        workspace,
-        await connection,
-        installedHelm.binary,
-        helmMajor(installedHelm.version),
-        lockHolder(run),
-      ),
-    );
+    const cluster = await connectStep(settings, workspace, connection, installedHelm, run);
     try {
       const ctx = {
         ...inputs,
@@ -118,6 +109,26 @@ async function installHelmStep(
   return installed;
 }
 
+/** Helm and kubectl pointed at the cluster over the connection, in the log group of that name. */
+function connectStep(
+  settings: Settings,
+  workspace: Workspace,
+  connection: Promise<ClusterConnection>,
+  installed: InstalledHelm,
+  run: RunContext,
+): Promise<ClusterAccess> {
+  return core.group('Connect to the cluster', async () =>
+    connectToCluster(
+      settings,
+      workspace,
+      await connection,
+      installed.binary,
+      helmMajor(installed.version),
+      lockHolder(run),
+    ),
+  );
+}
+
 /**
  * command status: reads only, so helm is installed only where helm's release
  * records need it (helmForReading); a scheduled check on a fresh runner then
@@ -139,16 +150,7 @@ async function reportStatus(
   let cluster: ClusterReader;
   if (helm.needed) {
     const installed = await installHelmStep(settings, connection);
-    cluster = await core.group('Connect to the cluster', async () =>
-      connectToCluster(
-        settings,
-        workspace,
-        await connection,
-        installed.binary,
-        helmMajor(installed.version),
-        lockHolder(run),
-      ),
-    );
+    cluster = await connectStep(settings, workspace, connection, installed, run);
   } else {
     cluster = await core.group('Connect to the cluster', async () =>
       readCluster(settings, await connection),
