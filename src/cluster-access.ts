@@ -4,7 +4,9 @@ import { startedEarly } from './background.js';
 import { Helm, privateHelmEnv } from './helm/helm.js';
 import type { HelmMajor } from './helm/flags.js';
 import { explainClusterError } from './kube/cluster-errors.js';
-import { KubeApi } from './kube/api.js';
+import { ApiError, ApiTimeout, KubeApi } from './kube/api.js';
+import { directTransport } from './kube/api-transport.js';
+import type { ApiRoute } from './kube/kubeconfig.js';
 import { ReleaseLock } from './lock/release-lock.js';
 import { Kubectl } from './kube/kubectl.js';
 import { ReleaseStore, releaseStorage } from './helm/release-store.js';
@@ -14,14 +16,15 @@ import type { Settings } from './settings.js';
 import type { Workspace } from './workspace.js';
 
 // The one rule for reaching the cluster, for every command:
-// - reads go through the API client (`api()`, one kubectl proxy): dozens of
-//   parallel requests for the price of one process;
+// - reads go through the API client (`api()`: straight to the API server
+//   with static credentials, else one kubectl proxy): dozens of parallel
+//   requests for the price of at most one process;
 // - changes go through helm (the release) or kubectl (the database Secret of
 //   an existing namespace, annotations, deleting what the release left
 //   behind), the commands the deployment guide runs by hand;
 // - two exceptions, written through the API client where a kubectl process
 //   (130 ms or more) would sit on every deploy's critical path, a request
-//   through the proxy a few ms: the Lease of a release's lock (lock/),
+//   a few ms: the Lease of a release's lock (lock/),
 //   bookkeeping taken before the release state is read and renewed every few
 //   seconds; and a namespace the run creates with its database Secret, which
 //   the Lease waits for (KubeApi.createIfAbsent: create only, never an
@@ -44,26 +47,26 @@ export interface ClusterAccess {
    * reason when it cannot be reached. Nothing touches the cluster before it.
    */
   ready(): Promise<string>;
-  /** Reads, through kubectl proxy (started with the connection). */
+  /** Reads, over the client opened with the connection. */
   api(): Promise<KubeApi>;
   /** The lock of a release, held by this run once taken (see lock/). */
   lockOf(release: string, namespace: string, log?: (line: string) => void): ReleaseLock;
-  /** Stops the proxy. */
+  /** Closes the API client (and its kubectl proxy, if any). */
   close(): void;
 }
 
 /**
  * What reaching the cluster needs that helm does not: the kubeconfig input in
  * a 0600 file exported as KUBECONFIG (later steps can use it; the post step
- * deletes it), kubectl, and the API proxy with one call to the API server
+ * deletes it), kubectl, and the API client with one call to the API server
  * (see ready()). Started while helm is installed; its failures wait for
  * whoever awaits them, and its lines for the connect step.
  */
 export interface ClusterConnection {
   kubectlBinary: string;
   api: Promise<KubeApi>;
-  /** The API server's version; unlogged until the connect step. */
-  version: Promise<string>;
+  /** The API server's version and how requests reach it; unlogged until the connect step. */
+  answer: Promise<{ version: string; route: string }>;
   /** What the connect step logs of it. */
   log: string[];
   close: () => void;
@@ -72,6 +75,7 @@ export interface ClusterConnection {
 export async function openConnection(
   settings: Settings,
   workspace: Workspace,
+  route: ApiRoute,
 ): Promise<ClusterConnection> {
   const log: string[] = [];
   if (settings.kubeconfig !== undefined) {
@@ -86,16 +90,14 @@ export async function openConnection(
     );
   }
   const socket = await workspace.socketPath('kube-api.sock');
-  const api = startedEarly(
-    KubeApi.start(kubectlBinary, { ...process.env }, socket.path, settings.kubeContext),
-  );
-  // Checked while the caller gets on with work that needs no cluster; through
-  // the proxy, so it costs no kubectl process of its own.
-  const version = startedEarly(
-    describeClusterErrors(
-      async () => (await (await api).json<{ gitVersion: string }>('/version')).gitVersion,
+  const connected = startedEarly(
+    connectApi(route, () =>
+      KubeApi.start(kubectlBinary, { ...process.env }, socket.path, settings.kubeContext),
     ),
   );
+  const api = startedEarly(connected.then((c) => c.api));
+  // Checked while the caller gets on with work that needs no cluster.
+  const answer = startedEarly(describeClusterErrors(() => connected));
   const close = () => {
     void api.then(
       (started) => {
@@ -105,7 +107,43 @@ export async function openConnection(
     );
     void socket.remove?.();
   };
-  return { kubectlBinary, api, version, log, close };
+  return { kubectlBinary, api, answer, log, close };
+}
+
+/**
+ * The API client, once the API server has told its version: straight to it
+ * where the route allows, else through kubectl proxy. A direct connection
+ * that fails before any HTTP answer (TLS, a refused connection) is tried
+ * again through kubectl, whose own words then say what is wrong; an HTTP
+ * answer (401, say) or a timeout would be the same through kubectl.
+ */
+async function connectApi(
+  route: ApiRoute,
+  throughKubectl: () => Promise<KubeApi>,
+): Promise<{ api: KubeApi; version: string; route: string }> {
+  let why = 'viaKubectl' in route ? route.viaKubectl : '';
+  if ('direct' in route) {
+    let api: KubeApi | undefined;
+    try {
+      api = new KubeApi(await directTransport(route.direct));
+      return { api, version: await serverVersion(api), route: api.route };
+    } catch (err) {
+      api?.stop();
+      if (err instanceof ApiError || err instanceof ApiTimeout) throw err;
+      why = `straight to ${route.direct.server} failed: ${(err as Error).message}`;
+    }
+  }
+  const api = await throughKubectl();
+  try {
+    return { api, version: await serverVersion(api), route: `${api.route} (${why})` };
+  } catch (err) {
+    api.stop();
+    throw err;
+  }
+}
+
+async function serverVersion(api: KubeApi): Promise<string> {
+  return (await api.json<{ gitVersion: string }>('/version')).gitVersion;
 }
 
 /** What reads the cluster and helm's release records: all that command status uses. */
@@ -123,11 +161,11 @@ export function readCluster(
   for (const line of connection.log) core.info(line);
   const { api } = connection;
   const version = startedEarly(
-    connection.version.then((v) => {
+    connection.answer.then(({ version, route }) => {
       core.info(
-        `Kubernetes API server ${v} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}`,
+        `Kubernetes API server ${version} answers${settings.kubeContext ? ` (context ${settings.kubeContext})` : ''}; requests go ${route}`,
       );
-      return v;
+      return version;
     }),
   );
   return {

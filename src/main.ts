@@ -43,7 +43,7 @@ async function run(): Promise<void> {
   const kubeconfig = await checkKubeconfig(settings).catch((err: unknown) => {
     throw new DeployError('cluster-unreachable', (err as Error).message, { cause: err });
   });
-  core.info(`Kubeconfig: ${kubeconfig}`);
+  core.info(`Kubeconfig: ${kubeconfig.description}`);
   announcePreview(settings);
   const run = runContext(process.env);
   const github = settings.github.token
@@ -55,8 +55,8 @@ async function run(): Promise<void> {
   try {
     const workspace = await Workspace.create();
     saveWorkspace(workspace.dir);
-    // The API proxy needs no helm: it starts, and the cluster is asked, while helm installs.
-    const connection = startedEarly(openConnection(settings, workspace));
+    // The API client needs no helm: the cluster is asked while helm installs.
+    const connection = startedEarly(openConnection(settings, workspace, kubeconfig.route));
     // Status changes nothing: no deployment to finish, no lock, helm only if needed.
     if (settings.command === 'status') {
       await reportStatus(settings, workspace, connection, inputs.secrets, run);
@@ -141,7 +141,7 @@ async function reportStatus(
   secrets: string[],
   run: RunContext,
 ): Promise<void> {
-  // Evaluated while kubectl proxy starts: after its spawn, not before it.
+  // Evaluated while the API server is first asked: after that request left, not before it.
   const report = startedEarly(
     connection.then(() => import(/* webpackMode: "eager" */ './deploy/status.js')),
   );

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
@@ -48,6 +49,14 @@ function execUser(token: string): object {
       interactiveMode: 'Never',
     },
   };
+}
+
+/** A file holding `token`, as a projected ServiceAccount token is mounted. */
+async function tokenFile(token: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lily-deploy-token-file-'));
+  removeAtExit(dir);
+  await writeFile(join(dir, 'token'), token, { mode: 0o600 });
+  return join(dir, 'token');
 }
 
 function errorsOf(result: ActionResult): string {
@@ -103,22 +112,31 @@ async function assertUninstalledKeepingNamespace(
 }
 
 for (const major of [3, 4] as const) {
-  for (const kind of ['token', 'exec plugin'] as const) {
+  for (const kind of ['token', 'token file', 'exec plugin'] as const) {
     describe(`a ServiceAccount with admin in one namespace only (${kind}), helm ${major}`, () => {
       it('deploys, upgrades, diagnoses a crash loop and uninstalls; the token appears nowhere', async () => {
-        const namespace = uniqueName(`sa-${kind === 'token' ? 'token' : 'exec'}-h${major}`);
+        const namespace = uniqueName(`sa-${kind.replace(' ', '')}-h${major}`);
         const token = await namespacedServiceAccount(env.kube, namespace, 'admin');
-        const pluginDirs = kind === 'token' ? [] : [await execPluginDir()];
-        const kubeconfig = kubeconfigFor(
-          env.e2e,
-          namespace,
-          kind === 'token' ? { token } : execUser(token),
-        );
+        const pluginDirs = kind === 'exec plugin' ? [await execPluginDir()] : [];
+        const user =
+          kind === 'token'
+            ? { token }
+            : kind === 'token file'
+              ? { tokenFile: await tokenFile(token) }
+              : execUser(token);
+        const kubeconfig = kubeconfigFor(env.e2e, namespace, user);
         const run = (inputs: Record<string, string>) =>
           scannedDeploy(major, { namespace, kubeconfig, ...inputs }, token, pluginDirs);
 
         const installed = await run({ release: 'sa', values: DAEMON, 'database-url': DB_URL });
         assert.equal(installed.exitCode, 0, installed.log);
+        assert.match(
+          installed.log,
+          kind === 'exec plugin'
+            ? /requests go through kubectl proxy \(the context uses 'exec'\)/
+            : /requests go straight to https:\/\/127\.0\.0\.1:\d+ \(the kubeconfig's token\)/,
+          'static credentials need no kubectl; an exec plugin is run by kubectl',
+        );
         assert.equal(installed.outputs.revision, '1');
         assert.equal(installed.outputs.status, 'deployed');
         assert.match(
@@ -372,3 +390,33 @@ for (const major of [3, 4] as const) {
     });
   });
 }
+
+describe('a kubeconfig whose CA did not sign the API server', () => {
+  it('fails as cluster-unreachable in the words of kubectl, tried once the direct TLS connection failed', async () => {
+    const admin = yaml.load(env.e2e.kubeconfig) as {
+      clusters: { cluster: Record<string, unknown> }[];
+      users: { user: object }[];
+    };
+    const otherCa = Buffer.from(rootCertificates[0] ?? '').toString('base64');
+    const kubeconfig = yaml.dump({
+      ...admin,
+      // The CA given inline only: kubectl refuses a kubeconfig that gives it both ways.
+      clusters: admin.clusters.map(({ cluster, ...c }) => {
+        const untrusted: Record<string, unknown> = {
+          ...cluster,
+          'certificate-authority-data': otherCa,
+        };
+        delete untrusted['certificate-authority'];
+        return { ...c, cluster: untrusted };
+      }),
+    });
+    const result = await deploy(env.e2e, 4, { release: 'untrusted', kubeconfig, values: DAEMON });
+    assert.equal(result.exitCode, 1, result.log);
+    assert.equal(result.outputs['failure-reason'], 'cluster-unreachable');
+    assert.match(
+      errorsOf(result),
+      // (The runner masks each line of the kubeconfig input, `cluster:` among them.)
+      /^Cannot use the Kubernetes .*the API server's TLS certificate is not trusted by the kubeconfig\.\nGET \/version: HTTP 500: tls: failed to verify certificate: x509: certificate signed by unknown authority$/,
+    );
+  });
+});

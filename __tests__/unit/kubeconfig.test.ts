@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  apiRoute,
   chooseContext,
   decodeKubeconfig,
   KUBECONFIG_INPUT,
@@ -90,6 +91,141 @@ describe('chooseContext', () => {
       (chooseContext(none, undefined, KUBECONFIG_INPUT) as { problem: string }).problem,
       /^Input 'kubeconfig' names no current-context .*: one, two$/,
     );
+  });
+});
+
+describe('apiRoute', () => {
+  const doc = (text: string) => {
+    const parsed = parseKubeconfig(text);
+    assert.ok(parsed);
+    return parsed;
+  };
+  const kubeconfig = doc(KUBECONFIG);
+
+  it('goes straight to the server with static credentials: the CA, a client certificate and key, a token', () => {
+    const inline = doc(
+      KUBECONFIG.replace(
+        'user: {token: tok-123456, client-key-data: S0VZ}',
+        'user: {token: tok-123456, client-certificate-data: Q0VSVA==, client-key-data: S0VZ}',
+      ),
+    );
+    assert.deepEqual(apiRoute([{ doc: inline, dir: '/etc/kube' }], 'one', {}), {
+      direct: {
+        server: 'https://127.0.0.1:6443',
+        insecure: false,
+        ca: { pem: 'CA\n' },
+        clientCertificate: { pem: 'CERT' },
+        clientKey: { pem: 'KEY' },
+        token: 'tok-123456',
+      },
+    });
+  });
+
+  it('reads files relative to the kubeconfig that names them, a token file too, and keeps the path prefix', () => {
+    const files = doc(
+      'clusters: [{name: c, cluster: {server: "https://proxy.example/k8s/clusters/c-1/", certificate-authority: ca.crt, tls-server-name: api.internal}}]\n' +
+        'contexts: [{name: x, context: {cluster: c, user: u}}]\n' +
+        'users: [{name: u, user: {client-certificate: /abs/cert.pem, client-key: keys/key.pem, tokenFile: token}}]\n',
+    );
+    assert.deepEqual(apiRoute([{ doc: files, dir: '/home/r/.kube' }], 'x', {}), {
+      direct: {
+        server: 'https://proxy.example/k8s/clusters/c-1',
+        insecure: false,
+        ca: { file: '/home/r/.kube/ca.crt' },
+        clientCertificate: { file: '/abs/cert.pem' },
+        clientKey: { file: '/home/r/.kube/keys/key.pem' },
+        tlsServerName: 'api.internal',
+        tokenFile: '/home/r/.kube/token',
+      },
+    });
+    // The input has no folder of its own: its relative paths are left to kubectl.
+    assert.deepEqual(apiRoute([{ doc: files }], 'x', {}), {
+      viaKubectl: 'a path in the kubeconfig is relative to a file kubectl reads',
+    });
+  });
+
+  it('leaves to kubectl what only kubectl does: exec plugins, auth providers, proxies, the system roots', () => {
+    const withUser = (
+      user: string,
+      cluster = 'server: "https://h:6443", certificate-authority-data: Q0EK',
+    ) =>
+      doc(
+        `clusters: [{name: c, cluster: {${cluster}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {${user}}}]\n`,
+      );
+    const cases: [Record<string, unknown>, NodeJS.ProcessEnv, string][] = [
+      [withUser('exec: {command: aws}'), {}, "the context uses 'exec'"],
+      [withUser('auth-provider: {name: oidc}'), {}, "the context uses 'auth-provider'"],
+      [withUser('username: a, password: b'), {}, "the context uses 'username'"],
+      [withUser('token: t, as: admin'), {}, "the context uses 'as'"],
+      [
+        withUser(
+          'token: t',
+          'server: "https://h", certificate-authority-data: Q0EK, proxy-url: "http://p:3128"',
+        ),
+        {},
+        "the context uses 'proxy-url'",
+      ],
+      [withUser('token: t'), { HTTPS_PROXY: 'http://p:3128' }, 'HTTPS_PROXY is set'],
+      [
+        withUser(
+          'token: t',
+          'server: "https://h", certificate-authority-data: Q0EK, certificate-authority: /ca',
+        ),
+        {},
+        'both certificate-authority and certificate-authority-data are set',
+      ],
+      [
+        withUser('token: t', 'server: "https://h"'),
+        {},
+        'no certificate-authority: kubectl trusts the system roots',
+      ],
+      [
+        withUser(
+          'token: t',
+          'server: "https://h", insecure-skip-tls-verify: true, certificate-authority-data: Q0EK',
+        ),
+        {},
+        'both insecure-skip-tls-verify and a CA',
+      ],
+      [
+        withUser('client-certificate-data: Q0VSVAo='),
+        {},
+        'a client certificate without its key (or a key without it)',
+      ],
+      [
+        withUser('token: t', 'server: "h:6443", certificate-authority-data: Q0EK'),
+        {},
+        'the cluster has no http(s) server URL',
+      ],
+    ];
+    for (const [config, env, why] of cases) {
+      assert.deepEqual(apiRoute([{ doc: config, dir: '/k' }], 'x', env), { viaKubectl: why });
+    }
+    // Without a CA, only insecure-skip-tls-verify (or plain http) goes straight.
+    assert.ok(
+      'direct' in
+        apiRoute(
+          [{ doc: withUser('token: t', 'server: "https://h", insecure-skip-tls-verify: true') }],
+          'x',
+          {},
+        ),
+    );
+    assert.ok(
+      'direct' in
+        apiRoute([{ doc: withUser('token: t', 'server: "http://h:8080"') }], 'x', {
+          HTTPS_PROXY: 'http://p',
+        }),
+    );
+  });
+
+  it('takes each entry from the first file to name it, as kubectl merges KUBECONFIG', () => {
+    const first = doc('users: [{name: token-user, user: {exec: {command: plugin}}}]\n');
+    assert.deepEqual(apiRoute([{ doc: first }, { doc: kubeconfig }], 'one', {}), {
+      viaKubectl: "the context uses 'exec'",
+    });
+    assert.deepEqual(apiRoute([{ doc: kubeconfig }], 'nowhere', {}), {
+      viaKubectl: "context 'nowhere' has no settings",
+    });
   });
 });
 

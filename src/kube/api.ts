@@ -1,6 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
-import { spawnChild } from '../process.js';
+import { type ApiTransport, kubectlProxy } from './api-transport.js';
 import { FIELD_MANAGER } from './kubectl.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -14,53 +12,36 @@ export class ApiError extends Error {
   }
 }
 
+/** No answer within a request's time. */
+export class ApiTimeout extends Error {}
+
 /**
- * The API server through one `kubectl proxy` on a private unix socket, for
- * reads, for questions that change nothing (access reviews), and for the one
- * exception to "changes go through helm and kubectl" (see cluster-access.ts):
- * the Lease of a release's lock. Watching pods and collecting logs of
- * many pods takes dozens of reads; as HTTP requests they run in parallel for
- * the price of one kubectl start, with kubectl still doing all authentication.
+ * The API server over one transport (api-transport.ts: straight with the
+ * kubeconfig's static credentials, else through one `kubectl proxy`), for
+ * reads, for questions that change nothing (access reviews), and for the
+ * exceptions to "changes go through helm and kubectl" (see cluster-access.ts).
+ * Watching pods and collecting logs of many pods takes dozens of reads; as
+ * HTTP requests they run in parallel for the price of at most one kubectl start.
  */
 export class KubeApi {
   /** Documents read once per run: see document(). */
   private readonly documents = new Map<string, Promise<unknown>>();
 
-  private constructor(
-    private readonly proxy: ChildProcess,
-    private readonly socketPath: string,
-  ) {}
+  constructor(private readonly transport: ApiTransport) {}
 
+  /** Through a `kubectl proxy` started on `socketPath`. */
   static async start(
     kubectl: string,
     env: NodeJS.ProcessEnv,
     socketPath: string,
     context?: string,
   ): Promise<KubeApi> {
-    const args = [
-      'proxy',
-      `--unix-socket=${socketPath}`,
-      ...(context ? ['--context', context] : []),
-    ];
-    const proxy = spawnChild(kubectl, args, { env });
-    proxy.stdin.end();
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Starting to serve')) resolve();
-      };
-      proxy.stdout.on('data', onData);
-      proxy.stderr.on('data', onData);
-      proxy.on('error', reject);
-      proxy.on('exit', (code) => {
-        reject(new Error(`kubectl proxy exited with code ${code}: ${output.trim()}`));
-      });
-    });
-    proxy.stdout.removeAllListeners('data').resume();
-    proxy.stderr.removeAllListeners('data').resume();
-    proxy.unref();
-    return new KubeApi(proxy, socketPath);
+    return new KubeApi(await kubectlProxy(kubectl, env, socketPath, context));
+  }
+
+  /** How the requests reach the API server, in words. */
+  get route(): string {
+    return this.transport.route;
   }
 
   async json<T>(path: string): Promise<T> {
@@ -166,23 +147,38 @@ export class KubeApi {
     await this.send('DELETE', `${leasesPath(namespace)}/${name}`, JSON.stringify(options));
   }
 
-  private send(
+  private async send(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: string,
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<string> {
+    try {
+      return await this.sendOnce(method, path, body, timeoutMs);
+    } catch (err) {
+      // A kept-alive connection the server closed as the request left: the
+      // read never reached it (Node's documented case for a retry).
+      if (method === 'GET' && err instanceof ReusedConnectionReset) {
+        return this.sendOnce(method, path, body, timeoutMs);
+      }
+      throw err instanceof ReusedConnectionReset ? err.cause : err;
+    }
+  }
+
+  private async sendOnce(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<string> {
+    // Node sends a DELETE's body without a length unless told: a proxy would
+    // read it as the start of the next request on the connection.
+    const headers = body
+      ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+      : {};
+    const req = await this.transport.open(method, path, headers);
     return new Promise((resolve, reject) => {
-      // kubectl proxy accepts only local host names.
-      const headers = {
-        host: 'localhost',
-        // Node sends a DELETE's body without a length unless told: the proxy
-        // would read it as the start of the next request on the connection.
-        ...(body
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-          : {}),
-      };
-      const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
+      req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
@@ -197,18 +193,29 @@ export class KubeApi {
       // An API server that does not answer at all must not stall the action.
       req.setTimeout(timeoutMs, () => {
         req.destroy(
-          new Error(
+          new ApiTimeout(
             `${method} ${path}: the API server did not answer within ${timeoutMs / 1000}s (i/o timeout)`,
           ),
         );
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === 'ECONNRESET' && req.reusedSocket ? new ReusedConnectionReset(err) : err,
+        );
+      });
       req.end(body);
     });
   }
 
   stop(): void {
-    this.proxy.kill('SIGTERM');
+    this.transport.stop();
+  }
+}
+
+/** A reset of a kept-alive connection, which the server may have closed as the request left. */
+class ReusedConnectionReset extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
   }
 }
 

@@ -4,6 +4,8 @@ import { access, constants, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import {
+  type ApiRoute,
+  apiRoute,
   chooseContext,
   KUBECONFIG_INPUT,
   type KubeconfigContents,
@@ -51,22 +53,31 @@ export function missingExecPluginMessage(
   );
 }
 
+/** The kubeconfig a run uses, in words, and how its API client reaches the API server. */
+export interface KubeconfigInUse {
+  description: string;
+  route: ApiRoute;
+}
+
 /**
  * Finds the kubeconfig the run will use and checks that its context exists
  * and its exec plugin (if any) can be run; throws naming what is missing.
- * Credentials in the runner's kubeconfig are masked. Returns what is used, in words.
+ * Credentials in the runner's kubeconfig are masked.
  */
 export async function checkKubeconfig(
   settings: Settings,
   env: NodeJS.ProcessEnv = process.env,
   home: string = homedir(),
-): Promise<string> {
+): Promise<KubeconfigInUse> {
   if (settings.kubeconfig !== undefined) {
     // Its contexts were checked with the other inputs; its file is written later.
     const doc = parseKubeconfig(settings.kubeconfig);
     const contents = kubeconfigContents(doc ? [doc] : []);
     const context = await checkContext(contents, settings.kubeContext, KUBECONFIG_INPUT);
-    return `the kubeconfig input, context ${context}`;
+    return {
+      description: `the kubeconfig input, context ${context}`,
+      route: apiRoute(doc ? [{ doc }] : [], context, env),
+    };
   }
   const files = runnerKubeconfigFiles(env.KUBECONFIG, home);
   const found = (
@@ -75,7 +86,12 @@ export async function checkKubeconfig(
     )
   ).filter((file) => file.text !== '');
   if (found.length === 0) {
-    if (inCluster(env)) return 'the in-cluster ServiceAccount (no kubeconfig file)';
+    if (inCluster(env)) {
+      return {
+        description: 'the in-cluster ServiceAccount (no kubeconfig file)',
+        route: { viaKubectl: 'kubectl finds the in-cluster ServiceAccount' },
+      };
+    }
     throw new Error(noKubeconfigMessage(env.KUBECONFIG, home));
   }
   const where = found.map((file) => file.path).join(delimiter);
@@ -83,17 +99,20 @@ export async function checkKubeconfig(
     subject: `The runner's kubeconfig (${where})`,
     object: `the runner's kubeconfig (${where})`,
   };
-  const docs = found.map((file) => {
+  const parsed = found.map((file) => {
     const doc = parseKubeconfig(file.text);
     if (!doc) throw new Error(`${file.path} (the runner's kubeconfig) is not kubeconfig YAML`);
-    return doc;
+    return { doc, dir: dirname(resolve(file.path)) };
   });
-  const contents = kubeconfigContents(docs);
+  const contents = kubeconfigContents(parsed.map((file) => file.doc));
   for (const secret of contents.secrets) core.setSecret(secret);
   // kubectl resolves a relative plugin path against the file naming it: checked for one file.
   const baseDir = found.length === 1 ? dirname(where) : undefined;
   const context = await checkContext(contents, settings.kubeContext, name, baseDir);
-  return `the runner's kubeconfig (${where}), context ${context}`;
+  return {
+    description: `the runner's kubeconfig (${where}), context ${context}`,
+    route: apiRoute(parsed, context, env),
+  };
 }
 
 async function checkContext(

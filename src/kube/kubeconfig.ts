@@ -1,4 +1,5 @@
 import * as yaml from 'js-yaml';
+import { isAbsolute, join } from 'node:path';
 import { isRecord } from '../yaml.js';
 
 /** What a kubeconfig (or several, merged as kubectl merges KUBECONFIG's files) offers. */
@@ -157,3 +158,148 @@ export const KUBECONFIG_INPUT: KubeconfigName = {
   subject: "Input 'kubeconfig'",
   object: 'the kubeconfig input',
 };
+
+/** A kubeconfig file's document, and the folder its relative paths are read from (none for the input). */
+export interface KubeconfigFile {
+  doc: Record<string, unknown>;
+  dir?: string;
+}
+
+/** PEM text from the kubeconfig, or the file that holds it. */
+export type PemSource = { pem: string } | { file: string };
+
+/** The API server and the static credentials a context gives: all a plain HTTPS client needs. */
+export interface DirectEndpoint {
+  /** https://host:port, with any path prefix (a proxy in front of several clusters). */
+  server: string;
+  ca?: PemSource;
+  /** insecure-skip-tls-verify. */
+  insecure: boolean;
+  tlsServerName?: string;
+  clientCertificate?: PemSource;
+  clientKey?: PemSource;
+  token?: string;
+  /** Read again for every request, as client-go does: a projected token rotates. */
+  tokenFile?: string;
+}
+
+/**
+ * How the API client reaches the API server: straight, when the context's
+ * credentials are static (a client certificate, a token), or through kubectl
+ * (`viaKubectl`: why), which alone runs exec plugins, auth providers and
+ * proxies, and trusts the system's roots.
+ */
+export type ApiRoute = { direct: DirectEndpoint } | { viaKubectl: string };
+
+const DIRECT_CLUSTER_KEYS = new Set([
+  'server',
+  'certificate-authority',
+  'certificate-authority-data',
+  'insecure-skip-tls-verify',
+  'tls-server-name',
+  'disable-compression',
+  'extensions',
+]);
+const DIRECT_USER_KEYS = new Set([
+  'client-certificate',
+  'client-certificate-data',
+  'client-key',
+  'client-key-data',
+  'token',
+  'tokenFile',
+  'extensions',
+]);
+
+/** The route for `context` of the merged files (the first file to name an entry wins, as kubectl merges them). */
+export function apiRoute(
+  files: KubeconfigFile[],
+  context: string,
+  env: NodeJS.ProcessEnv,
+): ApiRoute {
+  const find = (section: string, name: unknown) => {
+    for (const { doc, dir } of files) {
+      const entry = listOf(doc[section]).find((item) => item.name === name);
+      if (entry) return { entry, dir };
+    }
+    return undefined;
+  };
+  const ctx = find('contexts', context)?.entry.context;
+  if (!isRecord(ctx)) return { viaKubectl: `context '${context}' has no settings` };
+  const cluster = find('clusters', ctx.cluster);
+  const user = find('users', ctx.user);
+  if (!cluster || !isRecord(cluster.entry.cluster) || !user || !isRecord(user.entry.user)) {
+    return { viaKubectl: `context '${context}' names a cluster or user the kubeconfig lacks` };
+  }
+  const c = cluster.entry.cluster;
+  const u = user.entry.user;
+  const extra =
+    Object.keys(c).find((key) => !DIRECT_CLUSTER_KEYS.has(key)) ??
+    Object.keys(u).find((key) => !DIRECT_USER_KEYS.has(key));
+  if (extra !== undefined) return { viaKubectl: `the context uses '${extra}'` };
+  const server = c.server;
+  if (typeof server !== 'string' || !/^https?:\/\/[^/]/.test(server)) {
+    return { viaKubectl: 'the cluster has no http(s) server URL' };
+  }
+  const https = server.startsWith('https:');
+  const proxyVariable = (
+    https ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy']
+  ).find((name) => env[name]);
+  if (proxyVariable) return { viaKubectl: `${proxyVariable} is set` };
+  // kubectl refuses a kubeconfig that gives one of these both ways: its words then reach the user.
+  const twice = (
+    [
+      [c, 'certificate-authority'],
+      [u, 'client-certificate'],
+      [u, 'client-key'],
+    ] as const
+  ).find(([entry, key]) => entry[key] !== undefined && entry[`${key}-data`] !== undefined);
+  if (twice) return { viaKubectl: `both ${twice[1]} and ${twice[1]}-data are set` };
+  const insecure = c['insecure-skip-tls-verify'] === true;
+  const sources = {
+    ca: pemSource(c['certificate-authority-data'], c['certificate-authority'], cluster.dir),
+    clientCertificate: pemSource(u['client-certificate-data'], u['client-certificate'], user.dir),
+    clientKey: pemSource(u['client-key-data'], u['client-key'], user.dir),
+  };
+  if (Object.values(sources).includes(null)) {
+    return { viaKubectl: 'a path in the kubeconfig is relative to a file kubectl reads' };
+  }
+  if (https && !insecure && !sources.ca) {
+    return { viaKubectl: 'no certificate-authority: kubectl trusts the system roots' };
+  }
+  if (insecure && sources.ca) return { viaKubectl: 'both insecure-skip-tls-verify and a CA' };
+  if (Boolean(sources.clientCertificate) !== Boolean(sources.clientKey)) {
+    return { viaKubectl: 'a client certificate without its key (or a key without it)' };
+  }
+  const tokenFile =
+    typeof u.tokenFile === 'string' && u.tokenFile !== ''
+      ? pathFrom(u.tokenFile, user.dir)
+      : undefined;
+  if (tokenFile === null) {
+    return { viaKubectl: 'a path in the kubeconfig is relative to a file kubectl reads' };
+  }
+  const endpoint: DirectEndpoint = { server: server.replace(/\/+$/, ''), insecure };
+  if (sources.ca) endpoint.ca = sources.ca;
+  if (sources.clientCertificate) endpoint.clientCertificate = sources.clientCertificate;
+  if (sources.clientKey) endpoint.clientKey = sources.clientKey;
+  if (isNonEmptyString(c['tls-server-name'])) endpoint.tlsServerName = c['tls-server-name'];
+  if (isNonEmptyString(u.token)) endpoint.token = u.token;
+  if (tokenFile) endpoint.tokenFile = tokenFile;
+  return { direct: endpoint };
+}
+
+/** Inline base64 data, or a file; null for a path that cannot be resolved here. */
+function pemSource(
+  data: unknown,
+  file: unknown,
+  dir: string | undefined,
+): PemSource | undefined | null {
+  if (isNonEmptyString(data)) return { pem: Buffer.from(data, 'base64').toString('utf8') };
+  if (!isNonEmptyString(file)) return undefined;
+  const path = pathFrom(file, dir);
+  return path === null ? null : { file: path };
+}
+
+function pathFrom(file: string, dir: string | undefined): string | null {
+  if (isAbsolute(file)) return file;
+  return dir === undefined ? null : join(dir, file);
+}
