@@ -19,6 +19,10 @@ import type { StartupWatch } from './startup-watch.js';
 const APPLY_SETTLE_MS = 10_000;
 // A few seconds of slack for the clock difference with the API server.
 const CLOCK_SLACK_MS = 5000;
+// How long the sweep after helm gave up waits for the StatefulSet controller
+// to catch up with the new spec (it takes milliseconds when it is not busy).
+const SWEEP_OBSERVE_MS = 5000;
+const SWEEP_OBSERVE_POLL_MS = 200;
 
 interface Observation {
   pods: Pod[];
@@ -113,7 +117,14 @@ export class ReleaseMonitor {
    * replaced in this run, by this pass or a poll: helm judged a pod now gone.
    */
   async sweep(): Promise<boolean> {
-    const seen = await this.observe();
+    let seen = await this.observe();
+    // Helm 4 can give up before the StatefulSet controller has read the new
+    // spec; which pods are superseded is known only once it has.
+    const until = Date.now() + SWEEP_OBSERVE_MS;
+    while (seen && seen.sets.some((set) => !observed(set)) && Date.now() < until) {
+      await sleep(SWEEP_OBSERVE_POLL_MS);
+      seen = await this.observe();
+    }
     if (seen) await this.replaceSuperseded(seen);
     return this.replaced.size > 0;
   }
