@@ -26,9 +26,9 @@ import type { Workspace } from './workspace.js';
 //   (130 ms or more) would sit on every deploy's critical path, a request
 //   a few ms: the Lease of a release's lock (lock/),
 //   bookkeeping taken before the release state is read and renewed every few
-//   seconds; and a namespace the run creates with its database Secret, which
-//   the Lease waits for (KubeApi.createIfAbsent: create only, never an
-//   update). KubeApi has no other write. (Its POST to Lily's API through the
+//   seconds; and a namespace the run creates, which the Lease waits for,
+//   with its database Secret, written under the lock just taken
+//   (KubeApi.createIfAbsent: create only, never an update). KubeApi has no other write. (Its POST to Lily's API through the
 //   pod proxy writes nothing: lily/api.ts sends read-only JSON-RPC methods
 //   only.)
 // - helm's release records are read through `releases`, which reads the

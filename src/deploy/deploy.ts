@@ -66,7 +66,10 @@ async function changeTheCluster(
   const { settings, cluster } = ctx;
   // A namespace missing when the lock was first tried but there when this run
   // looked (a run racing it made it in between): lock before anything else.
-  if (prepared.existing.namespace) await lockInNewNamespace(ctx, prepared);
+  if (prepared.existing.namespace) {
+    await lockInNewNamespace(ctx, prepared);
+    await readReleaseAgain(ctx, prepared);
+  }
   // The plan's diff (and its library) loads when a plan digest or the report needs it.
   if (settings.planDigest)
     await core.group('Plan digest', async () =>
@@ -84,6 +87,7 @@ async function changeTheCluster(
         createNamespaceAndSecret(settings, cluster, prepared.existing, made, {
           annotations: previewMarks(ctx),
           afterNamespaceCreated: () => lockInNewNamespace(ctx, prepared),
+          readReleaseAgain: (notOlderThan) => readReleaseAgain(ctx, prepared, notOlderThan),
           checkAppeared: checkOwner,
         }),
       )
@@ -119,15 +123,28 @@ function previewMarks({ settings, run }: DeployContext): Record<string, string> 
 /**
  * The lock of a release whose namespace did not exist when it was first
  * tried: taken as soon as this run (or a run racing it) has made the
- * namespace, before the Secret and the release change. A run that had to wait
- * for it reads the release again.
+ * namespace, before the Secret and the release change.
  */
 async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promise<void> {
   if (prepared.locked !== 'no-namespace' || !ctx.lock) return;
-  const { settings, cluster } = ctx;
-  prepared.locked = await ctx.lock.take(settings.lock.timeoutMs);
-  const latest = await cluster.releases.latest(settings.release, settings.namespace);
+  prepared.locked = await ctx.lock.take(ctx.settings.lock.timeoutMs);
+  prepared.readBeforeLock = true;
+}
+
+/**
+ * The release state again once the lock was taken late: a run that held it
+ * meanwhile may have deployed. `notOlderThan`: a write of this run under the
+ * lock, which anything a run before it wrote precedes.
+ */
+async function readReleaseAgain(
+  { settings, cluster }: DeployContext,
+  prepared: Prepared,
+  notOlderThan?: string,
+): Promise<void> {
+  if (!prepared.readBeforeLock) return;
+  const latest = await cluster.releases.latest(settings.release, settings.namespace, notOlderThan);
   prepared.previousRevision = latest?.revision ?? 0;
+  prepared.readBeforeLock = false;
 }
 
 async function upgrade(

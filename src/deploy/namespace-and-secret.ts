@@ -38,6 +38,12 @@ export interface NamespaceAndSecretOptions {
    */
   afterNamespaceCreated: () => Promise<void>;
   /**
+   * Called after that, once what goes in with a new namespace is written:
+   * the release is read again under the lock, no older than `notOlderThan`
+   * (the Secret's create, made under the lock) when there is one.
+   */
+  readReleaseAgain: (notOlderThan?: string) => Promise<void>;
+  /**
    * Called, under the lock, when the namespace appeared between the read and
    * the create (a racing run made it), before the Secret is written there:
    * throws when it may not be.
@@ -49,6 +55,18 @@ export interface NamespaceAndSecretOptions {
 export interface Made {
   namespace: boolean;
   secret: boolean;
+}
+
+/** True when the namespace is known not to exist (a run that may not read it assumes it does). */
+export async function namespaceMissing(
+  settings: Settings,
+  cluster: ClusterAccess,
+): Promise<boolean> {
+  const api = await cluster.api();
+  return api.find(`/api/v1/namespaces/${settings.namespace}`).then(
+    (namespace) => namespace === undefined,
+    () => false,
+  );
 }
 
 /**
@@ -84,7 +102,12 @@ export async function createNamespaceAndSecret(
   cluster: ClusterAccess,
   existing: Existing,
   made: Made,
-  { annotations, afterNamespaceCreated, checkAppeared }: NamespaceAndSecretOptions,
+  {
+    annotations,
+    afterNamespaceCreated,
+    readReleaseAgain,
+    checkAppeared,
+  }: NamespaceAndSecretOptions,
 ): Promise<void> {
   const db = settings.database;
   if (db && existing.secret && !isManagedFor(existing.secret.metadata.labels, settings.release)) {
@@ -107,29 +130,27 @@ export async function createNamespaceAndSecret(
     // Through the API client: a kubectl process here would be on every first
     // deploy's critical path (the lock's Lease waits for the namespace).
     const api = await cluster.api();
-    made.namespace = await api.createIfAbsent(
-      '/api/v1/namespaces',
-      namespaceManifest(settings.namespace, settings.release, annotations),
-    );
-    made.secret =
-      secret !== undefined &&
-      (await api.createIfAbsent(`/api/v1/namespaces/${settings.namespace}/secrets`, secret));
-    const keyNote = db ? ` (key '${db.secretKey}'; the URL went in the request's body)` : '';
-    core.info(
-      made.namespace
-        ? `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`
-        : `Namespace ${settings.namespace} appeared meanwhile: left as it is`,
-    );
+    made.namespace =
+      (await api.createIfAbsent(
+        '/api/v1/namespaces',
+        namespaceManifest(settings.namespace, settings.release, annotations),
+      )) !== undefined;
     await afterNamespaceCreated();
-    if (made.namespace) return;
-    await checkAppeared().catch(async (err: unknown) => {
-      // The Secret went in with the namespace's create: it leaves again.
-      if (made.secret && db) {
-        await cluster.kubectl.delete('secret', [db.secretName], settings.namespace, '60s');
-        made.secret = false;
-      }
-      throw err;
-    });
+    if (made.namespace) {
+      const written =
+        secret &&
+        (await api.createIfAbsent(`/api/v1/namespaces/${settings.namespace}/secrets`, secret));
+      made.secret = written !== undefined;
+      const keyNote = db ? ` (key '${db.secretKey}'; the URL went in the request's body)` : '';
+      core.info(
+        `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`,
+      );
+      await readReleaseAgain(written);
+      return;
+    }
+    core.info(`Namespace ${settings.namespace} appeared meanwhile: left as it is`);
+    await readReleaseAgain();
+    await checkAppeared();
     if (!secret) return;
   } else if (settings.createNamespace) {
     core.info(`Namespace ${settings.namespace} exists`);

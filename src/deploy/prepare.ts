@@ -12,7 +12,7 @@ import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
-import { type Existing, readExisting } from './namespace-and-secret.js';
+import { type Existing, namespaceMissing, readExisting } from './namespace-and-secret.js';
 import { preflightChecks, renderLocally, settleOnLilyPreflight } from './preflight-gate.js';
 import { userValuesFiles, type ValuesForHelm, withDatabaseValues } from './values-files.js';
 
@@ -46,6 +46,8 @@ export interface Prepared {
   previousRevision: number;
   /** The lock, taken before the release state was read; 'no-namespace' = to take once it exists. */
   locked?: LockOutcome;
+  /** The lock was taken after the release state was read: to read again. */
+  readBeforeLock?: boolean;
 }
 
 /** How the release's state is read: a deploy repairs a stuck one, a plan only looks. */
@@ -91,7 +93,16 @@ export async function prepare(
   );
   // The lock comes first of what needs the cluster: the release state read
   // under it is the one this deploy changes. One request while uncontended.
-  const locked = startedEarly(cluster.ready().then(() => ctx.lock?.take(settings.lock.timeoutMs)));
+  const locked = startedEarly(
+    cluster.ready().then(async () => {
+      if (!ctx.lock) return undefined;
+      // The API server waits 50 ms before it refuses a Lease in a namespace
+      // that does not exist (its cache may be behind): one read first.
+      if (settings.createNamespace && (await namespaceMissing(settings, cluster)))
+        return 'no-namespace';
+      return ctx.lock.take(settings.lock.timeoutMs);
+    }),
+  );
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );

@@ -144,10 +144,20 @@ export class ReleaseStore {
     return [...new Set(names.filter((name) => name !== ''))];
   }
 
-  /** The release's latest revision, or undefined when there is no such release. */
-  async latest(release: string, namespace: string): Promise<ReleaseRecord | undefined> {
+  /**
+   * The release's latest revision, or undefined when there is no such release.
+   * `notOlderThan`: a resourceVersion this run wrote; the records are read as
+   * they were then or later, which the API server answers from its cache
+   * without first catching up with everything written since.
+   */
+  async latest(
+    release: string,
+    namespace: string,
+    notOlderThan?: string,
+  ): Promise<ReleaseRecord | undefined> {
     if (this.storage === 'helm') return this.latestFromHelm(release, namespace);
-    const newest = newestRecord(await this.stored(namespace, `owner=helm,name=${release}`));
+    const selector = `owner=helm,name=${release}`;
+    const newest = newestRecord(await this.stored(namespace, selector, notOlderThan));
     return newest && this.decode(newest);
   }
 
@@ -188,8 +198,15 @@ export class ReleaseStore {
   }
 
   /** The record objects matching `selector` in the namespace. */
-  private async stored(namespace: string, selector: string): Promise<StoredRecord[]> {
-    const path = `/api/v1/namespaces/${namespace}/${this.storage}?labelSelector=${encodeURIComponent(selector)}`;
+  private async stored(
+    namespace: string,
+    selector: string,
+    notOlderThan?: string,
+  ): Promise<StoredRecord[]> {
+    const fresh = notOlderThan
+      ? `&resourceVersion=${notOlderThan}&resourceVersionMatch=NotOlderThan`
+      : '';
+    const path = `/api/v1/namespaces/${namespace}/${this.storage}?labelSelector=${encodeURIComponent(selector)}${fresh}`;
     try {
       return await (await this.api()).items<StoredRecord>(path);
     } catch (err) {

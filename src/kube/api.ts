@@ -113,19 +113,21 @@ export class KubeApi {
 
   /**
    * Creates an object under `collection` (e.g. `/api/v1/namespaces`) as
-   * lily-deploy's field manager; false when one of that name exists (409),
-   * which is left as it is. Any other refusal throws with the API's words.
+   * lily-deploy's field manager: the created object's resourceVersion, or
+   * undefined when one of that name exists (409), which is left as it is. Any
+   * other refusal throws with the API's words.
    */
-  async createIfAbsent(collection: string, manifest: object): Promise<boolean> {
+  async createIfAbsent(collection: string, manifest: object): Promise<string | undefined> {
     try {
-      await this.send(
+      const created = await this.send(
         'POST',
         `${collection}?fieldManager=${FIELD_MANAGER}`,
         JSON.stringify(manifest),
       );
-      return true;
+      return (JSON.parse(created) as { metadata: { resourceVersion: string } }).metadata
+        .resourceVersion;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) return false;
+      if (err instanceof ApiError && err.status === 409) return undefined;
       throw err;
     }
   }
