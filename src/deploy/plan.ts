@@ -15,7 +15,7 @@ import {
   type ServedResources,
 } from '../kube/served-resources.js';
 import { deniedLine } from '../preflight/access-review.js';
-import type { PreflightResult } from '../preflight/check-cluster.js';
+import { type PreflightResult, readAheadForPreflight } from '../preflight/check-cluster.js';
 import { formatDigest, type PlanDigest } from '../plan-digest.js';
 import { planChanges, valuesDiff } from '../plan/diff.js';
 import { digestMismatch, digestParts } from '../plan/digest.js';
@@ -93,6 +93,12 @@ async function readLiveRelease(
 ): Promise<void> {
   try {
     live.record = await cluster.releases.latest(settings.release, settings.namespace);
+    // The new revision is most likely made of the live one's kinds: what the
+    // preflight reads for them is read while the dry run renders.
+    if (live.record) {
+      const api = await cluster.api();
+      void readAheadForPreflight(api, live.record.manifest, true).catch(() => undefined);
+    }
     core.info(
       live.record
         ? `Release ${settings.release}: revision ${live.record.revision}, ${live.record.status}, chart ${live.record.chartVersion}`

@@ -224,8 +224,17 @@ async function findUndeclaredFields(
   served: ServedResources,
 ): Promise<PreflightResult['undeclared']> {
   const checked = objects.filter((o) => servedResource(served, o.apiVersion, o.kind));
-  const needed = schemaDocumentsNeeded(checked);
-  if (needed.length === 0) return [];
+  const docs = await schemaDocuments(api, checked);
+  return docs ? undeclaredInObjects(checked, docs) : [];
+}
+
+/** apiVersion → its OpenAPI document, for the versions the check of `objects` needs; undefined for none. */
+async function schemaDocuments(
+  api: KubeApi,
+  objects: ManifestObject[],
+): Promise<Map<string, OpenApiDocument> | undefined> {
+  const needed = schemaDocumentsNeeded(objects);
+  if (needed.length === 0) return undefined;
   const index = await api.document<{ paths?: Record<string, { serverRelativeURL?: string }> }>(
     '/openapi/v3',
   );
@@ -237,7 +246,30 @@ async function findUndeclaredFields(
       if (doc) docs.set(version, doc);
     }),
   );
-  return undeclaredInObjects(checked, docs);
+  return docs;
+}
+
+/**
+ * Reads ahead what the preflight of a release like `manifest` will read (the
+ * live revision's, while a plan's dry run renders the new one): discovery
+ * and, for the schema check, the OpenAPI documents, which the API client
+ * keeps for the run. What fails is left to the check itself to report.
+ */
+export async function readAheadForPreflight(
+  api: KubeApi,
+  manifest: string,
+  checkSchemas: boolean,
+): Promise<void> {
+  const objects = parseManifest(manifest);
+  const served = await readServedResources(
+    api,
+    objects.map((o) => o.apiVersion),
+  );
+  if (checkSchemas)
+    await schemaDocuments(
+      api,
+      objects.filter((o) => servedResource(served, o.apiVersion, o.kind)),
+    );
 }
 
 /** Logs what the preflight found and skipped. */
