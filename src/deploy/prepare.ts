@@ -133,7 +133,7 @@ export async function prepare(
   );
   await cluster.ready();
   const lockOutcome = await locked;
-  // Reads through the API proxy: a few milliseconds.
+  // Reads through the API client: a few milliseconds.
   const [previous, existing] = await core.group('Release state', () =>
     Promise.all([readReleaseState(settings, cluster), existingReady]),
   );

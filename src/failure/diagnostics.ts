@@ -26,7 +26,7 @@ import { containersWithLogs, describePod } from '../kube/pod-status.js';
 import type { Workload } from '../kube/release-workloads.js';
 import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 
-// Pods collected at once: each is a few requests through the one API proxy.
+// Pods collected at once: each is a few requests through the one API client.
 export const DIAGNOSTICS_PARALLELISM = 8;
 
 /**

@@ -7,7 +7,7 @@ import { isRecord } from '../yaml.js';
 // (HELM_DRIVER unset or secret, the default of Helm 3 and Helm 4) or one
 // ConfigMap (HELM_DRIVER=configmap) per revision, labels owner=helm, name,
 // version, status; data.release = base64 of gzip of the release JSON (a
-// Secret's data is base64 once more). One read through the API proxy replaces
+// Secret's data is base64 once more). One read through the API client replaces
 // a helm process (about 80 ms each) several times per deploy. Only with
 // another driver (sql, memory) is helm itself asked; a record that cannot be
 // read (a 403, a record that does not decode) is an error that says what was

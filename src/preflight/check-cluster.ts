@@ -30,7 +30,7 @@ import {
   undeclaredInObjects,
 } from './schema-fields.js';
 
-// Reads what the preflight needs from the cluster, through the API proxy, all
+// Reads what the preflight needs from the cluster, through the API client, all
 // at once. Cluster-scoped reads that the credentials lack are skipped with a
 // notice: a namespaced ServiceAccount may deploy without seeing nodes.
 
