@@ -198,4 +198,16 @@ describe('the log of a run the pod status says ended', () => {
       'not retrievable any more: the kubelet started another run after the pod status above was read',
     );
   });
+
+  it('is --previous when the current run is one the kubelet has no log of yet (a restart under way)', async () => {
+    const { api } = logApi({
+      current: 'unable to retrieve container logs for containerd://0f3a',
+      previous: endedRun,
+    });
+    const report = await podReport(api, 'ns', pod, 10);
+    assert.deepEqual(report.logs, [
+      { container: 'daemon', previous: false, text: 'fatal: chain store\n' },
+      { container: 'daemon', previous: true, error: SUPERSEDED_RUN },
+    ]);
+  });
 });

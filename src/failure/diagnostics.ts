@@ -145,10 +145,13 @@ export async function podReport(
         let text = await read(
           `${query}${previous ? '&previous=true' : ''}${endedAt ? '&timestamps=true' : ''}`,
         );
-        if (endedAt !== undefined && !isRemovedContainerAnswer(text)) {
-          // The status lags the kubelet: the run it says ended may be --previous by now.
+        if (endedAt !== undefined) {
+          // The status lags the kubelet: the run it says ended may be --previous by now,
+          // the current one a newer run (whose log may not even be there yet).
           // (The limit is judged on the log as read, timestamps and all.)
-          const run = logOfRunEndedAt(withinLogLimit(text), endedAt);
+          const run = isRemovedContainerAnswer(text)
+            ? { newerRun: !previous, text }
+            : logOfRunEndedAt(withinLogLimit(text), endedAt);
           if (run.newerRun) superseded.add(container);
           text = run.newerRun ? await read(`${query}&previous=true`) : run.text;
         }
