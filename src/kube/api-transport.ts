@@ -13,10 +13,6 @@ export interface ApiTransport {
   stop(): void;
 }
 
-// Requests at once per connection pool: logs of 20 pods are read side by side,
-// without a TLS handshake for each.
-const MAX_SOCKETS = 8;
-
 /**
  * Straight to the API server with the kubeconfig's static credentials: no
  * kubectl process to start first (50 to 180 ms before the first answer).
@@ -30,8 +26,9 @@ export async function directTransport(endpoint: DirectEndpoint): Promise<ApiTran
   const https = url.protocol === 'https:';
   const agent = https
     ? new Agent({
+        // No cap on connections at once: a slow call (Lily's API through the
+        // pod proxy, say) must never hold up a read of the pods behind it.
         keepAlive: true,
-        maxSockets: MAX_SOCKETS,
         rejectUnauthorized: !endpoint.insecure,
         ...(ca !== undefined ? { ca } : {}),
         ...(cert !== undefined ? { cert } : {}),
