@@ -56,6 +56,22 @@ describe('runVerifyWindow', () => {
     assert.ok(log.some((l) => /^Verifying \(\d+s of 60ms\): all well; all well$/.test(l)));
   });
 
+  it("acts on a check's fatal finding without waiting for a slow check's poll", async () => {
+    const slow: VerifyCheck = {
+      start: () =>
+        Promise.resolve<RunningCheck>({
+          // Lily's API through the pod proxy of a crashed pod: no answer until its timeout.
+          poll: () => new Promise<Finding[]>(() => undefined),
+          progress: () => 'waiting',
+          evidence: () => Promise.resolve({ lines: [], pods: [] }),
+          verified: () => '',
+        }),
+    };
+    const result = await runVerifyWindow([slow, scripted([[crash]])], options([], 60_000));
+    assert.ok(!result.passed);
+    assert.deepEqual(result.evidence.lines, ['the crashed run']);
+  });
+
   it('fails at the first fatal finding, with the evidence read at once', async () => {
     const calls: string[] = [];
     const result = await runVerifyWindow([scripted([[], [crash]], calls)], options([], 10_000));

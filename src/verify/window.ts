@@ -70,10 +70,9 @@ export async function runVerifyWindow(
     const closing = Date.now() - opened >= options.windowMs;
     let failed: readonly [RunningCheck, Finding[]] | undefined;
     try {
-      const polled = await Promise.all(
+      failed = await firstFatal(
         running.map(async (check) => [check, await check.poll(closing)] as const),
       );
-      failed = polled.find(([, findings]) => findings.some((f) => f.fatal));
       lastError = undefined;
     } catch (err) {
       const message = (err as Error).message;
@@ -108,4 +107,25 @@ export async function runVerifyWindow(
     const left = opened + options.windowMs - now;
     await sleep(Math.max(0, Math.min(options.pollMs, left)), undefined, { signal: options.signal });
   }
+}
+
+/**
+ * The first poll with a fatal finding, as soon as it is in; undefined once
+ * every poll is in without one. A slow check (Lily's API, up to its call
+ * timeout) must not hold up a crash another check saw: the kubelet removes a
+ * crashed run's log within seconds, when it starts the next run.
+ */
+function firstFatal(
+  polls: Promise<readonly [RunningCheck, Finding[]]>[],
+): Promise<readonly [RunningCheck, Finding[]] | undefined> {
+  return new Promise((resolve, reject) => {
+    for (const poll of polls) {
+      poll.then((polled) => {
+        if (polled[1].some((f) => f.fatal)) resolve(polled);
+      }, reject);
+    }
+    Promise.all(polls).then(() => {
+      resolve(undefined);
+    }, reject);
+  });
 }
