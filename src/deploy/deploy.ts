@@ -18,7 +18,7 @@ import { startupDeadlines, StartupWatch } from './startup-watch.js';
 import { verifyRevision } from './verify.js';
 import { redactor } from '../failure/redact.js';
 import type { HelmStop } from '../helm/helm.js';
-import { listReleasePods } from '../kube/release-objects.js';
+import { listReleasePods, podUids } from '../kube/release-objects.js';
 import { workloadsInManifest } from '../kube/release-workloads.js';
 import { lilyValuesSection } from '../lily/values-sections.js';
 import { PROGRESS_MS } from './monitored-run.js';
@@ -98,6 +98,12 @@ async function changeTheCluster(
         throw err;
       });
   }
+  // The namespace's pods before helm runs: any other is this deploy's, whatever the clocks say.
+  const podsBefore = startedEarly(
+    made.namespace
+      ? Promise.resolve(new Set<string>())
+      : cluster.api().then((api) => podUids(api, settings.namespace)),
+  );
   const applyArgs = await core.group('Preflight', async () =>
     settleOnPreflight(settings, cluster, await prepared.checked),
   );
@@ -106,7 +112,7 @@ async function changeTheCluster(
     lilyValuesSection(w.name),
   );
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
-    upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], revision, lily),
+    upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], { revision, lily, podsBefore }),
   );
 }
 
@@ -151,8 +157,11 @@ async function upgrade(
   ctx: DeployContext,
   prepared: Prepared,
   extraArgs: string[],
-  revision: number,
-  lily: boolean,
+  {
+    revision,
+    lily,
+    podsBefore,
+  }: { revision: number; lily: boolean; podsBefore: Promise<Set<string>> },
 ): Promise<UpgradeOutcome> {
   const { settings, cluster, run } = ctx;
   // A preview's marks in helm's own record of the release: what a sweep trusts.
@@ -167,6 +176,7 @@ async function upgrade(
       revision,
       failFast,
       helmTimeout: options.timeout,
+      podsBefore,
     });
   const startup = new StartupWatch(
     await cluster.api(),
@@ -200,7 +210,13 @@ async function upgrade(
       if (started && result.exitCode === 0) await untilStarted(startup, stop);
       return result;
     },
-    { revision, failFast, helmTimeout: started ? settings.timeout : helmTimeout, startup },
+    {
+      revision,
+      failFast,
+      helmTimeout: started ? settings.timeout : helmTimeout,
+      startup,
+      podsBefore,
+    },
   );
   const helmPassed = outcome.result.exitCode === 0;
   // helm's wait passed: one more look, so the phases are the pods' as they are now.

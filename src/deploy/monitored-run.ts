@@ -58,6 +58,8 @@ export interface MonitoredRun {
   helmTimeout: string;
   /** The release's Lily start-up: its phases, and its deadlines, which stop helm. */
   startup?: StartupWatch;
+  /** The uids of the namespace's pods before helm ran: any other pod is this run's. */
+  podsBefore?: Promise<Set<string>>;
 }
 
 /**
@@ -162,6 +164,7 @@ async function releaseMonitor(
       namespace: settings.namespace,
       revision: run.revision,
       startedAt: Date.now(),
+      ...(run.podsBefore ? { podsBefore: run.podsBefore } : {}),
       failFast: run.failFast,
       remediate: settings.failure.remediate,
       restartThreshold: settings.failure.failFastRestarts,

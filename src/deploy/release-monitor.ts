@@ -38,6 +38,12 @@ export interface MonitorOptions {
   revision: number;
   /** When the deploy started. */
   startedAt: number;
+  /**
+   * The uids of the namespace's pods before helm ran: a pod not among them
+   * is this deploy's. Without them, a pod created since startedAt (less a
+   * few seconds for the clocks) is.
+   */
+  podsBefore?: Promise<Set<string>>;
   /** Judge pods and report fatal findings (fail-fast). */
   failFast: boolean;
   remediate: boolean;
@@ -135,7 +141,10 @@ export class ReleaseMonitor {
     await this.replaceSuperseded(seen);
     const { options } = this;
     const { pods, sets, events, now } = seen;
-    const judged = pods.filter((pod) => isOfThisRevision(pod, options.startedAt, sets, now));
+    const before = await options.podsBefore?.catch(() => undefined);
+    const judged = pods.filter((pod) =>
+      isOfThisRevision(pod, { startedAt: options.startedAt, before }, sets, now),
+    );
     if (options.failFast && !this.fatalReported) {
       const findings = classify(judged, events, this.classifyOptions(now));
       if (findings.some((f) => f.fatal) && !(await this.tryRemedies(findings, pods))) {
@@ -269,16 +278,18 @@ export function isSuperseded(pod: Pod, sets: StatefulSet[]): boolean {
  */
 export function isOfThisRevision(
   pod: Pod,
-  startedAt: number,
+  deploy: { startedAt: number; before?: Set<string> },
   sets: StatefulSet[],
   now: number,
 ): boolean {
-  const createdByThisDeploy =
-    Date.parse(pod.metadata.creationTimestamp ?? '') >= startedAt - CLOCK_SLACK_MS;
+  // The pods there before are known exactly when they were read; else by clock.
+  const createdByThisDeploy = deploy.before
+    ? !deploy.before.has(pod.metadata.uid ?? '')
+    : Date.parse(pod.metadata.creationTimestamp ?? '') >= deploy.startedAt - CLOCK_SLACK_MS;
   const set = statefulSetOf(pod, sets);
   if (!set) return createdByThisDeploy;
   if (!observed(set) || isSuperseded(pod, sets)) return false;
-  return createdByThisDeploy || now - startedAt >= APPLY_SETTLE_MS;
+  return createdByThisDeploy || now - deploy.startedAt >= APPLY_SETTLE_MS;
 }
 
 function progressReport(pods: Pod[]): string {

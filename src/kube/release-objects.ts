@@ -8,6 +8,12 @@ import {
 } from './types.js';
 import { selectorString, type Workload } from './release-workloads.js';
 
+/** The uids of the pods in a namespace now. */
+export async function podUids(api: KubeApi, namespace: string): Promise<Set<string>> {
+  const pods = await api.items<Pod>(`/api/v1/namespaces/${namespace}/pods`);
+  return new Set(pods.map((pod) => pod.metadata.uid ?? ''));
+}
+
 /** The pods of the release's workloads, each once. */
 export async function listReleasePods(
   api: KubeApi,
