@@ -72,6 +72,21 @@ describe('runVerifyWindow', () => {
     assert.deepEqual(result.evidence.lines, ['the crashed run']);
   });
 
+  it("polls a check with its own interval as often as it asks, the others at the window's", async () => {
+    const pods: string[] = [];
+    const api: string[] = [];
+    const often = { ...scripted([], pods), pollMs: 10 };
+    const result = await runVerifyWindow([often, scripted([], api)], {
+      ...options([], 200),
+      pollMs: 40,
+    });
+    assert.equal(result.passed, true);
+    const polls = (calls: string[]) => calls.filter((c) => c === 'poll').length;
+    // Every round for the first, every fourth (and the closing one) for the second.
+    assert.ok(polls(pods) > polls(api), `${polls(pods)} against ${polls(api)}`);
+    assert.ok(polls(api) <= Math.ceil(polls(pods) / 4) + 1, `${polls(pods)} against ${polls(api)}`);
+  });
+
   it('fails at the first fatal finding, with the evidence read at once', async () => {
     const calls: string[] = [];
     const result = await runVerifyWindow([scripted([[], [crash]], calls)], options([], 10_000));

@@ -93,6 +93,8 @@ export function crashedRunLines(finding: Finding, log: ContainerLog | 'not read'
   ];
 }
 
+const PODS_POLL_MS = 500;
+
 /** The check "Lily's pods stay up", on the release's workloads. */
 export function podsStayUp(
   api: KubeApi,
@@ -102,6 +104,9 @@ export function podsStayUp(
 ): VerifyCheck {
   const read = () => listReleasePods(api, namespace, workloads);
   return {
+    // A real kubelet removes a crashed run's log when it starts the next run
+    // (about 3 s later for a container without probes): seen sooner, read in time.
+    pollMs: PODS_POLL_MS,
     async start(): Promise<RunningCheck> {
       const baseline = await read();
       let latest = baseline;

@@ -12,6 +12,8 @@ import type { PodReport } from '../failure/report.js';
 export interface VerifyCheck {
   /** Reads the baseline, when the window opens. */
   start(): Promise<RunningCheck>;
+  /** How often it observes, when not the window's pollMs. */
+  pollMs?: number;
 }
 
 /** A check watching, against the baseline it took. */
@@ -63,6 +65,12 @@ export async function runVerifyWindow(
   options: WindowOptions,
 ): Promise<WindowResult> {
   const running = await Promise.all(checks.map((check) => check.start()));
+  // Each check every `stride` rounds of the fastest one's interval.
+  const tick = Math.min(options.pollMs, ...checks.map((check) => check.pollMs ?? options.pollMs));
+  const stride = checks.map((check) =>
+    Math.max(1, Math.round((check.pollMs ?? options.pollMs) / tick)),
+  );
+  let round = 0;
   const opened = Date.now();
   let lastProgress = opened;
   let lastError: string | undefined;
@@ -70,9 +78,13 @@ export async function runVerifyWindow(
     const closing = Date.now() - opened >= options.windowMs;
     let failed: readonly [RunningCheck, Finding[]] | undefined;
     try {
-      failed = await firstFatal(
-        running.map(async (check) => [check, await check.poll(closing)] as const),
+      const polling = running.flatMap((check, i) =>
+        closing || round % (stride[i] ?? 1) === 0
+          ? [check.poll(closing).then((findings) => [check, findings] as const)]
+          : [],
       );
+      round++;
+      failed = await firstFatal(polling);
       lastError = undefined;
     } catch (err) {
       const message = (err as Error).message;
@@ -105,7 +117,7 @@ export async function runVerifyWindow(
       );
     }
     const left = opened + options.windowMs - now;
-    await sleep(Math.max(0, Math.min(options.pollMs, left)), undefined, { signal: options.signal });
+    await sleep(Math.max(0, Math.min(tick, left)), undefined, { signal: options.signal });
   }
 }
 
