@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isRemovedContainerAnswer, type PodReport } from '../../src/failure/report.js';
 import type { ContainerState, Pod } from '../../src/kube/types.js';
-import { crashedRunLines, crashedRunLog, judgePods } from '../../src/verify/pods.js';
+import {
+  crashedRunLines,
+  crashedRunLog,
+  fromTail,
+  judgePods,
+  type Tails,
+} from '../../src/verify/pods.js';
 
 const ready = JSON.parse(
   readFileSync(new URL('fixtures/pod-ready.json', import.meta.url), 'utf8'),
@@ -139,6 +145,39 @@ describe('the crashed run', () => {
       crashedRunLines(finding, { container: 'daemon', previous: true, text: 'a\nb\n' }),
       ['The crashed run of container daemon of pod p, its last 2 log line(s):', '  a', '  b'],
     );
+  });
+
+  it('is the tail read while it ran when the kubelet has removed it since, if it is that run', () => {
+    const gone = {
+      container: 'daemon',
+      previous: false,
+      error: 'unable to retrieve container logs for containerd://c1',
+    };
+    const crashed = variant(ready, {
+      state: {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          finishedAt: '2026-11-21T14:00:05Z',
+          containerID: 'containerd://c1',
+        },
+      },
+    });
+    const tail = (containerID: string, text: string): Tails =>
+      new Map([[`${crashed.metadata.name}/daemon`, { containerID, text }]]);
+    const fatal = '2026-11-21T14:00:04.900000000Z fatal: chain store\n';
+    assert.deepEqual(fromTail(crashed, 'daemon', gone, tail('containerd://c1', fatal)), {
+      container: 'daemon',
+      previous: false,
+      text: 'fatal: chain store\n',
+    });
+    // Another run's tail, or one holding a newer run's lines, is not that run's log.
+    assert.deepEqual(fromTail(crashed, 'daemon', gone, tail('containerd://c0', fatal)), gone);
+    const newer = '2026-11-21T14:00:09.000000000Z lily version\n';
+    assert.deepEqual(fromTail(crashed, 'daemon', gone, tail('containerd://c1', newer)), gone);
+    // A log that was read needs no tail.
+    const read = { container: 'daemon', previous: false, text: 'x\n' };
+    assert.deepEqual(fromTail(crashed, 'daemon', read, tail('containerd://c1', fatal)), read);
   });
 
   it('says honestly when the log is gone, never showing an error as log text', () => {

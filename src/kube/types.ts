@@ -28,6 +28,7 @@ export interface ContainerState {
     exitCode?: number;
     startedAt?: string;
     finishedAt?: string;
+    containerID?: string;
   };
 }
 
@@ -37,6 +38,8 @@ export interface ContainerStatus {
   ready?: boolean;
   started?: boolean;
   restartCount?: number;
+  /** The container of its current (or last) run. */
+  containerID?: string;
   state?: ContainerState;
   lastState?: ContainerState;
 }

@@ -1,7 +1,13 @@
 import { crashFinding } from '../failure/container-findings.js';
-import { podReport } from '../failure/diagnostics.js';
+import { LOG_LIMIT_BYTES, podReport } from '../failure/diagnostics.js';
 import type { Finding } from '../failure-reason.js';
-import { type ContainerLog, type PodReport, unreadLogReason } from '../failure/report.js';
+import {
+  type ContainerLog,
+  isRemovedContainerAnswer,
+  logOfRunEndedAt,
+  type PodReport,
+  unreadLogReason,
+} from '../failure/report.js';
 import type { KubeApi } from '../kube/api.js';
 import { isReady } from '../kube/pod-status.js';
 import { listReleasePods } from '../kube/release-objects.js';
@@ -103,6 +109,7 @@ export function podsStayUp(
   logLines: number,
 ): VerifyCheck {
   const read = () => listReleasePods(api, namespace, workloads);
+  const tails: Tails = new Map();
   return {
     // A real kubelet removes a crashed run's log when it starts the next run
     // (about 3 s later for a container without probes): seen sooner, read in time.
@@ -113,18 +120,71 @@ export function podsStayUp(
       return {
         async poll() {
           latest = await read();
-          return judgePods(baseline, latest);
+          const findings = judgePods(baseline, latest);
+          if (!findings.some((f) => f.fatal))
+            await readTails(api, namespace, latest, logLines, tails);
+          return findings;
         },
         progress: () => {
           const pods = judged(latest);
           return `${pods.filter(isReady).length}/${pods.length} pod(s) Ready, no restart`;
         },
-        evidence: (findings) => readEvidence(api, namespace, latest, findings, logLines),
+        evidence: (findings) => readEvidence(api, namespace, latest, findings, logLines, tails),
         verified: (window) =>
           `${judged(latest).length} pod(s) stayed Ready for ${window}, no restart`,
       };
     },
   };
+}
+
+/**
+ * The last log lines of each running container, with the kubelet's
+ * timestamps, by pod and container: read on every poll while nothing failed.
+ * A real kubelet removes a crashed run (log and all) when it starts the next
+ * one, seconds after the crash and often before the pod status says it
+ * stopped; what was read while the status still said running is then all
+ * there is of it.
+ */
+export type Tails = Map<string, { containerID: string; text: string }>;
+
+async function readTails(
+  api: KubeApi,
+  namespace: string,
+  pods: Pod[],
+  logLines: number,
+  tails: Tails,
+): Promise<void> {
+  const running = judged(pods).flatMap((pod) =>
+    (pod.status?.containerStatuses ?? [])
+      .filter((s) => s.state?.running && s.containerID)
+      .map((status) => ({ pod: pod.metadata.name, status })),
+  );
+  await Promise.all(
+    running.map(async ({ pod, status }) => {
+      const query = `container=${encodeURIComponent(status.name)}&tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}&timestamps=true`;
+      const text = await api
+        .text(`/api/v1/namespaces/${namespace}/pods/${pod}/log?${query}`)
+        .catch(() => undefined);
+      if (text !== undefined && !isRemovedContainerAnswer(text))
+        tails.set(`${pod}/${status.name}`, { containerID: status.containerID ?? '', text });
+    }),
+  );
+}
+
+/** The crashed run's log as last read while it ran, when the kubelet has removed it since. */
+export function fromTail(
+  pod: Pod,
+  container: string,
+  log: ContainerLog,
+  tails: Tails,
+): ContainerLog {
+  if (log.error === undefined) return log;
+  const status = pod.status?.containerStatuses?.find((s) => s.name === container);
+  const ended = status?.state?.terminated ?? status?.lastState?.terminated;
+  const tail = tails.get(`${pod.metadata.name}/${container}`);
+  if (!tail || !ended?.finishedAt || ended.containerID !== tail.containerID) return log;
+  const run = logOfRunEndedAt(tail.text, ended.finishedAt);
+  return run.newerRun ? log : { container, previous: log.previous, text: run.text };
 }
 
 /** The failing pods' state and logs, read at once, and the crashed runs' last lines. */
@@ -134,14 +194,21 @@ async function readEvidence(
   pods: Pod[],
   findings: Finding[],
   logLines: number,
+  tails: Tails,
 ): Promise<Evidence> {
   const failing = pods.filter((p) => findings.some((f) => f.pod === p.metadata.name));
   const reports = await Promise.all(failing.map((pod) => podReport(api, namespace, pod, logLines)));
   const lines = findings.flatMap((finding) => {
     const i = failing.findIndex((p) => p.metadata.name === finding.pod);
     const [pod, report] = [failing[i], reports[i]];
-    const log = pod && report && finding.container && crashedRunLog(pod, report, finding.container);
-    return log ? crashedRunLines(finding, log) : [];
+    const { container } = finding;
+    if (!pod || !report || !container) return [];
+    const log = crashedRunLog(pod, report, container);
+    if (!log) return [];
+    return crashedRunLines(
+      finding,
+      log === 'not read' ? log : fromTail(pod, container, log, tails),
+    );
   });
   return {
     lines,
