@@ -71,7 +71,9 @@ const STALLS = [
     values: `apiWaitTimeout: "0"\ndaemon:\n${fakeEnv({ LILY_FAKE_API_DELAY: '1h' })}`,
     stallTimeout: '8s',
     progress: "the daemon is starting \\(init-sync's wait-api\\)",
-    tail: /Starting daemon\.\.\.\n(?:.*\n){1,12}.*Generating new API secret/,
+    // Both the script's line and the daemon's, in either order: init-sync's echo and
+    // the daemon it started in the background write to one log side by side.
+    tail: /--- last lines of init-sync [^\n]*\n(?=(?:.*\n){0,12}Starting daemon\.\.\.\n)(?=(?:.*\n){0,12}.*Generating new API secret)/,
   },
   {
     name: 'stall',

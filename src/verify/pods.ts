@@ -99,7 +99,7 @@ export function crashedRunLines(finding: Finding, log: ContainerLog | 'not read'
   ];
 }
 
-const PODS_POLL_MS = 500;
+const PODS_POLL_MS = 1000;
 
 /** The check "Lily's pods stay up", on the release's workloads. */
 export function podsStayUp(
@@ -112,7 +112,8 @@ export function podsStayUp(
   const tails: Tails = new Map();
   return {
     // A real kubelet removes a crashed run's log when it starts the next run
-    // (about 3 s later for a container without probes): seen sooner, read in time.
+    // (about 3 s later for a container without probes): looked at, and its last
+    // lines read, every second.
     pollMs: PODS_POLL_MS,
     async start(): Promise<RunningCheck> {
       const baseline = await read();
