@@ -94,6 +94,24 @@ describe('judgePods', () => {
     assert.match(finding.remedy, /^Raise daemon\.resources\.limits\.memory \(256Mi now\)/);
   });
 
+  it('an exit code 137 the kubelet calls Error right after an OOMKilled run is that OOM kill; another crash is not', () => {
+    const killedAgain = variant(ready, {
+      restarts: 1,
+      state: { terminated: { exitCode: 137, reason: 'Error' } },
+      lastState: oom,
+      ready: false,
+      memoryLimit: '48Mi',
+    });
+    assert.equal(judgePods([ready], [killedAgain])[0]?.reason, 'oom-killed');
+    const crashedSince = variant(ready, {
+      restarts: 1,
+      state: error,
+      lastState: oom,
+      ready: false,
+    });
+    assert.equal(judgePods([ready], [crashedSince])[0]?.reason, 'crash-loop');
+  });
+
   it('a pod that loses Ready fails the window', () => {
     const after = variant(ready, { ready: false });
     const [finding] = judgePods([ready], [after]);

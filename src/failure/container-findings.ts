@@ -112,7 +112,12 @@ export function crashFinding(
   const exit = lastExit(status);
   const where = `container ${status.name} of pod ${pod.metadata.name}`;
   const base = { pod: pod.metadata.name, container: status.name, fatal };
-  if (ended?.reason !== 'OOMKilled') {
+  // A real kubelet may report an OOM kill as `Error` with exit code 137 when
+  // the run before it was OOMKilled: the same kill, seen late.
+  const oomKilled =
+    ended?.reason === 'OOMKilled' ||
+    (ended?.exitCode === 137 && status.lastState?.terminated?.reason === 'OOMKilled');
+  if (!oomKilled) {
     return {
       ...base,
       reason: 'crash-loop',
