@@ -184,14 +184,14 @@ export function connectToCluster(
   settings: Settings,
   workspace: Workspace,
   connection: ClusterConnection,
-  helmBinary: string,
-  helmMajor: HelmMajor,
+  helmTool: { binary: string; major: HelmMajor; installed: Promise<unknown> },
   lockHolder: string,
 ): ClusterAccess {
   const env = { ...process.env, ...privateHelmEnv((name) => workspace.path(name)) };
   const { api } = connection;
   const kubectl = new Kubectl(connection.kubectlBinary, env, settings.kubeContext);
-  const helm = new Helm(helmBinary, helmMajor, env, settings.kubeContext);
+  const { binary, major, installed } = helmTool;
+  const helm = new Helm(binary, major, env, settings.kubeContext, installed);
   return {
     ...readCluster(settings, connection, helm),
     helm,

@@ -14,7 +14,7 @@ import { deploymentRequest, GithubDeployments } from './github/deployments.js';
 import { PullRequests } from './github/pull-requests.js';
 import { RepositoryApi, type RunContext, runContext } from './github/repository-api.js';
 import { helmMajor } from './helm/flags.js';
-import { type InstalledHelm, installHelm } from './helm/installer.js';
+import { type InstalledHelm, startHelmInstall, waitForHelm } from './helm/installer.js';
 import { helmForReading } from './helm/release-store.js';
 import { checkKubeconfig } from './kube/kubeconfig-source.js';
 import { readInputs } from './inputs/read.js';
@@ -62,9 +62,12 @@ async function run(): Promise<void> {
       await reportStatus(settings, workspace, connection, inputs.secrets, run);
       return;
     }
-    const installedHelm = await installHelmStep(settings, connection);
+    const installedHelm = await startHelmStep(settings, connection);
     const cluster = await connectStep(settings, workspace, connection, installedHelm, run);
     try {
+      // A deploy and a plan get on with what needs no helm while it downloads (prepare).
+      if (settings.command !== 'deploy' && settings.command !== 'plan')
+        await waitForHelm(installedHelm);
       const ctx = {
         ...inputs,
         cluster,
@@ -79,6 +82,12 @@ async function run(): Promise<void> {
       else if (settings.command === 'plan')
         await (await import(/* webpackMode: "eager" */ './deploy/plan.js')).plan(ctx);
       else await changeRelease(ctx, github);
+    } catch (err) {
+      // A download still under way ends first, as it did before the cluster
+      // was asked: its lines are shown, helm is cached for the next run, and
+      // its error, if any, is the one reported (helm comes first in the guide).
+      await waitForHelm(installedHelm);
+      throw err;
     } finally {
       cluster.close();
     }
@@ -90,23 +99,34 @@ async function run(): Promise<void> {
     await github?.finish(deployment, 'success', settings.github.environmentUrl);
 }
 
-/** Helm in the tool cache (downloaded on a miss); the connection is closed if that fails. */
-async function installHelmStep(
+/**
+ * Helm found in the tool cache, or its download started (the connection is
+ * closed if that fails); a download's failure is the run's `helm-install`.
+ */
+async function startHelmStep(
   settings: Settings,
   connection: Promise<ClusterConnection>,
 ): Promise<InstalledHelm> {
-  const installed = await core
-    .group('Install helm', () =>
-      installHelm(settings.helm).catch((err: unknown) => {
-        throw new DeployError('helm-install', (err as Error).message, { cause: err });
-      }),
-    )
+  const helmInstallError = (err: unknown) =>
+    new DeployError('helm-install', (err as Error).message, { cause: err });
+  const started = await core
+    .group('Install helm', () => startHelmInstall(settings.helm))
     .catch(async (err: unknown) => {
       (await connection.catch(() => undefined))?.close();
-      throw err;
+      throw helmInstallError(err);
     });
-  core.setOutput('helm-version', `v${installed.version}`);
-  return installed;
+  const installed = startedEarly(
+    started.installed.then(
+      (lines) => {
+        core.setOutput('helm-version', `v${started.version}`);
+        return lines;
+      },
+      (err: unknown) => {
+        throw helmInstallError(err);
+      },
+    ),
+  );
+  return { ...started, installed };
 }
 
 /** Helm and kubectl pointed at the cluster over the connection, in the log group of that name. */
@@ -122,8 +142,11 @@ function connectStep(
       settings,
       workspace,
       await connection,
-      installed.binary,
-      helmMajor(installed.version),
+      {
+        binary: installed.binary,
+        major: helmMajor(installed.version),
+        installed: installed.installed,
+      },
       lockHolder(run),
     ),
   );
@@ -149,8 +172,9 @@ async function reportStatus(
   core.info(helm.why);
   let cluster: ClusterReader;
   if (helm.needed) {
-    const installed = await installHelmStep(settings, connection);
+    const installed = await startHelmStep(settings, connection);
     cluster = await connectStep(settings, workspace, connection, installed, run);
+    await waitForHelm(installed);
   } else {
     cluster = await core.group('Connect to the cluster', async () =>
       readCluster(settings, await connection),

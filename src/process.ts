@@ -136,16 +136,23 @@ export async function runChecked(
  * inside them.
  */
 export abstract class BoundTool {
+  /**
+   * `installed`: settles once `binary` is there (a download under way);
+   * every command waits for it, and fails with its error.
+   */
   constructor(
     readonly binary: string,
     protected readonly env: NodeJS.ProcessEnv,
+    private readonly installed?: Promise<unknown>,
   ) {}
 
-  protected run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  protected async run(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    await this.installed;
     return runCommand(this.binary, this.withContext(args), { env: this.env, ...options });
   }
 
-  protected checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  protected async checked(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    await this.installed;
     return runChecked(this.binary, this.withContext(args), { env: this.env, ...options });
   }
 

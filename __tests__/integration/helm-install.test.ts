@@ -2,11 +2,13 @@
 // the real helm 3 and helm 4 tarballs, and the first cluster call against a
 // cluster that is not there. No cluster is needed.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { type ChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
 import { CHART_VERSIONS, FIXTURE_CHART } from '../../test/support/e2e.js';
 import { startHelmMirror, type HelmMirror } from '../../test/support/helm-mirror.js';
@@ -163,6 +165,26 @@ describe('download faults', () => {
     assert.ok(!existsSync(join(toolCache, 'helm')));
   });
 
+  for (const [what, body, why] of [
+    ['not gzip', Buffer.from('<html>a captive portal</html>'), /incorrect header check/],
+    ['a tar without helm', gzipSync(tarOf('linux-amd64/README.md', 'no binary here\n')), /^$/],
+  ] as const)
+    it(`names an archive its checksum vouches for that holds no helm (${what}), and caches nothing`, async () => {
+      const sum = createHash('sha256').update(body).digest('hex');
+      mirror.override(release().archivePath, body, { times: 1 });
+      mirror.override(release().checksumPath, `${sum}  helm-v4.1.4-linux-amd64.tar.gz\n`, {
+        times: 1,
+      });
+      const toolCache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+      const result = await deployWith(4, {}, { toolCache });
+      assert.equal(result.exitCode, 1);
+      const line = /::error::(.*has no linux-amd64\/helm.*)/.exec(result.log)?.[1] ?? result.log;
+      assert.match(line, /helm-v4\.1\.4-linux-amd64\.tar\.gz has no linux-amd64\/helm/);
+      assert.match(line, /is the download base URL a Helm mirror\?/);
+      assert.match(/\((.*)\); is the/.exec(line)?.[1] ?? '', why);
+      assert.ok(!existsSync(join(toolCache, 'helm')), 'nothing was cached');
+    });
+
   it('refuses a mirror whose .sha256sum disagrees', async () => {
     mirror.override(release().checksumPath, `${'0'.repeat(64)}  helm-v4.1.4-linux-amd64.tar.gz\n`, {
       times: 1,
@@ -207,3 +229,19 @@ describe('download faults', () => {
     assert.equal(mirror.requests.length, before);
   });
 });
+
+/** A ustar archive of one file, as tar writes it: header, data padded to 512, two zero blocks. */
+function tarOf(path: string, text: string): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(path, 0);
+  header.write('0000644\0', 100);
+  header.write(`${Buffer.byteLength(text).toString(8).padStart(11, '0')}\0`, 124);
+  header.write('0', 156);
+  header.write('ustar\u000000', 257);
+  header.fill(' ', 148, 156);
+  const sum = header.reduce((total, b) => total + b, 0);
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const data = Buffer.alloc(Math.ceil(Buffer.byteLength(text) / 512) * 512);
+  data.write(text);
+  return Buffer.concat([header, data, Buffer.alloc(1024)]);
+}

@@ -6,7 +6,7 @@ import { type ChartSource, prepareChart } from '../helm/chart-source.js';
 import { fetchArgs, translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
 import type { DryRunRelease, ReleaseStatus } from '../helm/helm.js';
 import type { RunContext } from '../github/repository-api.js';
-import type { InstalledHelm } from '../helm/installer.js';
+import { type InstalledHelm, waitForHelm } from '../helm/installer.js';
 import { mergeValues, type Values } from '../inputs/values.js';
 import type { LockOutcome, ReleaseLock } from '../lock/release-lock.js';
 import type { PreflightResult } from '../preflight/check-cluster.js';
@@ -148,6 +148,7 @@ export async function prepare(
     return ready;
   });
   for (const note of extra.notes) core.notice(note);
+  await waitForHelm(ctx.installedHelm);
   // Needs no cluster, so it refuses before the namespace and Secret are made.
   if (settings.lilyPreflight) {
     const merged = mergeValues(chart.defaults, values.values);

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readChartFiles } from './chart-archive.js';
 import { cacheChart, cachedChart, type IndexedChart, indexedChart } from './chart-cache.js';
-import { DEFAULT_DOWNLOAD_POLICY, downloadText } from './download.js';
+import { DEFAULT_DOWNLOAD_POLICY, downloadFile, downloadText } from './download.js';
 import { sha256Of } from './tool-cache-entry.js';
 import type { Helm } from './helm.js';
 import type { ChartRef, RepoSettings } from '../settings.js';
@@ -70,11 +70,21 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
       );
       return { ref: cached, ...origin, ...(await chartFiles(cached)) };
     }
+    // A GET of the URL the index names needs no helm (which may still be
+    // downloading); where it fails, helm pull tries, and its error is the one reported.
+    core.info(`Downloading ${indexed.url}`);
+    const downloaded = join(request.destination, indexed.file);
+    const digest = await downloadFile(indexed.url, downloaded, ONE_TRY).catch(async () => {
+      await helm.pull(indexed.url, request.destination, undefined, []);
+      return sha256Of(await pulledArchive(indexed.url, request.destination));
+    });
+    const ref = await pulledArchive(indexed.url, request.destination);
+    await keepInCache(request.destination, digest, indexed);
+    return { ref, ...origin, ...(await chartFiles(ref)) };
   }
   let pulled = origin.name;
   const fetchArgs = [...request.fetchArgs];
-  if (indexed) pulled = indexed.url;
-  else if (chart.kind === 'repo' && !repo.username) {
+  if (chart.kind === 'repo' && !repo.username) {
     pulled = chart.name;
     fetchArgs.unshift('--repo', repo.url);
   } else if (chart.kind === 'repo') {
@@ -86,41 +96,45 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
       repo.password,
     );
   }
-  const version = request.version === 'latest' || indexed ? undefined : request.version;
+  const version = request.version === 'latest' ? undefined : request.version;
   await helm.pull(pulled, request.destination, version, fetchArgs);
-  const archive = (await readdir(request.destination)).find((file) => file.endsWith('.tgz'));
-  if (!archive) throw new Error(`helm pull ${pulled} left no chart archive`);
-  const ref = join(request.destination, archive);
-  if (indexed) await keepInCache(request.destination, ref, indexed);
+  const ref = await pulledArchive(pulled, request.destination);
   return { ref, ...origin, ...(await chartFiles(ref)) };
+}
+
+/** Reads of the repository (its index, an archive) the run makes itself: one try, helm's error otherwise. */
+const ONE_TRY = { attempts: 1, backoffMs: 0, idleTimeoutMs: DEFAULT_DOWNLOAD_POLICY.idleTimeoutMs };
+
+/** The chart archive a pull left in `destination`. */
+async function pulledArchive(pulled: string, destination: string): Promise<string> {
+  const archive = (await readdir(destination)).find((file) => file.endsWith('.tgz'));
+  if (!archive) throw new Error(`helm pull ${pulled} left no chart archive`);
+  return join(destination, archive);
 }
 
 /**
  * The version's entry in the repository index, for a chart the tool cache
  * can keep: an exact version of a repository without credentials, fetched
  * without extra-args' flags (TLS files, --verify's provenance) that only
- * helm applies. One read of the index, which `helm pull` of the entry's URL
- * then does not repeat. Anything else (no index, the version not listed)
+ * helm applies. One read of the index; the archive is then fetched from the
+ * entry's URL. Anything else (no index, the version not listed)
  * is left to `helm pull --repo` and its own error.
  */
 async function indexedInRepo(request: PullRequest): Promise<IndexedChart | undefined> {
   const { chart, repo, version, toolCache } = request;
   if (chart.kind !== 'repo' || repo.username || version === 'latest') return undefined;
   if (!toolCache || request.fetchArgs.length > 0) return undefined;
-  const index = await downloadText(`${repo.url.replace(/\/+$/, '')}/index.yaml`, {
-    attempts: 1,
-    backoffMs: 0,
-    idleTimeoutMs: DEFAULT_DOWNLOAD_POLICY.idleTimeoutMs,
-  }).catch(() => undefined);
+  const index = await downloadText(`${repo.url.replace(/\/+$/, '')}/index.yaml`, ONE_TRY).catch(
+    () => undefined,
+  );
   return index === undefined ? undefined : indexedChart(index, repo.url, chart.name, version);
 }
 
-/** The pulled archive into the tool cache, when it is the one the index names. */
-async function keepInCache(dir: string, archive: string, indexed: IndexedChart): Promise<void> {
-  const digest = await sha256Of(archive);
+/** The downloaded archive (of sha256 `digest`) into the tool cache, when it is the one the index names. */
+async function keepInCache(dir: string, digest: string, indexed: IndexedChart): Promise<void> {
   if (digest !== indexed.digest) {
     core.warning(
-      `The chart archive ${indexed.url} has sha256 ${digest}, not the ${indexed.digest} the repository index gives: deployed as helm pulled it, not kept in the tool cache`,
+      `The chart archive ${indexed.url} has sha256 ${digest}, not the ${indexed.digest} the repository index gives: deployed as downloaded, not kept in the tool cache`,
     );
     return;
   }

@@ -2,9 +2,11 @@ import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { type FileHandle, open, rm } from 'node:fs/promises';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { isRegularFile, TarReader } from './tar.js';
 
 export interface DownloadPolicy {
   attempts: number;
@@ -12,6 +14,8 @@ export interface DownloadPolicy {
   backoffMs: number;
   /** A connection that sends nothing for this long is given up. */
   idleTimeoutMs: number;
+  /** Where a retry is told (a download in the background keeps its lines for later). */
+  log?: (line: string) => void;
 }
 
 // tool-cache's own downloadTool waits 10-20 s between retries and never gives
@@ -42,13 +46,51 @@ export function isTransientStatus(status: number): boolean {
  * sha256 (hex) of what was written, hashed as it arrived: a large archive is
  * not read back to be checked.
  */
-export function downloadFile(
+export async function downloadFile(
   url: string,
   dest: string,
   policy = DEFAULT_DOWNLOAD_POLICY,
 ): Promise<string> {
-  return withRetries(url, policy, () => downloadOnce(url, dest, policy.idleTimeoutMs));
+  const { sha256 } = await withRetries(url, policy, () =>
+    downloadOnce(url, policy.idleTimeoutMs, {
+      open: () => ({ stream: createWriteStream(dest, { mode: 0o600 }), result: async () => {} }),
+      discard: () => rm(dest, { force: true }),
+    }),
+  );
+  return sha256;
 }
+
+/** What became of the file a tar download was to unpack. */
+export interface Unpacked {
+  /** The whole file was written. */
+  complete: boolean;
+  /** Why the archive could not be read (bad gzip, a cut tar) or the file written. */
+  error?: Error;
+}
+
+/**
+ * Streams the gzipped tar at `url` and writes its regular file `path` to
+ * `dest` (mode 0755) as it arrives: no archive on disk, no tar process, the
+ * gunzip beside the download. Returns the sha256 (hex) of the whole archive,
+ * hashed as it arrived, which judges what was unpacked: an archive that is
+ * not gzip or not a tar fails no download, it is reported in `unpacked`.
+ */
+export function downloadTarEntry(
+  url: string,
+  path: string,
+  dest: string,
+  policy = DEFAULT_DOWNLOAD_POLICY,
+): Promise<{ sha256: string; result: Unpacked }> {
+  return withRetries(url, policy, () =>
+    downloadOnce(url, policy.idleTimeoutMs, {
+      open: () => tarEntryUnpacker(path, dest),
+      discard: () => rm(dest, { force: true }),
+    }),
+  );
+}
+
+/** Output chunks of 256 KiB: a 60 MB binary in some 240 writes. */
+const GUNZIP_CHUNK = 1 << 18;
 
 /** A small text file such as a `.sha256sum` or `helm-latest-version`. */
 export async function downloadText(url: string, policy = DEFAULT_DOWNLOAD_POLICY): Promise<string> {
@@ -80,7 +122,7 @@ async function withRetries<T>(
       const error = asDownloadError(url, err);
       if (!error.retryable || n >= policy.attempts) throw error;
       const pause = policy.backoffMs * n;
-      core.info(
+      (policy.log ?? core.info)(
         `${error.message}; retrying in ${pause / 1000}s (attempt ${n + 1} of ${policy.attempts})`,
       );
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -88,7 +130,17 @@ async function withRetries<T>(
   }
 }
 
-async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): Promise<string> {
+/** Where an attempt's bytes go (opened anew for each attempt), and how a failed one is undone. */
+interface Sink<T> {
+  open: () => { stream: NodeJS.WritableStream; result: () => Promise<T> };
+  discard: () => Promise<void>;
+}
+
+async function downloadOnce<T>(
+  url: string,
+  idleTimeoutMs: number,
+  sink: Sink<T>,
+): Promise<{ sha256: string; result: T }> {
   const client = newClient(idleTimeoutMs);
   try {
     const response = await client.get(url);
@@ -101,18 +153,83 @@ async function downloadOnce(url: string, dest: string, idleTimeoutMs: number): P
     // would race it and end a stalled download with a bare 'aborted'.
     response.message.socket.setTimeout(0);
     const hash = createHash('sha256');
+    const { stream, result } = sink.open();
     await pipeline(
       response.message,
       idleGuard(url, idleTimeoutMs, (chunk) => hash.update(chunk)),
-      createWriteStream(dest, { mode: 0o600 }),
+      stream,
     );
-    return hash.digest('hex');
+    return { sha256: hash.digest('hex'), result: await result() };
   } catch (err) {
-    await rm(dest, { force: true });
+    await sink.discard();
     throw asDownloadError(url, err);
   } finally {
     client.dispose();
   }
+}
+
+/**
+ * A stream that gunzips what is written to it and writes the tar's regular
+ * file `path` into `dest`; the rest is read and dropped. Data that cannot be
+ * unpacked is kept as the result's error and the stream goes on taking
+ * bytes, so the download (and its hash) completes either way.
+ */
+function tarEntryUnpacker(
+  path: string,
+  dest: string,
+): { stream: Writable; result: () => Promise<Unpacked> } {
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const reader = new TarReader();
+  let file: Promise<FileHandle> | undefined;
+  let complete = false;
+  let error: Error | undefined;
+  const unpacked = (async (): Promise<Unpacked> => {
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+        for (const piece of reader.push(chunk)) {
+          if (piece.entry.path !== path || !isRegularFile(piece.entry) || complete) continue;
+          file ??= open(dest, 'w', 0o755);
+          await (await file).write(piece.data);
+          complete = piece.done;
+        }
+      }
+      if (reader.cut) throw new Error('the tar archive ends inside an entry');
+    } catch (err) {
+      error = err as Error;
+      gunzip.destroy();
+    }
+    await (await file)?.close().catch(() => undefined);
+    return error ? { complete, error } : { complete };
+  })();
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (error || gunzip.destroyed || gunzip.write(chunk)) callback();
+      else whenDrainedOrClosed(gunzip, callback);
+    },
+    final(callback) {
+      if (!gunzip.destroyed) gunzip.end();
+      void unpacked.then(() => {
+        callback();
+      });
+    },
+    // The download failed: the file is left to the sink's discard.
+    destroy(err, callback) {
+      gunzip.destroy();
+      callback(err);
+    },
+  });
+  return { stream, result: () => unpacked };
+}
+
+/** `done` once `stream` can take more, or is gone. */
+function whenDrainedOrClosed(stream: NodeJS.EventEmitter, done: () => void): void {
+  const once = () => {
+    stream.off('drain', once);
+    stream.off('close', once);
+    done();
+  };
+  stream.on('drain', once);
+  stream.on('close', once);
 }
 
 /** Passes data through (each chunk to `seen`), failing the stream when nothing arrives for `ms`. */

@@ -83,8 +83,9 @@ export class Helm extends BoundTool {
     readonly major: HelmMajor,
     env: NodeJS.ProcessEnv,
     private readonly kubeContext?: string,
+    installed?: Promise<unknown>,
   ) {
-    super(binary, env);
+    super(binary, env, installed);
   }
 
   async repoAdd(name: string, url: string, username?: string, password?: string): Promise<void> {

@@ -1,33 +1,48 @@
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startedEarly } from '../background.js';
-import { downloadFile, downloadText } from './download.js';
 import {
+  DEFAULT_DOWNLOAD_POLICY,
+  type DownloadPolicy,
+  downloadFile,
+  downloadTarEntry,
+  downloadText,
+  type Unpacked,
+} from './download.js';
+import {
+  type HelmReleaseFiles,
   helmReleaseFiles,
   latestVersionUrl,
   parseChecksumFile,
   parseLatestVersion,
 } from './release-files.js';
 import type { HelmInstallSettings } from '../settings.js';
-import { cacheToolDir } from './tool-cache-entry.js';
+import { cacheToolDir, toolCacheEntry } from './tool-cache-entry.js';
 
 export interface InstalledHelm {
-  /** Absolute path of the helm binary. */
+  /** Absolute path of the helm binary (where it will be, while it downloads). */
   binary: string;
   /** Without the leading v. */
   version: string;
   fromCache: boolean;
+  /**
+   * Settles once the binary is there, checksum verified, with the lines its
+   * download logged: it downloads while the run gets on with what needs no
+   * helm. Resolved at once on a tool cache hit.
+   */
+  installed: Promise<string[]>;
 }
 
 /**
- * Puts the wanted helm in the tool cache (downloaded and checksum-verified on a
- * miss; no network at all on a hit for an exact version) and on PATH.
+ * Finds the wanted helm in the tool cache (no network at all on a hit for an
+ * exact version), or starts its download into the tool cache, checked
+ * against its checksum before it is cached and put on PATH.
  */
-export async function installHelm(settings: HelmInstallSettings): Promise<InstalledHelm> {
+export async function startHelmInstall(settings: HelmInstallSettings): Promise<InstalledHelm> {
   const version =
     settings.version === 'latest'
       ? await resolveLatestVersion(settings.downloadBaseUrl)
@@ -39,18 +54,65 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
   if (cached) {
     core.info(`Helm v${version} found in the tool cache (${cached}): nothing downloaded`);
     core.addPath(cached);
-    return { binary: join(cached, binaryName), version, fromCache: true };
+    return {
+      binary: join(cached, binaryName),
+      version,
+      fromCache: true,
+      installed: Promise.resolve([]),
+    };
   }
+  const entry = toolCacheEntry('helm', version);
+  core.info(`Downloading ${files.archiveUrl} (the cluster is asked meanwhile)`);
+  const lines: string[] = [];
+  const installed = startedEarly(
+    download(settings, files, version, (line) => lines.push(line)).then(() => {
+      core.addPath(entry);
+      return lines;
+    }),
+  );
+  return { binary: join(entry, binaryName), version, fromCache: false, installed };
+}
 
+const waited = new WeakSet<InstalledHelm>();
+
+/**
+ * Waits for a download under way, in a log group with the lines it logged
+ * (once, however often it is waited for); a cache hit waits for nothing.
+ */
+export async function waitForHelm(helm: InstalledHelm): Promise<void> {
+  if (helm.fromCache || waited.has(helm)) {
+    await helm.installed;
+    return;
+  }
+  waited.add(helm);
+  await core.group('Install helm', async () => {
+    for (const line of await helm.installed) core.info(line);
+  });
+}
+
+/** The archive downloaded, checked, unpacked and its binary cached (tool-cache's layout). */
+async function download(
+  settings: HelmInstallSettings,
+  files: HelmReleaseFiles,
+  version: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const binaryName = basename(files.binaryPath);
   const work = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'lily-deploy-helm-'));
   try {
-    const archive = join(work, basename(files.archiveUrl));
+    const policy = { ...DEFAULT_DOWNLOAD_POLICY, log };
     // The published checksum is fetched while the archive downloads.
     const expectedSum = settings.sha256
       ? Promise.resolve(settings.sha256)
-      : startedEarly(publishedChecksum(files.checksumUrl));
-    core.info(`Downloading ${files.archiveUrl}`);
-    const actual = await downloadFile(files.archiveUrl, archive);
+      : startedEarly(publishedChecksum(files.checksumUrl, policy));
+    const binaryDir = join(work, files.platform);
+    const binary = join(binaryDir, binaryName);
+    await mkdir(binaryDir);
+    // A tar is unpacked as it arrives (its binary cached only once the checksum matches); a zip once checked.
+    const zip = join(work, basename(files.archiveUrl));
+    const { sha256: actual, result: unpackedTar } = files.isZip
+      ? { sha256: await downloadFile(files.archiveUrl, zip, policy), result: undefined }
+      : await downloadTarEntry(files.archiveUrl, files.binaryPath, binary, policy);
     const expected = await expectedSum;
     const source = settings.sha256 ? "input 'helm-sha256'" : files.checksumUrl;
     if (actual !== expected) {
@@ -59,22 +121,28 @@ export async function installHelm(settings: HelmInstallSettings): Promise<Instal
           'Nothing was installed or cached.',
       );
     }
-    core.info(`sha256 ${actual} verified against ${source}`);
-
-    const extracted = files.isZip
-      ? await tc.extractZip(archive, join(work, 'extracted'))
-      : await tc.extractTar(archive, join(work, 'extracted'));
-    const binaryDir = join(extracted, files.platform);
-    if (!existsSync(join(binaryDir, binaryName))) {
+    log(`sha256 ${actual} verified against ${source}`);
+    const unpacked = unpackedTar ?? (await unzip(zip, work));
+    if (!unpacked.complete || !existsSync(binary)) {
+      const why = unpacked.error ? ` (${unpacked.error.message})` : '';
       throw new Error(
-        `${files.archiveUrl} has no ${files.binaryPath}; is the download base URL a Helm mirror?`,
+        `${files.archiveUrl} has no ${files.binaryPath}${why}; is the download base URL a Helm mirror?`,
       );
     }
-    const cachedDir = await cacheToolDir(binaryDir, 'helm', version, binaryName, { move: true });
-    core.addPath(cachedDir);
-    return { binary: join(cachedDir, binaryName), version, fromCache: false };
+    const entry = await cacheToolDir(binaryDir, 'helm', version, binaryName, { move: true });
+    log(`Helm v${version} cached in ${entry}`);
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A checked zip (Windows) unpacked by tool-cache into `work`. */
+async function unzip(archive: string, work: string): Promise<Unpacked> {
+  try {
+    await tc.extractZip(archive, work);
+    return { complete: true };
+  } catch (err) {
+    return { complete: false, error: err as Error };
   }
 }
 
@@ -86,8 +154,8 @@ async function resolveLatestVersion(baseUrl: string): Promise<string> {
   return version;
 }
 
-async function publishedChecksum(url: string): Promise<string> {
-  const checksum = parseChecksumFile(await downloadText(url));
+async function publishedChecksum(url: string, policy: DownloadPolicy): Promise<string> {
+  const checksum = parseChecksumFile(await downloadText(url, policy));
   if (!checksum) throw new Error(`${url} does not start with a sha256 hash`);
   return checksum;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { arch } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Puts the files of `sourceDir` in the tool cache as `tool/version/<arch>` (the
@@ -23,10 +23,8 @@ export async function cacheToolDir(
   binaryName: string,
   { move = false } = {},
 ): Promise<string> {
-  const root = process.env.RUNNER_TOOL_CACHE;
-  if (!root) throw new Error('RUNNER_TOOL_CACHE is not set: the runner sets it for every job');
-  const versionDir = join(root, tool, version);
-  const entry = join(versionDir, arch());
+  const entry = toolCacheEntry(tool, version);
+  const versionDir = dirname(entry);
   await mkdir(versionDir, { recursive: true });
   const staged = await mkdtemp(join(versionDir, `.${arch()}.staged-`));
   try {
@@ -59,6 +57,13 @@ export async function cacheToolDir(
   } finally {
     await rm(staged, { recursive: true, force: true });
   }
+}
+
+/** Where the tool cache keeps `tool` at `version` for this machine's architecture. */
+export function toolCacheEntry(tool: string, version: string): string {
+  const root = process.env.RUNNER_TOOL_CACHE;
+  if (!root) throw new Error('RUNNER_TOOL_CACHE is not set: the runner sets it for every job');
+  return join(root, tool, version, arch());
 }
 
 /** True when `from` now has the name `to`; false when `to` was already taken or `from` is gone. */
