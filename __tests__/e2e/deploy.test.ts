@@ -182,7 +182,14 @@ for (const major of [3, 4] as const) {
         'chart-version': '0.1.4',
         values: 'deploymentType: daemon\n',
       };
-      const run = () => deploy(env.e2e, major, inputs, { toolCache });
+      const argv = await recordArgv(await helmTool(major), toolCache);
+      const run = () =>
+        deploy(env.e2e, major, inputs, { toolCache, env: { PATH: pathWith(argv.binDir) } });
+      const templatesOf = async (before: number) =>
+        (await argv.read())
+          .split('\n')
+          .slice(before)
+          .filter((line) => line.startsWith('helm template '));
       try {
         const chartPath = repo.chart('0.1.4').path;
         // The action's own GET of the archive fails once: helm pull fetches it instead.
@@ -196,8 +203,15 @@ for (const major of [3, 4] as const) {
         );
         assert.match(first.log, /Chart archive kept in the tool cache by its sha256 [0-9a-f]{64}/);
 
+        const beforeSecond = (await argv.read()).split('\n').length - 1;
         const second = await run();
         assert.equal(second.exitCode, 0, second.log);
+        // Rendered from the cached archive while the index was read: once, not again after it.
+        const cachedArchive = `/lily-deploy-chart/${repo.chart('0.1.4').digest}/x64/lily-0.1.4.tgz`;
+        assert.deepEqual(
+          (await templatesOf(beforeSecond)).map((line) => line.includes(cachedArchive)),
+          [true],
+        );
         assert.equal(second.outputs.revision, '2');
         assert.equal(repo.count(chartPath), 2, 'the second run downloads no chart');
         assert.equal(repo.count(repo.indexPath), 2, 'each run reads the index, for the digest');
@@ -217,8 +231,16 @@ for (const major of [3, 4] as const) {
         });
         const republished = charts.find((c) => c.version === '0.1.4');
         assert.notEqual(republished?.digest, repo.chart('0.1.4').digest);
+        const beforeThird = (await argv.read()).split('\n').length - 1;
         const third = await run();
         assert.equal(third.exitCode, 0, third.log);
+        // The cached archive's render (a guess the index proved wrong) is not the one judged.
+        assert.ok(
+          (await templatesOf(beforeThird)).some(
+            (line) => !line.includes(cachedArchive) && line.includes('/chart/lily-0.1.4.tgz '),
+          ),
+          'the republished archive, as downloaded, is rendered',
+        );
         assert.equal(repo.count(chartPath), 3, 'the changed chart is downloaded, not served stale');
         assert.doesNotMatch(third.log, /\[command\]helm pull/, 'by the action itself');
         assert.equal(third.outputs['app-version'], 'v0.99.0');

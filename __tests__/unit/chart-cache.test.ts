@@ -3,10 +3,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { cacheChart, cachedChart, indexedChart } from '../../src/helm/chart-cache.js';
+import {
+  cacheChart,
+  cachedChart,
+  indexedChart,
+  newestCachedArchive,
+} from '../../src/helm/chart-cache.js';
 
 const DIGEST = 'a'.repeat(64);
 const INDEX = `apiVersion: v1
@@ -85,6 +90,43 @@ describe('the tool cache of charts', () => {
     assert.equal(
       await cachedChart(process.env.RUNNER_TOOL_CACHE, { ...chart, digest: 'd'.repeat(64) }),
       undefined,
+    );
+  });
+  it('names the newest complete entry of an archive name, whatever its digest, before the index is read', async () => {
+    root = await mkdtemp(join(tmpdir(), 'chart-cache-'));
+    process.env.RUNNER_TOOL_CACHE = join(root, 'tools');
+    assert.equal(
+      await newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'),
+      undefined,
+    );
+    const entries: string[] = [];
+    for (const content of ['first publication', 'republished']) {
+      const pulled = await mkdtemp(join(root, 'pulled-'));
+      await writeFile(join(pulled, 'lily-0.1.4.tgz'), content);
+      const digest = createHash('sha256').update(content).digest('hex');
+      entries.push(
+        await cacheChart(pulled, {
+          digest,
+          url: 'https://charts.example/lily-0.1.4.tgz',
+          file: 'lily-0.1.4.tgz',
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Another version, and an entry whose copy never completed (no .complete beside it).
+    const other = await mkdtemp(join(root, 'pulled-'));
+    await writeFile(join(other, 'lily-0.1.5-rc1.tgz'), 'another version');
+    await cacheChart(other, {
+      digest: 'e'.repeat(64),
+      url: 'https://charts.example/x',
+      file: 'lily-0.1.5-rc1.tgz',
+    });
+    const half = join(process.env.RUNNER_TOOL_CACHE, 'lily-deploy-chart', 'f'.repeat(64), arch());
+    await mkdir(half, { recursive: true });
+    await writeFile(join(half, 'lily-0.1.4.tgz'), 'half written');
+    assert.equal(
+      await newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'),
+      join(entries[1]!, 'lily-0.1.4.tgz'),
     );
   });
 });

@@ -2,7 +2,12 @@ import * as core from '@actions/core';
 import { mkdir } from 'node:fs/promises';
 import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
-import { type ChartSource, prepareChart } from '../helm/chart-source.js';
+import {
+  type ChartSource,
+  likelyCachedChart,
+  prepareChart,
+  type PullRequest,
+} from '../helm/chart-source.js';
 import { fetchArgs, translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
 import type { DryRunRelease, ReleaseStatus } from '../helm/helm.js';
 import type { RunContext } from '../github/repository-api.js';
@@ -84,7 +89,10 @@ export async function prepare(
 ): Promise<Prepared> {
   const { settings, cluster, workspace } = ctx;
   const extra = translateExtraArgs(cluster.helm.major, settings.extraArgs);
-  const chartReady = startedEarly(pullChart(ctx, extra.args));
+  const request = chartRequest(ctx, extra.args);
+  const chartReady = startedEarly(
+    mkdir(request.destination, { mode: 0o700 }).then(() => prepareChart(cluster.helm, request)),
+  );
   const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const valuesReady = startedEarly(
     Promise.all([chartReady, userFiles]).then(([chart, files]) =>
@@ -106,10 +114,21 @@ export async function prepare(
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
-  const renderLocal = () =>
-    Promise.all([chartReady, userFiles]).then(([chart, files]) =>
-      renderLocally(settings, cluster, chart.ref, files, extra.args),
-    );
+  const render = (chartRef: string) =>
+    userFiles.then((files) => renderLocally(settings, cluster, chartRef, files, extra.args));
+  // The archive the tool cache likely holds is rendered while the index is
+  // read; the render is kept when the index names that archive.
+  const early = serverSideRender
+    ? undefined
+    : startedEarly(
+        likelyCachedChart(request).then((ref) =>
+          ref === undefined ? undefined : { ref, manifest: startedEarly(render(ref)) },
+        ),
+      );
+  const renderLocal = async () => {
+    const [chart, guess] = await Promise.all([chartReady, early]);
+    return chart.ref === guess?.ref ? guess.manifest : render(chart.ref);
+  };
   // Not after cluster.ready(): helm reaches the API server itself, and an
   // unreachable cluster is reported by the awaited ready() first.
   const dryRun = serverSideRender
@@ -168,18 +187,16 @@ export async function prepare(
   };
 }
 
-/** The chart, pulled once into the run's workspace (with extra-args' --verify and the like). */
-async function pullChart({ settings, cluster, workspace }: DeployContext, extraArgs: string[]) {
-  const destination = workspace.path('chart');
-  await mkdir(destination, { mode: 0o700 });
-  return prepareChart(cluster.helm, {
+/** The chart as the settings name it, to pull once into the run's workspace (with extra-args' --verify and the like). */
+function chartRequest({ settings, workspace }: DeployContext, extraArgs: string[]): PullRequest {
+  return {
     chart: settings.chart,
     repo: settings.repo,
     version: settings.chartVersion,
-    destination,
+    destination: workspace.path('chart'),
     fetchArgs: fetchArgs(extraArgs),
     toolCache: process.env.RUNNER_TOOL_CACHE,
-  });
+  };
 }
 
 /** `helm upgrade --install` of the prepared release, as the settings ask for it. */

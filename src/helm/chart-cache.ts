@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -71,6 +71,37 @@ export async function cachedChart(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The newest complete entry holding an archive named `file`, whatever its
+ * digest: what the tool cache most likely has for a version before the
+ * index says which digest it is.
+ */
+export async function newestCachedArchive(
+  toolCache: string,
+  file: string,
+): Promise<string | undefined> {
+  const root = join(toolCache, TOOL);
+  const digests = await readdir(root).catch(() => []);
+  const found = await Promise.all(
+    digests.map(async (digest) => {
+      const entry = join(root, digest, arch());
+      try {
+        const [complete] = await Promise.all([
+          stat(`${entry}.complete`),
+          access(join(entry, file)),
+        ]);
+        return { archive: join(entry, file), at: complete.mtimeMs };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found
+    .filter((f) => f !== undefined)
+    .sort((a, b) => b.at - a.at)
+    .at(0)?.archive;
 }
 
 /** Puts the directory holding the pulled archive (and nothing else) in the tool cache. */

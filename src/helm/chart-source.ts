@@ -2,7 +2,13 @@ import * as core from '@actions/core';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readChartFiles } from './chart-archive.js';
-import { cacheChart, cachedChart, type IndexedChart, indexedChart } from './chart-cache.js';
+import {
+  cacheChart,
+  cachedChart,
+  type IndexedChart,
+  indexedChart,
+  newestCachedArchive,
+} from './chart-cache.js';
 import { DEFAULT_DOWNLOAD_POLICY, downloadFile, downloadText } from './download.js';
 import { sha256Of } from './tool-cache-entry.js';
 import type { Helm } from './helm.js';
@@ -113,6 +119,30 @@ async function pulledArchive(pulled: string, destination: string): Promise<strin
 }
 
 /**
+ * The archive the tool cache most likely holds for the requested version,
+ * before the repository index names its digest (`<chart>-<version>.tgz`, the
+ * newest such entry): work on it can start while the index is read, and is
+ * kept only if prepareChart then gives that very archive.
+ */
+export async function likelyCachedChart(request: PullRequest): Promise<string | undefined> {
+  const { chart, version, toolCache } = request;
+  if (!cacheable(request) || chart.kind !== 'repo') return undefined;
+  return newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
+}
+
+/** A chart the tool cache can keep: an exact version of a repository without credentials, fetched without extra-args' flags. */
+function cacheable({ chart, repo, version, toolCache, fetchArgs }: PullRequest): boolean {
+  return (
+    chart.kind === 'repo' &&
+    !repo.username &&
+    version !== 'latest' &&
+    toolCache !== undefined &&
+    toolCache !== '' &&
+    fetchArgs.length === 0
+  );
+}
+
+/**
  * The version's entry in the repository index, for a chart the tool cache
  * can keep: an exact version of a repository without credentials, fetched
  * without extra-args' flags (TLS files, --verify's provenance) that only
@@ -121,9 +151,8 @@ async function pulledArchive(pulled: string, destination: string): Promise<strin
  * is left to `helm pull --repo` and its own error.
  */
 async function indexedInRepo(request: PullRequest): Promise<IndexedChart | undefined> {
-  const { chart, repo, version, toolCache } = request;
-  if (chart.kind !== 'repo' || repo.username || version === 'latest') return undefined;
-  if (!toolCache || request.fetchArgs.length > 0) return undefined;
+  const { chart, repo, version } = request;
+  if (!cacheable(request) || chart.kind !== 'repo') return undefined;
   const index = await downloadText(`${repo.url.replace(/\/+$/, '')}/index.yaml`, ONE_TRY).catch(
     () => undefined,
   );
