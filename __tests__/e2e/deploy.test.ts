@@ -112,6 +112,46 @@ for (const major of [3, 4] as const) {
       assert.equal((await env.kube.releaseStatus(release, namespace))?.chartVersion, '0.1.5-rc1');
     });
 
+    it('on a cold runner, a helm download refused by its checksum changes nothing: the release, its lock, a new namespace', async () => {
+      // The cluster is asked, the release read and its lock taken while helm downloads.
+      const cold = () => mkdtemp(join(tmpdir(), 'lily-deploy-cold-tools-'));
+      const refused = { 'helm-sha256': 'ab'.repeat(32) };
+      const before = await env.kube.releaseStatus(release, namespace);
+      const upgrade = await deploy(
+        env.e2e,
+        major,
+        { ...base, ...refused },
+        { toolCache: await cold() },
+      );
+      assert.equal(upgrade.exitCode, 1);
+      assert.equal(upgrade.outputs['failure-reason'], 'helm-install');
+      assert.match(upgrade.log, /Checksum mismatch for .*helm-v.*expected abab/);
+      assert.deepEqual(
+        await env.kube.releaseStatus(release, namespace),
+        before,
+        'the release as it was',
+      );
+      assert.equal(
+        await env.kube.find(['get', 'lease', `lily-deploy-${release}`, '-n', namespace]),
+        undefined,
+        'its lock released',
+      );
+
+      const fresh = uniqueName(`cold-h${major}`);
+      const install = await deploy(
+        env.e2e,
+        major,
+        { ...base, namespace: fresh, ...refused },
+        { toolCache: await cold() },
+      );
+      assert.equal(install.outputs['failure-reason'], 'helm-install');
+      assert.equal(
+        await env.kube.find(['get', 'namespace', fresh]),
+        undefined,
+        'no namespace made',
+      );
+    });
+
     it("reports the version 'latest' resolved to", async () => {
       const result = await deploy(env.e2e, major, { ...base, 'chart-version': 'latest' });
       assert.equal(result.exitCode, 0, result.log);
