@@ -93,12 +93,17 @@ export async function prepare(
   const chartReady = startedEarly(
     mkdir(request.destination, { mode: 0o700 }).then(() => prepareChart(cluster.helm, request)),
   );
+  // The chart the tool cache likely holds: work on it starts while the index is read.
+  const likely = startedEarly(likelyCachedChart(request));
+  const onChart = <T>(work: (chart: ChartSource) => Promise<T>) =>
+    onLikelyChart(likely, chartReady, work);
   const userFiles = startedEarly(userValuesFiles(settings, workspace));
-  const valuesReady = startedEarly(
-    Promise.all([chartReady, userFiles]).then(([chart, files]) =>
+  const valuesOf = oncePerChart((chart) =>
+    userFiles.then((files) =>
       withDatabaseValues(settings, workspace, ctx.userValues, files, chart.defaults),
     ),
   );
+  const valuesReady = startedEarly(onChart(valuesOf));
   // The lock comes first of what needs the cluster: the release state read
   // under it is the one this deploy changes. One request while uncontended.
   const locked = startedEarly(
@@ -114,30 +119,21 @@ export async function prepare(
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
-  const render = (chartRef: string) =>
-    userFiles.then((files) => renderLocally(settings, cluster, chartRef, files, extra.args));
-  // The archive the tool cache likely holds is rendered while the index is
-  // read; the render is kept when the index names that archive.
-  const early = serverSideRender
-    ? undefined
-    : startedEarly(
-        likelyCachedChart(request).then((ref) =>
-          ref === undefined ? undefined : { ref, manifest: startedEarly(render(ref)) },
-        ),
-      );
-  const renderLocal = async () => {
-    const [chart, guess] = await Promise.all([chartReady, early]);
-    return chart.ref === guess?.ref ? guess.manifest : render(chart.ref);
-  };
+  const render = (chart: ChartSource) =>
+    userFiles.then((files) => renderLocally(settings, cluster, chart.ref, files, extra.args));
   // Not after cluster.ready(): helm reaches the API server itself, and an
   // unreachable cluster is reported by the awaited ready() first.
   const dryRun = serverSideRender
     ? startedEarly(
-        Promise.all([chartReady, valuesReady]).then(([chart, values]) =>
-          cluster.helm.dryRun(upgradeOptions(settings, { chart, values }, extra.args)),
+        onChart((chart) =>
+          valuesOf(chart).then((values) =>
+            cluster.helm.dryRun(upgradeOptions(settings, { chart, values }, extra.args)),
+          ),
         ),
       )
     : undefined;
+  // A plan renders locally only when its dry run failed: the chart itself, then.
+  const renderLocal = () => (dryRun ? chartReady.then(render) : onChart(render));
   const manifest = startedEarly(
     dryRun
       ? dryRun.then((r) => [r.manifest, r.hooks].filter(Boolean).join('\n---\n'), renderLocal)
@@ -184,6 +180,49 @@ export async function prepare(
     dryRun,
     previousRevision: previous?.revision ?? 0,
     locked: lockOutcome,
+  };
+}
+
+/**
+ * `work` on the chart the tool cache likely holds, started before the
+ * repository index is read, and kept when the index names that very archive;
+ * else done on the chart itself.
+ */
+function onLikelyChart<T>(
+  likely: Promise<ChartSource | undefined>,
+  chartReady: Promise<ChartSource>,
+  work: (chart: ChartSource) => Promise<T>,
+): Promise<T> {
+  const early = likely.then((chart) =>
+    chart === undefined ? undefined : { ref: chart.ref, result: startedEarly(work(chart)) },
+  );
+  return Promise.all([chartReady, early]).then(([chart, guess]) =>
+    chart.ref === guess?.ref ? guess.result : work(chart),
+  );
+}
+
+/**
+ * `work` once per chart archive, each after the one before has ended: the
+ * values of two archives are written to the same file, never at once.
+ */
+function oncePerChart<T>(
+  work: (chart: ChartSource) => Promise<T>,
+): (chart: ChartSource) => Promise<T> {
+  const done = new Map<string, Promise<T>>();
+  let last: Promise<unknown> = Promise.resolve();
+  return (chart) => {
+    let result = done.get(chart.ref);
+    if (result === undefined) {
+      result = startedEarly(
+        last.then(
+          () => work(chart),
+          () => work(chart),
+        ),
+      );
+      done.set(chart.ref, result);
+      last = result;
+    }
+    return result;
   };
 }
 

@@ -124,10 +124,12 @@ async function pulledArchive(pulled: string, destination: string): Promise<strin
  * newest such entry): work on it can start while the index is read, and is
  * kept only if prepareChart then gives that very archive.
  */
-export async function likelyCachedChart(request: PullRequest): Promise<string | undefined> {
-  const { chart, version, toolCache } = request;
+export async function likelyCachedChart(request: PullRequest): Promise<ChartSource | undefined> {
+  const { chart, repo, version, toolCache } = request;
   if (!cacheable(request) || chart.kind !== 'repo') return undefined;
-  return newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
+  const ref = await newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
+  if (ref === undefined) return undefined;
+  return { ref, ...chartOrigin(chart, repo), ...(await chartFiles(ref)) };
 }
 
 /** A chart the tool cache can keep: an exact version of a repository without credentials, fetched without extra-args' flags. */
