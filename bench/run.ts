@@ -122,19 +122,30 @@ async function distSize(): Promise<void> {
   });
 }
 
-/** From spawning node on dist/index.js to its first line on stdout. */
+/**
+ * From spawning node on the action's entry (dist/start.js) to its first line
+ * on stdout: with no tool cache (a hosted runner), and with a tool cache that
+ * holds V8's code cache of the bundle from a run before (a self-hosted one),
+ * alternating.
+ */
 async function startUp(): Promise<void> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS * 2; i++) {
+  const env = {
+    PATH: process.env.PATH,
+    INPUT_RELEASE: 'bench',
+    'INPUT_CHART-VERSION': '0.1.4',
+    'INPUT_DATABASE-URL': DATABASE_URL,
+    RUNNER_TEMP: tmpdir(),
+  };
+  const toolCache = await mkdtemp(join(tmpdir(), 'bench-start-tools-'));
+  // A whole run (it fails: no kubeconfig) leaves the code cache behind.
+  await exec(process.execPath, [join(REPO_ROOT, 'dist', 'start.js')], {
+    env: { ...env, RUNNER_TOOL_CACHE: toolCache },
+    allowFailure: true,
+  });
+  const firstLine = async (extra: Record<string, string>) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'index.js')], {
-      env: {
-        PATH: process.env.PATH,
-        INPUT_RELEASE: 'bench',
-        'INPUT_CHART-VERSION': '0.1.4',
-        'INPUT_DATABASE-URL': DATABASE_URL,
-        RUNNER_TEMP: tmpdir(),
-      },
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'start.js')], {
+      env: { ...env, ...extra },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     await new Promise<void>((resolve) =>
@@ -142,16 +153,28 @@ async function startUp(): Promise<void> {
         resolve();
       }),
     );
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
     child.kill();
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const cold: number[] = [];
+  const kept: number[] = [];
+  for (let i = 0; i < RUNS * 2; i++) {
+    cold.push(await firstLine({}));
+    kept.push(await firstLine({ RUNNER_TOOL_CACHE: toolCache }));
   }
-  const value = round(median(times));
+  const value = round(median(cold));
   record({
     name: 'start-up to the first log line',
     value,
     unit: 'ms',
     target: '≤ 100 ms',
     met: value <= 100,
+  });
+  record({
+    name: 'start-up to the first log line, tool cache kept (V8 code cache)',
+    value: round(median(kept)),
+    unit: 'ms',
+    note: 'a self-hosted runner, from its second run',
   });
 }
 
@@ -466,6 +489,7 @@ async function timeline(): Promise<void> {
     )
       events.push([Date.now() - t0, line.replace('##[group]', '▸ ').slice(0, 110)]);
   });
+  events.push([Date.now() - t0, `the process exited (${result.durationMs} ms after its start)`]);
   if (result.exitCode !== 0) throw new Error(`the action failed:\n${result.log}`);
   for (const line of (await shims.read()).slice(before).trim().split('\n')) {
     const [from, to, ...command] = line.split(' ');

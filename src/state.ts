@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 
-// The runner runs dist/index.js twice: as the main step and as the post step.
+// The runner runs the action twice (dist/start.js, which loads dist/index.js):
+// as the main step and as the post step.
 // State saved by the main step is what tells them apart.
 const IS_POST = 'isPost';
 const WORKSPACE = 'workspace';
