@@ -91,7 +91,11 @@ for (const major of [3, 4] as const) {
         { toolCache },
       );
       assert.equal(env.e2e.mirror.requests.length, requests, 'nothing was downloaded');
-      assert.deepEqual(await readdir(toolCache), [], 'the tool cache stays empty');
+      assert.deepEqual(
+        await readdir(toolCache),
+        ['lily-deploy-compile-cache'],
+        'no helm in the tool cache (only the action’s own code cache)',
+      );
       assert.match(
         result.log,
         /^Helm not installed: command status reads helm's release records \(Secrets, HELM_DRIVER unset\) through the Kubernetes API and runs no helm$/m,
