@@ -5,6 +5,8 @@ import type { ClusterAccess } from '../cluster-access.js';
 import {
   type ChartSource,
   likelyCachedChart,
+  oncePerChart,
+  onLikelyChart,
   prepareChart,
   type PullRequest,
 } from '../helm/chart-source.js';
@@ -180,49 +182,6 @@ export async function prepare(
     dryRun,
     previousRevision: previous?.revision ?? 0,
     locked: lockOutcome,
-  };
-}
-
-/**
- * `work` on the chart the tool cache likely holds, started before the
- * repository index is read, and kept when the index names that very archive;
- * else done on the chart itself.
- */
-function onLikelyChart<T>(
-  likely: Promise<ChartSource | undefined>,
-  chartReady: Promise<ChartSource>,
-  work: (chart: ChartSource) => Promise<T>,
-): Promise<T> {
-  const early = likely.then((chart) =>
-    chart === undefined ? undefined : { ref: chart.ref, result: startedEarly(work(chart)) },
-  );
-  return Promise.all([chartReady, early]).then(([chart, guess]) =>
-    chart.ref === guess?.ref ? guess.result : work(chart),
-  );
-}
-
-/**
- * `work` once per chart archive, each after the one before has ended: the
- * values of two archives are written to the same file, never at once.
- */
-function oncePerChart<T>(
-  work: (chart: ChartSource) => Promise<T>,
-): (chart: ChartSource) => Promise<T> {
-  const done = new Map<string, Promise<T>>();
-  let last: Promise<unknown> = Promise.resolve();
-  return (chart) => {
-    let result = done.get(chart.ref);
-    if (result === undefined) {
-      result = startedEarly(
-        last.then(
-          () => work(chart),
-          () => work(chart),
-        ),
-      );
-      done.set(chart.ref, result);
-      last = result;
-    }
-    return result;
   };
 }
 

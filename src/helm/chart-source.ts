@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { startedEarly } from '../background.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readChartFiles } from './chart-archive.js';
@@ -130,6 +131,49 @@ export async function likelyCachedChart(request: PullRequest): Promise<ChartSour
   const ref = await newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
   if (ref === undefined) return undefined;
   return { ref, ...chartOrigin(chart, repo), ...(await chartFiles(ref)) };
+}
+
+/**
+ * `work` on the chart the tool cache likely holds, started before the
+ * repository index is read, and kept when the index names that very archive;
+ * else done on the chart itself.
+ */
+export function onLikelyChart<T>(
+  likely: Promise<ChartSource | undefined>,
+  chartReady: Promise<ChartSource>,
+  work: (chart: ChartSource) => Promise<T>,
+): Promise<T> {
+  const early = likely.then((chart) =>
+    chart === undefined ? undefined : { ref: chart.ref, result: startedEarly(work(chart)) },
+  );
+  return Promise.all([chartReady, early]).then(([chart, guess]) =>
+    chart.ref === guess?.ref ? guess.result : work(chart),
+  );
+}
+
+/**
+ * `work` once per chart archive, each after the one before has ended: the
+ * values of two archives are written to the same file, never at once.
+ */
+export function oncePerChart<T>(
+  work: (chart: ChartSource) => Promise<T>,
+): (chart: ChartSource) => Promise<T> {
+  const done = new Map<string, Promise<T>>();
+  let last: Promise<unknown> = Promise.resolve();
+  return (chart) => {
+    let result = done.get(chart.ref);
+    if (result === undefined) {
+      result = startedEarly(
+        last.then(
+          () => work(chart),
+          () => work(chart),
+        ),
+      );
+      done.set(chart.ref, result);
+      last = result;
+    }
+    return result;
+  };
 }
 
 /** A chart the tool cache can keep: an exact version of a repository without credentials, fetched without extra-args' flags. */
