@@ -111,10 +111,6 @@ async function changeTheCluster(
   const lily = workloadsInManifest((await prepared.checked).manifest).some((w) =>
     lilyValuesSection(w.name),
   );
-  // The report's diff (and its library) loads while helm runs, not after it.
-  setImmediate(() => {
-    import(/* webpackMode: "eager" */ './plan.js').catch(() => undefined);
-  });
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
     upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], { revision, lily, podsBefore }),
   );
