@@ -2,7 +2,13 @@
 // index says which archive the version is: kept only for that very archive.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChartSource, oncePerChart, onLikelyChart } from '../../src/helm/chart-source.js';
+import { fileURLToPath } from 'node:url';
+import {
+  type ChartSource,
+  chartFilesOnce,
+  oncePerChart,
+  onLikelyChart,
+} from '../../src/helm/chart-source.js';
 
 const chart = (ref: string): ChartSource => ({
   ref,
@@ -95,5 +101,19 @@ describe('oncePerChart', () => {
     );
     await assert.rejects(valuesOf(chart('a')), /a is broken/);
     assert.equal(await valuesOf(chart('b')), 'b');
+  });
+});
+
+describe('chartFilesOnce', () => {
+  it("reads a chart's files once however often asked (the likely archive, then the same one the index names)", async () => {
+    const filesOf = chartFilesOnce();
+    const chartDir = fileURLToPath(new URL('../../test/fixtures/charts/lily', import.meta.url));
+    const first = filesOf(chartDir);
+    assert.equal(filesOf(chartDir), first, 'the same read');
+    const { version, defaults } = await first;
+    assert.equal(version, '0.1.4');
+    assert.ok(defaults.daemon !== undefined, 'the default values');
+    await assert.rejects(filesOf('/nonexistent/lily-0.1.4.tgz'));
+    assert.equal(await filesOf(chartDir), await first);
   });
 });

@@ -4,6 +4,8 @@ import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import {
   type ChartSource,
+  chartFilesOnce,
+  likelyCachedArchive,
   likelyCachedChart,
   oncePerChart,
   onLikelyChart,
@@ -95,10 +97,18 @@ export async function prepare(
   const chartReady = startedEarly(
     mkdir(request.destination, { mode: 0o700 }).then(() => prepareChart(cluster.helm, request)),
   );
-  // The chart the tool cache likely holds: work on it starts while the index is read.
-  const likely = startedEarly(likelyCachedChart(request));
+  // The chart the tool cache likely holds: work on it starts while the index is
+  // read, the render as soon as the archive is found (it needs no more of it).
+  const likelyArchive = startedEarly(likelyCachedArchive(request));
+  const likely = startedEarly(likelyArchive.then((archive) => likelyCachedChart(request, archive)));
   const onChart = <T>(work: (chart: ChartSource) => Promise<T>) =>
     onLikelyChart(likely, chartReady, work);
+  const onArchive = <T>(work: (chart: Pick<ChartSource, 'ref'>) => Promise<T>) =>
+    onLikelyChart(
+      likelyArchive.then((ref) => (ref === undefined ? undefined : { ref })),
+      chartReady,
+      work,
+    );
   const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const valuesOf = oncePerChart((chart) =>
     userFiles.then((files) =>
@@ -121,7 +131,7 @@ export async function prepare(
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
-  const render = (chart: ChartSource) =>
+  const render = (chart: Pick<ChartSource, 'ref'>) =>
     userFiles.then((files) => renderLocally(settings, cluster, chart.ref, files, extra.args));
   // Not after cluster.ready(): helm reaches the API server itself, and an
   // unreachable cluster is reported by the awaited ready() first.
@@ -135,7 +145,7 @@ export async function prepare(
       )
     : undefined;
   // A plan renders locally only when its dry run failed: the chart itself, then.
-  const renderLocal = () => (dryRun ? chartReady.then(render) : onChart(render));
+  const renderLocal = () => (dryRun ? chartReady.then(render) : onArchive(render));
   const manifest = startedEarly(
     dryRun
       ? dryRun.then((r) => [r.manifest, r.hooks].filter(Boolean).join('\n---\n'), renderLocal)
@@ -194,6 +204,7 @@ function chartRequest({ settings, workspace }: DeployContext, extraArgs: string[
     destination: workspace.path('chart'),
     fetchArgs: fetchArgs(extraArgs),
     toolCache: process.env.RUNNER_TOOL_CACHE,
+    filesOf: chartFilesOnce(),
   };
 }
 

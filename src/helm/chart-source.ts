@@ -51,6 +51,14 @@ export interface PullRequest {
   fetchArgs: string[];
   /** The runner's tool cache, where a repository's chart is kept by version and digest. */
   toolCache?: string;
+  /** Reads an archive's version and default values (chartFilesOnce: each archive once per run). */
+  filesOf: (archive: string) => Promise<ChartFiles>;
+}
+
+/** What the run reads of a chart archive: its version and its default values. */
+export interface ChartFiles {
+  version: string;
+  defaults: Record<string, unknown>;
 }
 
 /**
@@ -64,9 +72,10 @@ export interface PullRequest {
 export async function prepareChart(helm: Helm, request: PullRequest): Promise<ChartSource> {
   const { chart, repo } = request;
   const origin = chartOrigin(chart, repo);
+  const { filesOf } = request;
   if (chart.kind === 'local') {
     core.info(`Chart ${chart.path}: no repository to add`);
-    return { ref: chart.path, ...origin, ...(await chartFiles(chart.path)) };
+    return { ref: chart.path, ...origin, ...(await filesOf(chart.path)) };
   }
   const indexed = await indexedInRepo(request);
   if (indexed) {
@@ -75,7 +84,7 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
       core.info(
         `Chart ${origin.name} ${request.version} (sha256 ${indexed.digest}, as the repository index gives it) from the tool cache: not downloaded`,
       );
-      return { ref: cached, ...origin, ...(await chartFiles(cached)) };
+      return { ref: cached, ...origin, ...(await filesOf(cached)) };
     }
     // A GET of the URL the index names needs no helm (which may still be
     // downloading); where it fails, helm pull tries, and its error is the one reported.
@@ -87,7 +96,7 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
     });
     const ref = await pulledArchive(indexed.url, request.destination);
     await keepInCache(request.destination, digest, indexed);
-    return { ref, ...origin, ...(await chartFiles(ref)) };
+    return { ref, ...origin, ...(await filesOf(ref)) };
   }
   let pulled = origin.name;
   const fetchArgs = [...request.fetchArgs];
@@ -106,7 +115,7 @@ export async function prepareChart(helm: Helm, request: PullRequest): Promise<Ch
   const version = request.version === 'latest' ? undefined : request.version;
   await helm.pull(pulled, request.destination, version, fetchArgs);
   const ref = await pulledArchive(pulled, request.destination);
-  return { ref, ...origin, ...(await chartFiles(ref)) };
+  return { ref, ...origin, ...(await filesOf(ref)) };
 }
 
 /** Reads of the repository (its index, an archive) the run makes itself: one try, helm's error otherwise. */
@@ -125,12 +134,20 @@ async function pulledArchive(pulled: string, destination: string): Promise<strin
  * newest such entry): work on it can start while the index is read, and is
  * kept only if prepareChart then gives that very archive.
  */
-export async function likelyCachedChart(request: PullRequest): Promise<ChartSource | undefined> {
-  const { chart, repo, version, toolCache } = request;
+export async function likelyCachedArchive(request: PullRequest): Promise<string | undefined> {
+  const { chart, version, toolCache } = request;
   if (!cacheable(request) || chart.kind !== 'repo') return undefined;
-  const ref = await newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
-  if (ref === undefined) return undefined;
-  return { ref, ...chartOrigin(chart, repo), ...(await chartFiles(ref)) };
+  return newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
+}
+
+/** The likely archive (likelyCachedArchive) as a chart source, its files read. */
+export async function likelyCachedChart(
+  request: PullRequest,
+  archive: string | undefined,
+): Promise<ChartSource | undefined> {
+  if (archive === undefined) return undefined;
+  const { chart, repo, filesOf } = request;
+  return { ref: archive, ...chartOrigin(chart, repo), ...(await filesOf(archive)) };
 }
 
 /**
@@ -138,10 +155,10 @@ export async function likelyCachedChart(request: PullRequest): Promise<ChartSour
  * repository index is read, and kept when the index names that very archive;
  * else done on the chart itself.
  */
-export function onLikelyChart<T>(
-  likely: Promise<ChartSource | undefined>,
-  chartReady: Promise<ChartSource>,
-  work: (chart: ChartSource) => Promise<T>,
+export function onLikelyChart<C extends { ref: string }, T>(
+  likely: Promise<C | undefined>,
+  chartReady: Promise<C>,
+  work: (chart: C) => Promise<T>,
 ): Promise<T> {
   const early = likely.then((chart) =>
     chart === undefined ? undefined : { ref: chart.ref, result: startedEarly(work(chart)) },
@@ -221,9 +238,20 @@ async function keepInCache(dir: string, digest: string, indexed: IndexedChart): 
   }
 }
 
-async function chartFiles(
-  path: string,
-): Promise<{ version: string; defaults: Record<string, unknown> }> {
+/** Reads of chart archives' files, each archive's once: the likely archive is often the one the index names. */
+export function chartFilesOnce(): (archive: string) => Promise<ChartFiles> {
+  const read = new Map<string, Promise<ChartFiles>>();
+  return (archive) => {
+    let files = read.get(archive);
+    if (files === undefined) {
+      files = chartFiles(archive);
+      read.set(archive, files);
+    }
+    return files;
+  };
+}
+
+async function chartFiles(path: string): Promise<ChartFiles> {
   const { version, values } = await readChartFiles(path);
   return { version, defaults: values };
 }
