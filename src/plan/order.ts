@@ -1,6 +1,7 @@
 // The order a plan lists objects in: helm's install order of kinds (what is
 // created first comes first), other kinds after them by name, then namespace
-// and name. Pure.
+// and name. Names compare by code units, as helm sorts kinds it does not
+// know (and without the ICU collator a locale's comparison costs to start). Pure.
 
 const KIND_ORDER = [
   'PriorityClass',
@@ -59,9 +60,13 @@ function kindRank(kind: string): number {
 export function compareObjects(a: Ordered, b: Ordered): number {
   return (
     kindRank(a.kind) - kindRank(b.kind) ||
-    a.kind.localeCompare(b.kind, 'en') ||
-    a.namespace.localeCompare(b.namespace, 'en') ||
-    a.name.localeCompare(b.name, 'en') ||
-    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    byCodeUnits(a.kind, b.kind) ||
+    byCodeUnits(a.namespace, b.namespace) ||
+    byCodeUnits(a.name, b.name) ||
+    byCodeUnits(a.key, b.key)
   );
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
