@@ -19,16 +19,18 @@ import type { Workspace } from './workspace.js';
 // - reads go through the API client (`api()`: straight to the API server
 //   with static credentials, else one kubectl proxy): dozens of parallel
 //   requests for the price of at most one process;
-// - changes go through helm (the release) or kubectl (the database Secret of
-//   an existing namespace, annotations, deleting what the release left
-//   behind), the commands the deployment guide runs by hand;
-// - two exceptions, written through the API client where a kubectl process
-//   (130 ms or more) would sit on every deploy's critical path, a request
-//   a few ms: the Lease of a release's lock (lock/),
-//   bookkeeping taken before the release state is read and renewed every few
-//   seconds; and a namespace the run creates, which the Lease waits for,
-//   with its database Secret, written under the lock just taken
-//   (KubeApi.createIfAbsent: create only, never an update). KubeApi has no other write. (Its POST to Lily's API through the
+// - changes go through helm (the release) or kubectl (annotations, deleting
+//   what the release left behind), the commands the deployment guide runs by
+//   hand;
+// - three exceptions, written through the API client where a kubectl process
+//   (70 ms or more) would sit on every deploy's critical path, a request a
+//   few ms: the Lease of a release's lock (lock/), bookkeeping taken before
+//   the release state is read and renewed every few seconds; a namespace the
+//   run creates, which the Lease waits for (KubeApi.createIfAbsent: create
+//   only, never an update); and the database Secret, written under the lock
+//   just taken (created with that namespace, else KubeApi.applyServerSide:
+//   the server-side apply `kubectl apply --server-side --force-conflicts`
+//   makes). KubeApi has no other write. (Its POST to Lily's API through the
 //   pod proxy writes nothing: lily/api.ts sends read-only JSON-RPC methods
 //   only.)
 // - helm's release records are read through `releases`, which reads the

@@ -76,17 +76,39 @@ for (const major of [3, 4] as const) {
       assert.ok(!result.log.includes(PASSWORD));
     });
 
-    it('upgrades with changed values to the next revision, and an identical third run succeeds', async () => {
+    it('upgrades with changed values and a new password to the next revision, and an identical third run succeeds', async () => {
       // Its own starting point, so that it passes alone as after the install test.
       const first = await deploy(env.e2e, major, base);
       assert.equal(first.exitCode, 0, first.log);
       const revision = Number(first.outputs.revision);
+      const rotated = 'rotated p@ss';
       const second = await deploy(env.e2e, major, {
         ...base,
+        'database-password': rotated,
         values: 'deploymentType: daemon\nimage:\n  tag: v0.12.1\n',
       });
       assert.equal(second.exitCode, 0, second.log);
       assert.equal(second.outputs.revision, String(revision + 1));
+      // The existing Secret is applied over, by lily-deploy's field manager, the URL only in the request.
+      assert.match(
+        second.log,
+        new RegExp(`Secret ${release}-lily-db updated by server-side apply \\(key 'url'`),
+      );
+      assert.ok(!second.log.includes(rotated));
+      const secret = await env.kube.json<{
+        data: Record<string, string>;
+        metadata: { managedFields: { manager: string; operation: string }[] };
+      }>(['get', 'secret', `${release}-lily-db`, '-n', namespace, '--show-managed-fields']);
+      assert.equal(
+        Buffer.from(secret.data.url ?? '', 'base64').toString(),
+        'postgres://lily:rotated%20p%40ss@postgres.db.svc:5432/chain?sslmode=require',
+      );
+      assert.ok(
+        secret.metadata.managedFields.some(
+          (f) => f.manager === 'lily-deploy' && f.operation === 'Apply',
+        ),
+        JSON.stringify(secret.metadata.managedFields),
+      );
       const sts = await env.kube.daemonStatefulSet(release, namespace);
       assert.equal(
         sts.spec.template.spec.containers.find((c) => c.name === 'daemon')?.image,
@@ -124,7 +146,7 @@ for (const major of [3, 4] as const) {
         { toolCache: await cold() },
       );
       assert.equal(upgrade.exitCode, 1);
-      assert.equal(upgrade.outputs['failure-reason'], 'helm-install');
+      assert.equal(upgrade.outputs['failure-reason'], 'helm-install', upgrade.log);
       assert.match(upgrade.log, /Checksum mismatch for .*helm-v.*expected abab/);
       assert.deepEqual(
         await env.kube.releaseStatus(release, namespace),

@@ -158,10 +158,22 @@ export async function createNamespaceAndSecret(
   await Promise.all([
     refreshNamespaceMarks(settings, cluster, existing.namespace, annotations),
     secret &&
-      cluster.kubectl.apply(secret).then((applied) => {
-        made.secret = !existing.secret;
-        core.info(`${applied} (key '${db?.secretKey}'; the URL went to kubectl on stdin)`);
-      }),
+      db &&
+      cluster
+        .api()
+        .then((api) =>
+          // Over whatever holds its fields (a user's edit of the URL included), as kubectl's --force-conflicts.
+          api.applyServerSide(
+            `/api/v1/namespaces/${settings.namespace}/secrets/${db.secretName}`,
+            secret,
+          ),
+        )
+        .then((created) => {
+          made.secret = created;
+          core.info(
+            `Secret ${db.secretName} ${created ? 'created' : 'updated'} by server-side apply (key '${db.secretKey}'; the URL went in the request's body)`,
+          );
+        }),
   ]);
 }
 

@@ -2,6 +2,10 @@ import { type ApiTransport, kubectlProxy } from './api-transport.js';
 import { FIELD_MANAGER } from './kubectl.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+// A server-side apply's body: JSON is YAML, so the manifest goes as it is.
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class ApiError extends Error {
   constructor(
@@ -132,6 +136,22 @@ export class KubeApi {
     }
   }
 
+  /**
+   * Server-side apply of `manifest` at `path` (the object's own path), taking
+   * over fields another manager set: one request, as `kubectl apply
+   * --server-side --force-conflicts` makes it. True when it created the object.
+   */
+  async applyServerSide(path: string, manifest: object): Promise<boolean> {
+    const { status } = await this.exchange(
+      'PATCH',
+      `${path}?fieldManager=${FIELD_MANAGER}&force=true`,
+      JSON.stringify(manifest),
+      REQUEST_TIMEOUT_MS,
+      APPLY_PATCH,
+    );
+    return status === 201;
+  }
+
   /** Creates a Lease; an ApiError 409 when one of that name exists. */
   async createLease<T>(namespace: string, lease: object): Promise<T> {
     return JSON.parse(await this.send('POST', leasesPath(namespace), JSON.stringify(lease))) as T;
@@ -150,33 +170,48 @@ export class KubeApi {
   }
 
   private async send(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: Method,
     path: string,
     body?: string,
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<string> {
+    return (await this.exchange(method, path, body, timeoutMs)).text;
+  }
+
+  private async exchange(
+    method: Method,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    contentType = 'application/json',
+  ): Promise<{ status: number; text: string }> {
     try {
-      return await this.sendOnce(method, path, body, timeoutMs);
+      return await this.sendOnce(method, path, body, timeoutMs, contentType);
     } catch (err) {
       // A kept-alive connection the server closed as the request left: the
-      // read never reached it (Node's documented case for a retry).
-      if (method === 'GET' && err instanceof ReusedConnectionReset) {
-        return this.sendOnce(method, path, body, timeoutMs);
+      // request never reached it (Node's documented case for a retry), and a
+      // read or a server-side apply may be sent again.
+      if (
+        (method === 'GET' || contentType === APPLY_PATCH) &&
+        err instanceof ReusedConnectionReset
+      ) {
+        return this.sendOnce(method, path, body, timeoutMs, contentType);
       }
       throw err instanceof ReusedConnectionReset ? err.cause : err;
     }
   }
 
   private async sendOnce(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: Method,
     path: string,
     body: string | undefined,
     timeoutMs: number,
-  ): Promise<string> {
+    contentType: string,
+  ): Promise<{ status: number; text: string }> {
     // Node sends a DELETE's body without a length unless told: a proxy would
     // read it as the start of the next request on the connection.
     const headers = body
-      ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+      ? { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }
       : {};
     const req = await this.transport.open(method, path, headers);
     return new Promise((resolve, reject) => {
@@ -186,7 +221,7 @@ export class KubeApi {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve(text);
+          if (status >= 200 && status < 300) resolve({ status, text });
           else
             reject(new ApiError(status, `${method} ${path}: HTTP ${status}: ${apiMessage(text)}`));
         });

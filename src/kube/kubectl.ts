@@ -5,8 +5,9 @@ export const FIELD_MANAGER = 'lily-deploy';
 /**
  * A thin wrapper over kubectl, bound to one kubeconfig and context: the
  * action's changes to objects other than helm's go through it, as the guide
- * makes them by hand, but for the first creation of the namespace and its
- * Secret (see cluster-access.ts). (Reads go through the API client.)
+ * makes them by hand, but for the namespace and its Secret, written through
+ * the API client on every deploy's critical path (see cluster-access.ts).
+ * (Reads go through the API client.)
  */
 export class Kubectl extends BoundTool {
   constructor(
@@ -44,23 +45,6 @@ export class Kubectl extends BoundTool {
   async annotate(kind: string, name: string, annotations: Record<string, string>): Promise<void> {
     const pairs = Object.entries(annotations).map(([key, value]) => `${key}=${value}`);
     await this.checked(['annotate', kind, name, '--overwrite', ...pairs]);
-  }
-
-  /** Server-side apply of a manifest passed on stdin (it may hold a secret). */
-  async apply(manifest: object): Promise<string> {
-    // --validate=false: the API server validates the object anyway; kubectl's
-    // own check first downloads the OpenAPI schema, which doubles the time.
-    const args = [
-      'apply',
-      '--server-side',
-      `--field-manager=${FIELD_MANAGER}`,
-      '--force-conflicts',
-      '--validate=false',
-      '-f',
-      '-',
-    ];
-    const { stdout } = await this.checked(args, { input: JSON.stringify(manifest) });
-    return stdout.trim();
   }
 
   protected withContext(args: string[]): string[] {
