@@ -5,8 +5,10 @@ import { choosesServerSide, serverSideArgs, valueArgs } from '../helm/flags.js';
 import { type AccessCheck, deniedTable, grantingRoles } from '../preflight/access-review.js';
 import {
   checkAgainstCluster,
+  type ClusterReads,
   logPreflight,
   type PreflightResult,
+  startClusterReads,
 } from '../preflight/check-cluster.js';
 import { type PreflightProblem, undeclaredFieldsWarning } from '../preflight/preflight.js';
 import type { Values } from '../inputs/values.js';
@@ -21,6 +23,8 @@ export interface RenderRequest {
   extraArgs: string[];
   /** Will this run create the namespace? Known once the cluster has answered. */
   createsNamespace: Promise<boolean>;
+  /** The reads that need no render, started while it renders (startPreflightReads). */
+  reads: Promise<ClusterReads>;
 }
 
 /** The release rendered locally (`helm template`): no cluster access, a kind the cluster lacks renders all the same. */
@@ -38,23 +42,20 @@ export function renderLocally(
   });
 }
 
-/**
- * Checks the rendered release against the cluster. The Helm 4 schema check
- * runs only when it decides something: with server-side auto and no
- * --server-side in extra-args (and for a plan, whose diff leaves out what the
- * server drops).
- */
+/** Checks the rendered release against the cluster (the schema check where checksSchemas says). */
 export async function preflightChecks(
   settings: Settings,
   cluster: ClusterAccess,
   request: RenderRequest,
 ): Promise<PreflightResult> {
-  const [manifest, createsNamespace] = await Promise.all([
+  const [manifest, createsNamespace, reads] = await Promise.all([
     request.manifest,
     request.createsNamespace,
+    request.reads,
   ]);
   return checkAgainstCluster(cluster, {
     manifest,
+    reads,
     access: {
       namespace: settings.namespace,
       createsNamespace,
@@ -63,13 +64,34 @@ export async function preflightChecks(
       remediate: settings.failure.remediate,
       verifiesLilyApi: settings.verify.enabled && settings.wait,
     },
-    // A plan compares with what the server keeps, which is not what it drops.
-    checkSchemas:
-      settings.command === 'plan' ||
-      (cluster.helm.major === 4 &&
-        settings.serverSide === 'auto' &&
-        !choosesServerSide(request.extraArgs)),
+    checkSchemas: checksSchemas(settings, cluster, request.extraArgs),
   });
+}
+
+/** The preflight's reads that need no render, started once the cluster answers. */
+export async function startPreflightReads(
+  settings: Settings,
+  cluster: ClusterAccess,
+  extraArgs: string[],
+): Promise<ClusterReads> {
+  await cluster.ready();
+  return startClusterReads(
+    await cluster.api(),
+    settings.namespace,
+    checksSchemas(settings, cluster, extraArgs),
+  );
+}
+
+/**
+ * The Helm 4 schema check runs only when it decides something: with
+ * server-side auto and no --server-side in extra-args (and for a plan, whose
+ * diff leaves out what the server drops).
+ */
+function checksSchemas(settings: Settings, cluster: ClusterAccess, extraArgs: string[]): boolean {
+  return (
+    settings.command === 'plan' ||
+    (cluster.helm.major === 4 && settings.serverSide === 'auto' && !choosesServerSide(extraArgs))
+  );
 }
 
 /**

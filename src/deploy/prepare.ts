@@ -22,7 +22,12 @@ import type { PreflightResult } from '../preflight/check-cluster.js';
 import type { Settings } from '../settings.js';
 import type { Workspace } from '../workspace.js';
 import { type Existing, namespaceMissing, readExisting } from './namespace-and-secret.js';
-import { preflightChecks, renderLocally, settleOnLilyPreflight } from './preflight-gate.js';
+import {
+  preflightChecks,
+  renderLocally,
+  settleOnLilyPreflight,
+  startPreflightReads,
+} from './preflight-gate.js';
 import { userValuesFiles, type ValuesForHelm, withDatabaseValues } from './values-files.js';
 
 // What a deploy and its plan share: everything before the first change.
@@ -156,6 +161,7 @@ export async function prepare(
       manifest,
       extraArgs: extra.args,
       createsNamespace: existingReady.then((e) => settings.createNamespace && !e.namespace),
+      reads: startedEarly(startPreflightReads(settings, cluster, extra.args)),
     }),
   );
   await cluster.ready();

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { startedEarly } from '../background.js';
 import {
   type AccessCheck,
   allowedByRules,
@@ -34,6 +35,9 @@ import {
 // at once. Cluster-scoped reads that the credentials lack are skipped with a
 // notice: a namespaced ServiceAccount may deploy without seeing nodes.
 
+// The OpenAPI v3 index: each group-version's document's URL, with its hash.
+const OPENAPI_INDEX = '/openapi/v3';
+
 export interface PreflightResult extends PreflightReport {
   /** The release as the preflight read it: a plan's server-side dry run (its hooks too), else `helm template`. */
   manifest: string;
@@ -52,10 +56,37 @@ export interface PreflightResult extends PreflightReport {
 
 export interface PreflightRequest {
   manifest: string;
+  /** The reads that need no render, started before it (startClusterReads). */
+  reads: ClusterReads;
   /** What the deploy does besides applying the release (namespace, Secret, records). */
   access: Omit<DeployAccessPlan, 'releaseResources'>;
   /** Compare objects with the API server's schema (for Helm 4's server-side apply). */
   checkSchemas: boolean;
+}
+
+/**
+ * What the preflight reads whatever the release renders: StorageClasses,
+ * nodes, the credentials' rules in the release's namespace and the OpenAPI
+ * index. Started as soon as the cluster answers, they are read while the
+ * chart renders; each read's failure is the check's to report.
+ */
+export interface ClusterReads {
+  storageClasses: Promise<StorageClassFact[]>;
+  nodes: Promise<NodeFact[]>;
+  rules: Map<string, Promise<ResourceRule[]>>;
+}
+
+export function startClusterReads(
+  api: KubeApi,
+  namespace: string,
+  checkSchemas: boolean,
+): ClusterReads {
+  if (checkSchemas) void startedEarly(api.document(OPENAPI_INDEX));
+  return {
+    storageClasses: startedEarly(readStorageClasses(api)),
+    nodes: startedEarly(readNodes(api)),
+    rules: new Map([[namespace, startedEarly(namespaceRules(api, namespace))]]),
+  };
 }
 
 export async function checkAgainstCluster(
@@ -63,6 +94,7 @@ export async function checkAgainstCluster(
   request: PreflightRequest,
 ): Promise<PreflightResult> {
   const api = await cluster.api();
+  const { reads } = request;
   const objects = parseManifest(request.manifest);
   const skipped: string[] = [];
   const optional = <T>(what: string, read: Promise<T>): Promise<T | undefined> =>
@@ -80,10 +112,10 @@ export async function checkAgainstCluster(
     releaseResources: releaseResources(objects, served),
   });
   const [storageClasses, nodes, undeclared, access] = await Promise.all([
-    optional('StorageClass check skipped', readStorageClasses(api)),
-    optional('node size check skipped', readNodes(api)),
+    optional('StorageClass check skipped', reads.storageClasses),
+    optional('node size check skipped', reads.nodes),
     request.checkSchemas ? findUndeclaredFields(api, objects, served) : [],
-    deniedChecks(api, checks),
+    deniedChecks(api, checks, reads.rules),
   ]);
   const servedKinds = new Map(
     [...served].map(([version, resources]) => [version, new Set(resources.map((r) => r.kind))]),
@@ -130,10 +162,15 @@ export interface AccessReviewCount {
 async function deniedChecks(
   api: KubeApi,
   checks: AccessCheck[],
+  rulesRead: Map<string, Promise<ResourceRule[]>>,
 ): Promise<{ denied: AccessCheck[]; reviews: AccessReviewCount }> {
   const namespaces = [...new Set(checks.map((c) => c.namespace).filter(Boolean))];
   const rules = new Map(
-    await Promise.all(namespaces.map(async (ns) => [ns, await namespaceRules(api, ns)] as const)),
+    await Promise.all(
+      namespaces.map(
+        async (ns) => [ns, await (rulesRead.get(ns) ?? namespaceRules(api, ns))] as const,
+      ),
+    ),
   );
   const undecided = checks.filter((c) => !allowedByRules(rules.get(c.namespace) ?? [], c));
   const allowed = await Promise.all(undecided.map((c) => accessAllowed(api, c)));
@@ -236,7 +273,7 @@ async function schemaDocuments(
   const needed = schemaDocumentsNeeded(objects);
   if (needed.length === 0) return undefined;
   const index = await api.document<{ paths?: Record<string, { serverRelativeURL?: string }> }>(
-    '/openapi/v3',
+    OPENAPI_INDEX,
   );
   const docs = new Map<string, OpenApiDocument>();
   await Promise.all(
