@@ -1,11 +1,12 @@
 // The happy path on a real control plane: install, upgrade, pinning, and the
 // Secret and pod wiring, on Helm 3 and Helm 4.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Helm } from '../../src/helm/helm.js';
+import { schemaCacheDir, schemaCacheKey } from '../../src/preflight/schema-cache.js';
 import { removeAtExit } from '../../test/support/cache.js';
 import { packageChartRepo, startChartRepo } from '../../test/support/chart-repo.js';
 import { pathWith } from '../../test/support/runner.js';
@@ -133,6 +134,41 @@ for (const major of [3, 4] as const) {
       assert.equal(rc.outputs['chart-version'], '0.1.5-rc1');
       assert.equal((await env.kube.releaseStatus(release, namespace))?.chartVersion, '0.1.5-rc1');
     });
+
+    if (major === 4)
+      it("keeps the schema check's OpenAPI schemas in the tool cache, reduced to the kinds checked, and the next deploy reads them there", async () => {
+        const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-schemas-tools-'));
+        removeAtExit(toolCache);
+        const inputs = { ...base, namespace: uniqueName('schemas-h4') };
+        const first = await deploy(env.e2e, major, inputs, { toolCache });
+        assert.equal(first.exitCode, 0, first.log);
+        // The entry of policy/v1 as the API server serves it now, for the chart's one kind there.
+        const index = JSON.parse((await env.kube.run(['get', '--raw', '/openapi/v3'])).stdout) as {
+          paths: Record<string, { serverRelativeURL: string }>;
+        };
+        const url = index.paths['apis/policy/v1']?.serverRelativeURL ?? '';
+        const kept = join(
+          schemaCacheDir(toolCache),
+          `${schemaCacheKey(url, ['policy/v1/PodDisruptionBudget'])}.json`,
+        );
+        const doc = JSON.parse(await readFile(kept, 'utf8')) as {
+          components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+        };
+        const spec = doc.components.schemas['io.k8s.api.policy.v1.PodDisruptionBudgetSpec'];
+        assert.ok(spec?.properties?.maxUnavailable, 'the kind checked and what it refers to');
+        assert.equal(
+          doc.components.schemas['io.k8s.api.policy.v1.Eviction'],
+          undefined,
+          'no other kind',
+        );
+        // A kept spec without maxUnavailable: the next deploy's warning names it, so the schemas it checked were these.
+        delete spec.properties.maxUnavailable;
+        await writeFile(kept, JSON.stringify(doc));
+        const second = await deploy(env.e2e, major, inputs, { toolCache });
+        assert.equal(second.exitCode, 0, second.log);
+        assert.doesNotMatch(first.log, /\.spec\.maxUnavailable/);
+        assert.match(second.log, /PodDisruptionBudget\/\S+ has fields[^\n]*\.spec\.maxUnavailable/);
+      });
 
     it('on a cold runner, a helm download refused by its checksum changes nothing: the release, its lock, a new namespace', async () => {
       // The cluster is asked, the release read and its lock taken while helm downloads.

@@ -6,6 +6,7 @@ import {
   kindSchema,
   type OpenApiDocument,
   schemaDocumentsNeeded,
+  schemasOfKinds,
   undeclaredFields,
   undeclaredInObjects,
 } from '../../src/preflight/schema-fields.js';
@@ -147,5 +148,58 @@ describe('the documents the schema check reads', () => {
   it('does not judge an object with fields of its kind when no document declares it', () => {
     const service = { ...pdb, apiVersion: 'v1', kind: 'Service' };
     assert.deepEqual(undeclaredInObjects([service], new Map([['policy/v1', DOC]])), []);
+  });
+});
+
+describe('schemasOfKinds', () => {
+  const withOthers: OpenApiDocument = {
+    components: {
+      schemas: {
+        ...DOC.components?.schemas,
+        'io.k8s.api.policy.v1.Eviction': {
+          type: 'object',
+          properties: { deleteOptions: ref('io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions') },
+          'x-kubernetes-group-version-kind': [{ group: 'policy', version: 'v1', kind: 'Eviction' }],
+        },
+        'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { type: 'object' },
+      },
+    },
+  };
+  const pdbKind = { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' };
+
+  it('keeps the kinds checked, ObjectMeta and every schema they refer to, nothing else', () => {
+    const reduced = schemasOfKinds(withOthers, [pdbKind]);
+    assert.deepEqual(Object.keys(reduced.components?.schemas ?? {}).sort(), [
+      'io.k8s.api.policy.v1.PodDisruptionBudget',
+      'io.k8s.api.policy.v1.PodDisruptionBudgetSpec',
+      'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector',
+      'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    ]);
+    assert.deepEqual(
+      Object.keys(schemasOfKinds(withOthers, []).components?.schemas ?? {}),
+      ['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'],
+      'an object of nothing but metadata is checked against ObjectMeta',
+    );
+  });
+
+  it('finds what the whole document finds', () => {
+    const objects = [
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        body: {
+          metadata: { name: 'x', lables: {} },
+          spec: { selector: { matchLabels: {}, 'app.kubernetes.io/name': 'lily' }, surprise: 1 },
+        },
+      },
+      { apiVersion: 'v1', kind: 'ServiceAccount', body: { metadata: { nmae: 'x' } } },
+    ];
+    const whole = undeclaredInObjects(objects, new Map([['policy/v1', withOthers]]));
+    const reduced = undeclaredInObjects(
+      objects,
+      new Map([['policy/v1', schemasOfKinds(withOthers, [pdbKind])]]),
+    );
+    assert.equal(whole.length, 2);
+    assert.deepEqual(reduced, whole);
   });
 });

@@ -37,7 +37,7 @@ import { namedSecretValues, takenForSecrets, valuesAtKeys } from '../plan/redact
 import { renderPlanSummary } from '../plan/render.js';
 import type { Settings } from '../settings.js';
 import { keepStickyComment } from './plan-comment.js';
-import { settleOnPreflight } from './preflight-gate.js';
+import { keptSchemasDir, settleOnPreflight } from './preflight-gate.js';
 import { type DeployContext, type Prepared, prepare, upgradeOptions } from './prepare.js';
 
 // command: plan, and the two places a deploy meets plans: it refuses a
@@ -97,7 +97,9 @@ async function readLiveRelease(
     // preflight reads for them is read while the dry run renders.
     if (live.record) {
       const api = await cluster.api();
-      void readAheadForPreflight(api, live.record.manifest, true).catch(() => undefined);
+      void readAheadForPreflight(api, live.record.manifest, keptSchemasDir()).catch(
+        () => undefined,
+      );
     }
     core.info(
       live.record

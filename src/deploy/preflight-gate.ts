@@ -11,6 +11,7 @@ import {
   startClusterReads,
 } from '../preflight/check-cluster.js';
 import { type PreflightProblem, undeclaredFieldsWarning } from '../preflight/preflight.js';
+import { schemaCacheDir } from '../preflight/schema-cache.js';
 import type { Values } from '../inputs/values.js';
 import { parseManifest } from '../kube/manifest.js';
 import { checkLilyConfig } from '../lily/config-checks.js';
@@ -65,7 +66,14 @@ export async function preflightChecks(
       verifiesLilyApi: settings.verify.enabled && settings.wait,
     },
     checkSchemas: checksSchemas(settings, cluster, request.extraArgs),
+    keptSchemas: keptSchemasDir(),
   });
+}
+
+/** Where the schema check keeps what it read for the next run: the tool cache, if the runner has one. */
+export function keptSchemasDir(): string | undefined {
+  const toolCache = process.env.RUNNER_TOOL_CACHE;
+  return toolCache ? schemaCacheDir(toolCache) : undefined;
 }
 
 /** The preflight's reads that need no render, started once the cluster answers. */

@@ -24,9 +24,11 @@ import {
   servedResource,
   type ServedResources,
 } from '../kube/served-resources.js';
+import { keepSchemas, readKeptSchemas, schemaCacheKey } from './schema-cache.js';
 import {
   type OpenApiDocument,
   schemaDocumentsNeeded,
+  schemasOfKinds,
   type UndeclaredField,
   undeclaredInObjects,
 } from './schema-fields.js';
@@ -62,6 +64,8 @@ export interface PreflightRequest {
   access: Omit<DeployAccessPlan, 'releaseResources'>;
   /** Compare objects with the API server's schema (for Helm 4's server-side apply). */
   checkSchemas: boolean;
+  /** Where the schemas read are kept for the next run (schemaCacheDir); none without a tool cache. */
+  keptSchemas?: string;
 }
 
 /**
@@ -114,7 +118,7 @@ export async function checkAgainstCluster(
   const [storageClasses, nodes, undeclared, access] = await Promise.all([
     optional('StorageClass check skipped', reads.storageClasses),
     optional('node size check skipped', reads.nodes),
-    request.checkSchemas ? findUndeclaredFields(api, objects, served) : [],
+    request.checkSchemas ? findUndeclaredFields(api, objects, served, request.keptSchemas) : [],
     deniedChecks(api, checks, reads.rules),
   ]);
   const servedKinds = new Map(
@@ -259,16 +263,21 @@ async function findUndeclaredFields(
   api: KubeApi,
   objects: ManifestObject[],
   served: ServedResources,
+  keptSchemas: string | undefined,
 ): Promise<PreflightResult['undeclared']> {
   const checked = objects.filter((o) => servedResource(served, o.apiVersion, o.kind));
-  const docs = await schemaDocuments(api, checked);
+  const docs = await schemaDocuments(api, checked, keptSchemas);
   return docs ? undeclaredInObjects(checked, docs) : [];
 }
 
-/** apiVersion → its OpenAPI document, for the versions the check of `objects` needs; undefined for none. */
+/**
+ * apiVersion → its OpenAPI document reduced to the kinds of `objects` in it,
+ * for the versions their check needs; undefined for none.
+ */
 async function schemaDocuments(
   api: KubeApi,
   objects: ManifestObject[],
+  keptSchemas: string | undefined,
 ): Promise<Map<string, OpenApiDocument> | undefined> {
   const needed = schemaDocumentsNeeded(objects);
   if (needed.length === 0) return undefined;
@@ -277,36 +286,65 @@ async function schemaDocuments(
   );
   const docs = new Map<string, OpenApiDocument>();
   await Promise.all(
-    needed.map(async (version) => {
-      const url = index?.paths?.[discoveryPath(version).slice(1)]?.serverRelativeURL;
-      const doc = url && (await api.document<OpenApiDocument>(url));
-      if (doc) docs.set(version, doc);
+    needed.map(async (apiVersion) => {
+      const url = index?.paths?.[discoveryPath(apiVersion).slice(1)]?.serverRelativeURL;
+      if (!url) return;
+      const [group, version] = [apiGroup(apiVersion), apiVersion.split('/').at(-1) as string];
+      const kinds = objects
+        .filter((o) => o.apiVersion === apiVersion)
+        .map((o) => ({ group, version, kind: o.kind }));
+      const doc = await schemasOfDocument(api, url, kinds, keptSchemas);
+      if (doc) docs.set(apiVersion, doc);
     }),
   );
   return docs;
 }
 
+/** The document at `url` reduced to `kinds`: as the tool cache keeps it, else read (and kept). */
+async function schemasOfDocument(
+  api: KubeApi,
+  url: string,
+  kinds: { group: string; version: string; kind: string }[],
+  keptSchemas: string | undefined,
+): Promise<OpenApiDocument | undefined> {
+  const key = schemaCacheKey(
+    url,
+    kinds.map((k) => `${k.group}/${k.version}/${k.kind}`),
+  );
+  const kept = keptSchemas === undefined ? undefined : await readKeptSchemas(keptSchemas, key);
+  if (kept) return kept;
+  const doc = await api.document<OpenApiDocument>(url);
+  if (!doc) return undefined;
+  const reduced = schemasOfKinds(doc, kinds);
+  if (keptSchemas !== undefined)
+    void keepSchemas(keptSchemas, key, reduced).catch((err: unknown) => {
+      core.debug(`The OpenAPI schemas were not kept in the tool cache: ${(err as Error).message}`);
+    });
+  return reduced;
+}
+
 /**
  * Reads ahead what the preflight of a release like `manifest` will read (the
  * live revision's, while a plan's dry run renders the new one): discovery
- * and, for the schema check, the OpenAPI documents, which the API client
- * keeps for the run. What fails is left to the check itself to report.
+ * and, for the schema check, the OpenAPI documents (the API client keeps
+ * them for the run, the tool cache their schemas for the next). What fails
+ * is left to the check itself to report.
  */
 export async function readAheadForPreflight(
   api: KubeApi,
   manifest: string,
-  checkSchemas: boolean,
+  keptSchemas: string | undefined,
 ): Promise<void> {
   const objects = parseManifest(manifest);
   const served = await readServedResources(
     api,
     objects.map((o) => o.apiVersion),
   );
-  if (checkSchemas)
-    await schemaDocuments(
-      api,
-      objects.filter((o) => servedResource(served, o.apiVersion, o.kind)),
-    );
+  await schemaDocuments(
+    api,
+    objects.filter((o) => servedResource(served, o.apiVersion, o.kind)),
+    keptSchemas,
+  );
 }
 
 /** Logs what the preflight found and skipped. */
