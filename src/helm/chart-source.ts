@@ -70,9 +70,8 @@ export interface ChartFiles {
  * is used where it is.
  */
 export async function prepareChart(helm: Helm, request: PullRequest): Promise<ChartSource> {
-  const { chart, repo } = request;
+  const { chart, repo, filesOf } = request;
   const origin = chartOrigin(chart, repo);
-  const { filesOf } = request;
   if (chart.kind === 'local') {
     core.info(`Chart ${chart.path}: no repository to add`);
     return { ref: chart.path, ...origin, ...(await filesOf(chart.path)) };

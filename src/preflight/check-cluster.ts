@@ -80,6 +80,7 @@ export interface ClusterReads {
   rules: Map<string, Promise<ResourceRule[]>>;
 }
 
+/** Starts the ClusterReads; the API client keeps the OpenAPI index it reads for the schema check. */
 export function startClusterReads(
   api: KubeApi,
   namespace: string,
