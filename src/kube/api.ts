@@ -1,7 +1,8 @@
 import { type ApiTransport, kubectlProxy } from './api-transport.js';
-import { FIELD_MANAGER } from './kubectl.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+// The manager of the fields the action writes (server-side apply's owner).
+const FIELD_MANAGER = 'lily-deploy';
 // A server-side apply's body: JSON is YAML, so the manifest goes as it is.
 const APPLY_PATCH = 'application/apply-patch+yaml';
 

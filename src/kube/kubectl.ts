@@ -1,7 +1,5 @@
 import { BoundTool } from '../process.js';
 
-export const FIELD_MANAGER = 'lily-deploy';
-
 /**
  * A thin wrapper over kubectl, bound to one kubeconfig and context: the
  * action's changes to objects other than helm's go through it, as the guide
