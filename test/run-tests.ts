@@ -352,6 +352,9 @@ function report(): void {
   for (const t of slowest) {
     console.log(`  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.file} › ${t.name}`);
   }
+  for (const f of times.flatMap((t) => t.failures)) {
+    console.log(`\nFailed: ${f.file} › ${f.name}\n${f.error.replace(/^/gm, '  ')}`);
+  }
   const sum = (key: 'passed' | 'failed' | 'skipped') => times.reduce((n, t) => n + t[key], 0);
   console.log(`\nFinished in ${formatMinutes(Date.now() - started)}`);
   console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
