@@ -1,7 +1,12 @@
 // The job summary of a failed deploy: helm's error is never left out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOG_LIMIT_BYTES, podReport, withinLogLimit } from '../../src/failure/diagnostics.js';
+import {
+  LOG_LIMIT_BYTES,
+  nextEndedRun,
+  podReport,
+  withinLogLimit,
+} from '../../src/failure/diagnostics.js';
 import {
   type Diagnostics,
   logOfRunEndedAt,
@@ -209,5 +214,49 @@ describe('the log of a run the pod status says ended', () => {
       { container: 'daemon', previous: false, text: 'fatal: chain store\n' },
       { container: 'daemon', previous: true, error: SUPERSEDED_RUN },
     ]);
+  });
+});
+
+describe('the run after one the kubelet removed unread', () => {
+  const ended = (containerID: string, finishedAt: string) => ({
+    terminated: { exitCode: 1, reason: 'Error', containerID, finishedAt },
+  });
+  const podIn = (state: object): Pod => ({
+    metadata: { name: 'lily-0' },
+    status: { containerStatuses: [{ name: 'daemon', restartCount: 1, state }] },
+  });
+  const crashed = podIn(ended('containerd://c1', '2026-11-21T14:00:05Z'));
+
+  /** The pod as the API shows it poll after poll (the last one stays), and the current log of each. */
+  function cluster(seen: { pod: Pod; log: string }[]): KubeApi {
+    let i = -1;
+    const now = () => seen[Math.min(i, seen.length - 1)];
+    const json = () => {
+      i += 1;
+      return Promise.resolve(now()?.pod);
+    };
+    const text = () => Promise.resolve(now()?.log ?? '');
+    return { json, text } as unknown as KubeApi;
+  }
+
+  it('waits for the next run to end and reads its log while it lies terminated', async () => {
+    const next = ended('containerd://c2', '2026-11-21T14:00:10Z');
+    const api = cluster([
+      { pod: crashed, log: 'unable to retrieve container logs for containerd://c1' },
+      { pod: podIn({ running: {} }), log: '2026-11-21T14:00:06.000000000Z lily version\n' },
+      { pod: podIn(next), log: '2026-11-21T14:00:09.900000000Z fatal: chain store\n' },
+    ]);
+    const read = await nextEndedRun(api, 'ns', crashed, 'daemon', { logLines: 10, waitMs: 10_000 });
+    assert.deepEqual(read, { run: next.terminated, text: 'fatal: chain store\n' });
+  });
+
+  it("is not a run whose log the kubelet has replaced by a newer run's, nor anything after the wait", async () => {
+    const next = ended('containerd://c2', '2026-11-21T14:00:10Z');
+    const api = cluster([
+      { pod: podIn(next), log: '2026-11-21T14:00:21.000000000Z lily version\n' },
+      { pod: podIn(next), log: 'unable to retrieve container logs for containerd://c2' },
+    ]);
+    const read = await nextEndedRun(api, 'ns', crashed, 'daemon', { logLines: 10, waitMs: 1200 });
+    assert.equal(read, undefined);
   });
 });

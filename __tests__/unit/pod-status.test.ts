@@ -4,8 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderPodReport } from '../../src/failure/report.js';
-import { podProgressLine, podStatusWord } from '../../src/kube/pod-status.js';
-import type { Pod } from '../../src/kube/types.js';
+import {
+  endedRun,
+  laterRunEnded,
+  podProgressLine,
+  podStatusWord,
+} from '../../src/kube/pod-status.js';
+import type { ContainerState, Pod } from '../../src/kube/types.js';
 
 /** A pod whose first init container failed `restarts + 1` times (as a real kubelet shows it). */
 function initLoop(restarts: number, state: 'terminated' | 'running'): Pod {
@@ -72,5 +77,41 @@ describe("a pod's report", () => {
         '(not retrievable any more: the kubelet removed the container of that run)',
       ].join('\n'),
     );
+  });
+});
+
+describe('the runs of a crash loop', () => {
+  const ended = (containerID: string) => ({ exitCode: 1, reason: 'Error', containerID });
+  const daemon = (state: ContainerState, lastState?: ContainerState): Pod => ({
+    metadata: { name: 'lily-0' },
+    status: { containerStatuses: [{ name: 'daemon', restartCount: 1, state, lastState }] },
+  });
+  const init = (state: ContainerState): Pod => ({
+    metadata: { name: 'lily-0' },
+    status: { initContainerStatuses: [{ name: 'init-database', restartCount: 1, state }] },
+  });
+  const crashed = 'containerd://c1';
+
+  it('the ended run is the one lying terminated, else the one before the restart', () => {
+    assert.deepEqual(endedRun(daemon({ terminated: ended(crashed) }), 'daemon'), ended(crashed));
+    const next = daemon({ running: {} }, { terminated: ended(crashed) });
+    assert.deepEqual(endedRun(next, 'daemon'), ended(crashed));
+    assert.equal(endedRun(daemon({ running: {} }), 'daemon'), undefined);
+  });
+
+  it('a later run has ended once another lies terminated, in init containers too', () => {
+    // The status still shows the crashed run, or the next one runs: nothing to read yet.
+    assert.equal(
+      laterRunEnded(daemon({ terminated: ended(crashed) }), 'daemon', crashed),
+      undefined,
+    );
+    const running = daemon({ running: {} }, { terminated: ended(crashed) });
+    assert.equal(laterRunEnded(running, 'daemon', crashed), undefined);
+    // The next run has ended: its log is the current one.
+    const next = daemon({ terminated: ended('containerd://c2') });
+    assert.deepEqual(laterRunEnded(next, 'daemon', crashed), ended('containerd://c2'));
+    assert.equal(laterRunEnded(next, 'other', crashed), undefined, 'another container');
+    const initNext = init({ terminated: ended('containerd://c2') });
+    assert.deepEqual(laterRunEnded(initNext, 'init-database', crashed), ended('containerd://c2'));
   });
 });

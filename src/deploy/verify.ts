@@ -49,7 +49,9 @@ export async function verifyRevision(
   );
   const api = await cluster.api();
   const checks: VerifyCheck[] = [
-    podsStayUp(api, settings.namespace, workloads, settings.failure.logLines),
+    podsStayUp(api, settings.namespace, workloads, settings.failure.logLines, (line) => {
+      core.info(line);
+    }),
   ];
   const lily = lilyApiDenied
     ? undefined

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mapWithLimit } from '../background.js';
@@ -22,7 +23,13 @@ import {
 import type { ReleaseStore } from '../helm/release-store.js';
 import type { KubeApi } from '../kube/api.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
-import { containersWithLogs, describePod } from '../kube/pod-status.js';
+import {
+  containersWithLogs,
+  describePod,
+  type EndedRun,
+  endedRun,
+  laterRunEnded,
+} from '../kube/pod-status.js';
 import type { Workload } from '../kube/release-workloads.js';
 import { listReleaseEvents, listReleasePods } from '../kube/release-objects.js';
 
@@ -89,9 +96,11 @@ export async function collectDiagnostics(
       podReport(api, options.namespace, pod, options.logLines),
     ),
   ]);
+  const judged = options.findings(pods ?? [], events ?? []);
+  await readLaterRuns(api, options.namespace, pods ?? [], judged, reports, options.logLines);
   // Lily's own lines, in the logs just read, name a crash loop's cause.
   const findings = withLilyCauses(
-    options.findings(pods ?? [], events ?? []),
+    judged,
     pods ?? [],
     [...options.deletedPods, ...reports],
     events ?? [],
@@ -172,6 +181,79 @@ export async function podReport(
     ),
     deleted: false,
   };
+}
+
+/** How long a failure waits for the run after a crashed run the kubelet removed unread. */
+export const NEXT_RUN_WAIT_MS = 20_000;
+const NEXT_RUN_POLL_MS = 500;
+
+/**
+ * For each fatal crash loop of which no log could be read (the kubelet
+ * removed the runs the status named before they were read), the next run's
+ * log once it ends, added to its pod's report: Lily's line in it names the
+ * cause, where the report would otherwise hold none.
+ */
+async function readLaterRuns(
+  api: KubeApi,
+  namespace: string,
+  pods: Pod[],
+  findings: Finding[],
+  reports: PodReport[],
+  logLines: number,
+): Promise<void> {
+  await Promise.all(
+    findings.map(async (finding) => {
+      const { container } = finding;
+      const pod = pods.find((p) => p.metadata.name === finding.pod);
+      const report = reports.find((r) => r.name === finding.pod);
+      if (!finding.fatal || finding.reason !== 'crash-loop' || !container || !pod || !report)
+        return;
+      const logs = report.logs.filter((l) => l.container === container);
+      // An empty current log may be a run the kubelet started since, not the one that ended.
+      if (logs.length === 0 || logs.some((l) => (l.text ?? '').trim() !== '')) return;
+      core.info(
+        `The kubelet removed the crashed runs of container ${container} of pod ${pod.metadata.name} before their last lines were read: waiting up to ${NEXT_RUN_WAIT_MS / 1000}s for its next run to end, to read that one's`,
+      );
+      const next = await nextEndedRun(api, namespace, pod, container, {
+        logLines,
+        waitMs: NEXT_RUN_WAIT_MS,
+      });
+      if (next) report.logs.push({ container, previous: false, laterRun: true, text: next.text });
+    }),
+  );
+}
+
+/**
+ * The run after the one the pod's status shows ended, once that run has ended
+ * too, with its log: in a crash loop the next run usually dies of the same
+ * cause, and while it lies terminated (the kubelet's back-off, 10 s and more
+ * after a second crash) its log is the container's current one. For when the
+ * kubelet removed the ended run before its log was read. Waits up to waitMs;
+ * undefined when no later run ended by then.
+ */
+export async function nextEndedRun(
+  api: KubeApi,
+  namespace: string,
+  pod: Pod,
+  container: string,
+  { logLines, waitMs }: { logLines: number; waitMs: number },
+): Promise<{ run: EndedRun; text: string } | undefined> {
+  const path = `/api/v1/namespaces/${namespace}/pods/${encodeURIComponent(pod.metadata.name)}`;
+  const query = `container=${encodeURIComponent(container)}&tailLines=${logLines}&limitBytes=${LOG_LIMIT_BYTES}&timestamps=true`;
+  const earlier = endedRun(pod, container)?.containerID;
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    await sleep(NEXT_RUN_POLL_MS);
+    const now = await api.json<Pod>(path).catch(() => undefined);
+    const run = now && laterRunEnded(now, container, earlier);
+    if (!run) continue;
+    const text = await api.text(`${path}/log?${query}`).catch(() => undefined);
+    if (text === undefined || isRemovedContainerAnswer(text)) continue;
+    const log = logOfRunEndedAt(withinLogLimit(text), run.finishedAt ?? '');
+    // The kubelet started yet another run since: wait for that one to end.
+    if (!log.newerRun) return { run, text: log.text };
+  }
+  return undefined;
 }
 
 /** A log the limit cut says so: its last lines may be missing. */

@@ -9,6 +9,8 @@ import { eventLastSeen, type KubeEvent } from '../kube/types.js';
 export interface ContainerLog {
   container: string;
   previous: boolean;
+  /** A run after the ones the pod's status named, read because the kubelet had removed those. */
+  laterRun?: boolean;
   text?: string;
   error?: string;
 }
@@ -116,7 +118,12 @@ export function renderPodReport(pod: PodReport): string {
     pod.description.join('\n'),
   ];
   for (const log of pod.logs) {
-    const title = `--- logs of ${log.container}${log.previous ? ' (previous run)' : ''} ---`;
+    const run = log.laterRun
+      ? ' (a later run, which ended too: the kubelet removed the runs above)'
+      : log.previous
+        ? ' (previous run)'
+        : '';
+    const title = `--- logs of ${log.container}${run} ---`;
     parts.push(
       title,
       log.error ? `(${unreadLogReason(log.error)})` : (log.text ?? '').trimEnd() || '(empty)',

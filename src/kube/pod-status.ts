@@ -96,3 +96,34 @@ export function containersWithLogs(pod: Pod): LogToRead[] {
     return [{ container: s.name, previous: false, ...(endedAt ? { endedAt } : {}) }, ...previous];
   });
 }
+
+/** How a container's run ended, as its status says. */
+export type EndedRun = NonNullable<ContainerState['terminated']>;
+
+function containerStatus(pod: Pod, container: string): ContainerStatus | undefined {
+  return [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ].find((s) => s.name === container);
+}
+
+/** The run of a container that lies terminated, or the one before its restart. */
+export function endedRun(pod: Pod, container: string): EndedRun | undefined {
+  const status = containerStatus(pod, container);
+  return status?.state?.terminated ?? status?.lastState?.terminated;
+}
+
+/**
+ * A run of the container that lies terminated now and is not the one given
+ * (whose log is then the container's current one), or undefined.
+ */
+export function laterRunEnded(
+  pod: Pod,
+  container: string,
+  earlierContainerID: string | undefined,
+): EndedRun | undefined {
+  const terminated = containerStatus(pod, container)?.state?.terminated;
+  return terminated?.containerID && terminated.containerID !== earlierContainerID
+    ? terminated
+    : undefined;
+}

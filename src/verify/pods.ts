@@ -1,5 +1,10 @@
-import { crashFinding } from '../failure/container-findings.js';
-import { LOG_LIMIT_BYTES, podReport } from '../failure/diagnostics.js';
+import { crashFinding, lastExit } from '../failure/container-findings.js';
+import {
+  LOG_LIMIT_BYTES,
+  NEXT_RUN_WAIT_MS,
+  nextEndedRun,
+  podReport,
+} from '../failure/diagnostics.js';
 import type { Finding } from '../failure-reason.js';
 import {
   type ContainerLog,
@@ -107,6 +112,7 @@ export function podsStayUp(
   namespace: string,
   workloads: Workload[],
   logLines: number,
+  log: (line: string) => void,
 ): VerifyCheck {
   const read = () => listReleasePods(api, namespace, workloads);
   const tails: Tails = new Map();
@@ -130,7 +136,8 @@ export function podsStayUp(
           const pods = judged(latest);
           return `${pods.filter(isReady).length}/${pods.length} pod(s) Ready, no restart`;
         },
-        evidence: (findings) => readEvidence(api, namespace, latest, findings, logLines, tails),
+        evidence: (findings) =>
+          readEvidence(api, namespace, latest, findings, { logLines, tails, log }),
         verified: (window) =>
           `${judged(latest).length} pod(s) stayed Ready for ${window}, no restart`,
       };
@@ -194,28 +201,57 @@ async function readEvidence(
   namespace: string,
   pods: Pod[],
   findings: Finding[],
-  logLines: number,
-  tails: Tails,
+  reading: { logLines: number; tails: Tails; log: (line: string) => void },
 ): Promise<Evidence> {
   const failing = pods.filter((p) => findings.some((f) => f.pod === p.metadata.name));
-  const reports = await Promise.all(failing.map((pod) => podReport(api, namespace, pod, logLines)));
-  const lines = findings.flatMap((finding) => {
-    const i = failing.findIndex((p) => p.metadata.name === finding.pod);
-    const [pod, report] = [failing[i], reports[i]];
-    const { container } = finding;
-    if (!pod || !report || !container) return [];
-    const log = crashedRunLog(pod, report, container);
-    if (!log) return [];
-    return crashedRunLines(
-      finding,
-      log === 'not read' ? log : fromTail(pod, container, log, tails),
-    );
-  });
+  const reports = await Promise.all(
+    failing.map((pod) => podReport(api, namespace, pod, reading.logLines)),
+  );
+  const lines = await Promise.all(
+    findings.map(async (finding) => {
+      const i = failing.findIndex((p) => p.metadata.name === finding.pod);
+      const [pod, report] = [failing[i], reports[i]];
+      const { container } = finding;
+      if (!pod || !report || !container) return [];
+      const found = crashedRunLog(pod, report, container);
+      if (!found) return [];
+      const log = found === 'not read' ? found : fromTail(pod, container, found, reading.tails);
+      const shown = crashedRunLines(finding, log);
+      // An empty current log may be a run the kubelet started since, not the one that crashed.
+      if (log === 'not read' || (log.text ?? '').trim() !== '') return shown;
+      return [...shown, ...(await nextRunLines(api, namespace, pod, container, reading))];
+    }),
+  );
   return {
-    lines,
+    lines: lines.flat(),
     pods: reports.map((r) => ({
       ...r,
       description: [`(as it was when the verify window failed)`, ...r.description],
     })),
   };
+}
+
+/** The next run's last lines, when the kubelet removed the crashed run before they were read. */
+async function nextRunLines(
+  api: KubeApi,
+  namespace: string,
+  pod: Pod,
+  container: string,
+  reading: { logLines: number; log: (line: string) => void },
+): Promise<string[]> {
+  const whose = `container ${container} of pod ${pod.metadata.name}`;
+  reading.log(
+    `verify-window: no line of the crashed run of ${whose} could be read (the kubelet removes a crashed run when it starts the next); waiting up to ${NEXT_RUN_WAIT_MS / 1000}s for its next run to end, to show that run's instead`,
+  );
+  const next = await nextEndedRun(api, namespace, pod, container, {
+    logLines: reading.logLines,
+    waitMs: NEXT_RUN_WAIT_MS,
+  });
+  if (!next)
+    return [`No later run of ${whose} ended within ${NEXT_RUN_WAIT_MS / 1000}s to show instead.`];
+  const ended = `The next run of ${whose} ended too${lastExit({ name: container, state: { terminated: next.run } })}`;
+  const text = next.text.trimEnd();
+  if (text === '') return [`${ended}, without a log line.`];
+  const lines = text.split('\n');
+  return [`${ended}; its last ${lines.length} log line(s):`, ...lines.map((l) => `  ${l}`)];
 }
