@@ -18,6 +18,7 @@ import { startupDeadlines, StartupWatch } from './startup-watch.js';
 import { verifyRevision } from './verify.js';
 import { redactor } from '../failure/redact.js';
 import type { HelmStop } from '../helm/helm.js';
+import type { ReleaseRecord } from '../helm/release-store.js';
 import { listReleasePods, podUids } from '../kube/release-objects.js';
 import { workloadsInManifest } from '../kube/release-workloads.js';
 import { lilyValuesSection } from '../lily/values-sections.js';
@@ -36,8 +37,11 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   const prepared = await prepare(ctx, checkReleaseState);
   const made: Made = { namespace: false, secret: false };
   let outcome: UpgradeOutcome;
+  let changes: Promise<AppliedChanges> | undefined;
   try {
-    outcome = await changeTheCluster(ctx, prepared, made);
+    outcome = await changeTheCluster(ctx, prepared, made, () => {
+      changes = startAppliedChanges(ctx, prepared);
+    });
     if (outcome.result.exitCode === 0 && !outcome.verifyFailed && !outcome.startedOnly) {
       const { denied } = await prepared.checked;
       outcome = await verifyRevision(
@@ -54,7 +58,25 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     await removeWhatThisRunMade(settings, cluster, made);
     throw err;
   }
-  await report(ctx, prepared, await kubernetesVersion, outcome);
+  await report(
+    ctx,
+    prepared,
+    await kubernetesVersion,
+    outcome,
+    changes ?? startAppliedChanges(ctx, prepared),
+  );
+}
+
+/** What the revision changed, for the report: worked out from the release helm deployed. */
+type AppliedChanges = (release: ReleaseRecord) => Promise<string>;
+
+/** Its parts read (and the plan's diff evaluated) while helm waits. */
+function startAppliedChanges(ctx: DeployContext, prepared: Prepared): Promise<AppliedChanges> {
+  return startedEarly(
+    import(/* webpackMode: "eager" */ './plan.js').then((plan) =>
+      plan.appliedChanges(ctx, prepared),
+    ),
+  );
 }
 
 /** The namespace and Secret, the preflight's verdict, then helm under the release monitor. */
@@ -62,6 +84,7 @@ async function changeTheCluster(
   ctx: DeployContext,
   prepared: Prepared,
   made: Made,
+  onHelmStart: () => void,
 ): Promise<UpgradeOutcome> {
   const { settings, cluster } = ctx;
   // A namespace missing when the lock was first tried but there when this run
@@ -111,6 +134,7 @@ async function changeTheCluster(
   const lily = workloadsInManifest((await prepared.checked).manifest).some((w) =>
     lilyValuesSection(w.name),
   );
+  onHelmStart();
   return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
     upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], { revision, lily, podsBefore }),
   );
@@ -263,13 +287,11 @@ async function report(
   prepared: Prepared,
   kubernetesVersion: string,
   { interventions, verified, startupSummary, startedOnly }: UpgradeOutcome,
+  changes: Promise<AppliedChanges>,
 ): Promise<void> {
   const { chart } = prepared;
   const { settings, cluster, installedHelm } = ctx;
-  const [{ appliedChanges }, release] = await Promise.all([
-    import(/* webpackMode: "eager" */ './plan.js'),
-    cluster.releases.latest(settings.release, settings.namespace),
-  ]);
+  const release = await cluster.releases.latest(settings.release, settings.namespace);
   if (!release)
     throw new Error(`helm reported success but release ${settings.release} is not found`);
   // Read back under the lock; the rest only reports, so the next run need not wait for it.
@@ -305,7 +327,7 @@ async function report(
         startedOnly,
       }),
     )
-    .addRaw(await appliedChanges(ctx, prepared, release))
+    .addRaw(await (await changes)(release))
     .write();
   await unlocked;
 }

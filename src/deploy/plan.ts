@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
 import { DeployError } from '../failure-reason.js';
 import { commandLineValues } from '../helm/flags.js';
@@ -316,58 +317,59 @@ export async function checkPlanDigest(
 
 /**
  * What the deployed revision changed, against the previous revision's
- * manifest, as the job summary shows it (a preview's comment too). Only
- * reporting: a failure to work it out is a warning.
+ * manifest, as the job summary shows it (a preview's comment too). Started
+ * when helm starts: the previous revision and the values to redact are read
+ * while helm waits, the rest once the release is read back. Only reporting: a
+ * failure to work it out is a warning.
  */
-export async function appliedChanges(
+export function appliedChanges(
   ctx: DeployContext,
   prepared: Prepared,
-  release: ReleaseRecord,
-): Promise<string> {
+): (release: ReleaseRecord) => Promise<string> {
   const { settings, cluster, run } = ctx;
-  try {
-    const previous =
-      prepared.previousRevision > 0
-        ? ((await cluster.releases.manifest(
-            release.name,
-            release.namespace,
-            prepared.previousRevision,
-          )) ?? '')
-        : '';
-    const objectsOf = (manifest: string) =>
-      renderedObjects(manifest, { namespace: release.namespace });
-    const before = objectsOf(previous);
-    const file = createPlanFile({
-      release: release.name,
-      namespace: release.namespace,
-      chart: prepared.chart.name,
-      parts: digestParts({
-        manifest: release.manifest,
-        chartVersion: release.chartVersion,
-        values: prepared.values.values,
-        liveRevision: prepared.previousRevision || undefined,
-      }),
-      validation: { serverSide: true },
-      changes: planChanges(
-        objectsOf(release.manifest),
-        before,
-        before,
-        await planSecrets(ctx, prepared),
-      ),
-      applied: release.revision,
-    });
-    if (settings.preview)
-      await keepStickyComment(
-        settings,
-        run,
-        file,
-        `revision ${release.revision} ${release.status}`,
+  const { namespace } = settings;
+  const objectsOf = (manifest: string) => renderedObjects(manifest, { namespace });
+  const before = startedEarly(
+    (prepared.previousRevision > 0
+      ? cluster.releases.manifest(settings.release, namespace, prepared.previousRevision)
+      : Promise.resolve('')
+    ).then((manifest) => objectsOf(manifest ?? '')),
+  );
+  const secrets = startedEarly(planSecrets(ctx, prepared));
+  return async (release) => {
+    try {
+      const file = createPlanFile({
+        release: release.name,
+        namespace: release.namespace,
+        chart: prepared.chart.name,
+        parts: digestParts({
+          manifest: release.manifest,
+          chartVersion: release.chartVersion,
+          values: prepared.values.values,
+          liveRevision: prepared.previousRevision || undefined,
+        }),
+        validation: { serverSide: true },
+        changes: planChanges(
+          objectsOf(release.manifest),
+          await before,
+          await before,
+          await secrets,
+        ),
+        applied: release.revision,
+      });
+      if (settings.preview)
+        await keepStickyComment(
+          settings,
+          run,
+          file,
+          `revision ${release.revision} ${release.status}`,
+        );
+      return renderPlanSummary(file);
+    } catch (err) {
+      core.warning(
+        `What revision ${release.revision} changed could not be worked out: ${(err as Error).message}`,
       );
-    return renderPlanSummary(file);
-  } catch (err) {
-    core.warning(
-      `What revision ${release.revision} changed could not be worked out: ${(err as Error).message}`,
-    );
-    return '';
-  }
+      return '';
+    }
+  };
 }
