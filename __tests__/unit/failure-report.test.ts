@@ -228,15 +228,15 @@ describe('the run after one the kubelet removed unread', () => {
   const crashed = podIn(ended('containerd://c1', '2026-11-21T14:00:05Z'));
 
   /** The pod as the API shows it poll after poll (the last one stays), and the current log of each. */
-  function cluster(seen: { pod: Pod; log: string }[]): KubeApi {
+  function cluster(seen: { pod: Pod; log: string }[]): KubeApi & { looks: () => number } {
     let i = -1;
     const now = () => seen[Math.min(i, seen.length - 1)];
-    const json = () => {
+    const find = () => {
       i += 1;
       return Promise.resolve(now()?.pod);
     };
     const text = () => Promise.resolve(now()?.log ?? '');
-    return { json, text } as unknown as KubeApi;
+    return { find, text, looks: () => i + 1 } as unknown as KubeApi & { looks: () => number };
   }
 
   it('waits for the next run to end and reads its log while it lies terminated', async () => {
@@ -258,5 +258,24 @@ describe('the run after one the kubelet removed unread', () => {
     ]);
     const read = await nextEndedRun(api, 'ns', crashed, 'daemon', { logLines: 10, waitMs: 1200 });
     assert.equal(read, undefined);
+  });
+
+  it('is none once the pod is deleted or replaced under its name, without looking again', async () => {
+    const next = podIn(ended('containerd://c2', '2026-11-21T14:00:10Z'));
+    const log = '2026-11-21T14:00:09.900000000Z fatal: chain store\n';
+    const replaced = { ...next, metadata: { ...next.metadata, uid: 'another' } };
+    const leaving = {
+      ...next,
+      metadata: { ...next.metadata, deletionTimestamp: '2026-11-21T14:00:11Z' },
+    };
+    for (const pod of [replaced, leaving, undefined]) {
+      const api = cluster([{ pod: pod as Pod, log }]);
+      const read = await nextEndedRun(api, 'ns', crashed, 'daemon', {
+        logLines: 10,
+        waitMs: 10_000,
+      });
+      assert.equal(read, undefined);
+      assert.equal(api.looks(), 1, 'gave up at the first look');
+    }
   });
 });

@@ -208,11 +208,13 @@ async function readLaterRuns(
       const report = reports.find((r) => r.name === finding.pod);
       if (!finding.fatal || finding.reason !== 'crash-loop' || !container || !pod || !report)
         return;
+      // Uninstalled or rolled back by now: no run of it comes.
+      if (pod.metadata.deletionTimestamp) return;
       const logs = report.logs.filter((l) => l.container === container);
       // An empty current log may be a run the kubelet started since, not the one that ended.
       if (logs.length === 0 || logs.some((l) => (l.text ?? '').trim() !== '')) return;
       core.info(
-        `The kubelet removed the crashed runs of container ${container} of pod ${pod.metadata.name} before their last lines were read: waiting up to ${NEXT_RUN_WAIT_MS / 1000}s for its next run to end, to read that one's`,
+        `No line of the crashed runs of container ${container} of pod ${pod.metadata.name} could be read (the kubelet removes a crashed run when it starts the next): waiting up to ${NEXT_RUN_WAIT_MS / 1000}s for its next run to end, to read that one's`,
       );
       const next = await nextEndedRun(api, namespace, pod, container, {
         logLines,
@@ -244,7 +246,12 @@ export async function nextEndedRun(
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     await sleep(NEXT_RUN_POLL_MS);
-    const now = await api.json<Pod>(path).catch(() => undefined);
+    const now = await api.find<Pod>(path).then(
+      (found) => found ?? 'gone',
+      () => undefined,
+    );
+    // A pod deleted, or replaced under its name, has no next run of that container.
+    if (now === 'gone' || (now && isReplacedOrLeaving(pod, now))) return undefined;
     const run = now && laterRunEnded(now, container, earlier);
     if (!run) continue;
     const text = await api.text(`${path}/log?${query}`).catch(() => undefined);
@@ -254,6 +261,10 @@ export async function nextEndedRun(
     if (!log.newerRun) return { run, text: log.text };
   }
   return undefined;
+}
+
+function isReplacedOrLeaving(pod: Pod, now: Pod): boolean {
+  return now.metadata.uid !== pod.metadata.uid || Boolean(now.metadata.deletionTimestamp);
 }
 
 /** A log the limit cut says so: its last lines may be missing. */
