@@ -182,6 +182,46 @@ describe('the real node', { skip, concurrency: 2 }, () => {
           result.log,
         );
       });
+
+      // A crashed run whose log holds no line, as one the kubelet removed before
+      // it was read (LILY_FAKE_QUIET_RUNS: its first run writes nothing): the
+      // window waits for the next run to end and shows that run's lines.
+      it("a crashed run whose log is gone: the verify window shows the next run's last lines", async () => {
+        const namespace = uniqueName(`real-quiet-h${major}`);
+        const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
+        const result = await deploy(env.e2e, major, {
+          ...inputs(namespace),
+          verify: 'true',
+          'verify-window': '30s',
+          values: [
+            'debug: {disableNetworkSync: true}',
+            'daemon:',
+            '  env:',
+            '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
+            '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
+            '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
+            '    - {name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}',
+          ].join('\n'),
+        });
+        assert.notEqual(result.exitCode, 0, result.log);
+        assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
+        assert.ok(
+          result.log.includes(
+            `verify-window: no line of the crashed run of container daemon of pod ${pod} could be read`,
+          ),
+          result.log,
+        );
+        assert.match(
+          result.log,
+          new RegExp(
+            `The next run of container daemon of pod ${pod} ended too; last exit code 1 \\(Error\\); its last \\d+ log line\\(s\\):`,
+          ),
+        );
+        assert.ok(
+          result.log.includes('chain store: loading head: blockstore: file does not exist'),
+          result.log,
+        );
+      });
     });
   }
 });

@@ -184,7 +184,8 @@ export async function podReport(
 }
 
 /** How long a failure waits for the run after a crashed run the kubelet removed unread. */
-export const NEXT_RUN_WAIT_MS = 20_000;
+// (The kubelet's back-off before a second run is 10 s; a Lily daemon that crashes does so soon.)
+export const NEXT_RUN_WAIT_MS = 30_000;
 const NEXT_RUN_POLL_MS = 500;
 
 /**

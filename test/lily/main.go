@@ -27,6 +27,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.message }
 
 func main() {
+	silenceQuietRun(os.Args[1:])
 	err := run(os.Args[1:])
 	if err == nil {
 		return
