@@ -51,6 +51,8 @@ const scratch = useScratchTmpdir('lily-deploy-bench-');
 // The real node only when its cases run: BENCH_ONLY of the others measures kwok alone.
 const cluster = await startCluster({
   realNode: !only || only.some((name) => REAL_NODE_CASES.includes(name)),
+  // kwok's random pod delays (±400 ms a deploy) hid differences of tens of ms.
+  fixedStageDelays: true,
   log: (line) => {
     console.log(`[cluster] ${line}`);
   },

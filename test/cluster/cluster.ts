@@ -62,6 +62,12 @@ export interface StartClusterOptions {
    * cannot run one, the cluster starts without it and `realNode.skipped` says why.
    */
   realNode?: boolean;
+  /**
+   * Each kwok stage waits exactly its durationMilliseconds, without its
+   * random jitter: for the benchmark, whose two sides of a ratio then wait the
+   * same for the pods. The tests keep the jitter (it finds timing assumptions).
+   */
+  fixedStageDelays?: boolean;
 }
 
 /** Pod label that picks a kwok pod behavior (see kwok/pod-stages.yaml). */
@@ -276,7 +282,10 @@ async function startLocalCluster(
     const configPath = join(root, 'kwokctl.yaml');
     await writeFile(
       configPath,
-      await kwokConfig(binDir, kubectl, logsDir, ports, cluster.host ? pkiDir : undefined),
+      await kwokConfig(binDir, kubectl, logsDir, ports, {
+        realNodePki: cluster.host ? pkiDir : undefined,
+        fixedStageDelays: options.fixedStageDelays ?? false,
+      }),
     );
 
     const kwokctlLog = lineSplitter((line) => {
@@ -390,7 +399,7 @@ async function kwokConfig(
   kubectl: string,
   logsDir: string,
   ports: number[],
-  realNodePki?: string,
+  { realNodePki, fixedStageDelays }: { realNodePki?: string; fixedStageDelays: boolean },
 ): Promise<string> {
   const [apiserver, etcd, etcdPeer, controllerManager, scheduler, kwokController] = ports;
   const real = realNodePki ? realNodePatches(realNodePki) : undefined;
@@ -432,8 +441,11 @@ async function kwokConfig(
   ].join('\n');
   const docs = [head];
   for (const file of STAGE_FILES) {
-    const text = await readFile(join(KWOK_DIR, file), 'utf8');
-    docs.push(text.replaceAll('__LOGS_DIR__', logsDir));
+    const text = (await readFile(join(KWOK_DIR, file), 'utf8')).replaceAll('__LOGS_DIR__', logsDir);
+    // Without a jitter, kwok waits the duration itself.
+    docs.push(
+      fixedStageDelays ? text.replace(/^\s*jitterDurationMilliseconds: \d+\n/gm, '') : text,
+    );
   }
   return docs.join('\n---\n') + '\n';
 }
