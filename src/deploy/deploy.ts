@@ -193,7 +193,13 @@ async function upgrade(
     settings.preview && run.repository
       ? previewReleaseLabels({ number: settings.preview.number, repository: run.repository })
       : undefined;
-  const options = { ...upgradeOptions(settings, prepared, extraArgs), labels };
+  // The namespace is there: this run made it (or found it) before the Secret.
+  // helm's --create-namespace would only ask again, 50 ms of Helm 4's time.
+  const options = {
+    ...upgradeOptions(settings, prepared, extraArgs),
+    createNamespace: false,
+    labels,
+  };
   const failFast = settings.failure.failFast && settings.wait;
   if (!lily || !settings.wait)
     return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
