@@ -15,7 +15,6 @@ const OPTIONS: UpgradeOptions = {
   release: 'lily-a',
   chartRef: '/tmp/run/chart/lily-0.1.4.tgz',
   namespace: 'indexer',
-  createNamespace: true,
   valuesFiles: ['a.yaml', 'b.yaml'],
   wait: true,
   timeout: '10m',
@@ -32,7 +31,6 @@ describe('upgradeArgs', () => {
       '/tmp/run/chart/lily-0.1.4.tgz',
       '--namespace',
       'indexer',
-      '--create-namespace',
       '--values',
       'a.yaml',
       '--values',
@@ -56,7 +54,6 @@ describe('upgradeArgs', () => {
   it('leaves out what is not asked for', () => {
     const args = upgradeArgs(4, {
       ...OPTIONS,
-      createNamespace: false,
       wait: false,
       atomic: false,
       extraArgs: [],

@@ -224,7 +224,6 @@ export function upgradeOptions(
     release: settings.release,
     chartRef: chart.ref,
     namespace: settings.namespace,
-    createNamespace: settings.createNamespace,
     valuesFiles: values.files,
     wait: settings.wait,
     timeout: settings.timeout,

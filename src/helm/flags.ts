@@ -9,8 +9,8 @@ export interface UpgradeOptions {
   release: string;
   /** The chart archive (or directory) the run pulled. */
   chartRef: string;
+  /** Made, or found, by the run before helm: helm is never asked to create it. */
   namespace: string;
-  createNamespace: boolean;
   valuesFiles: string[];
   wait: boolean;
   timeout: string;
@@ -51,7 +51,6 @@ export function upgradeArgs(major: HelmMajor, options: UpgradeOptions): string[]
     options.chartRef,
     '--namespace',
     options.namespace,
-    ...(options.createNamespace ? ['--create-namespace'] : []),
     ...options.valuesFiles.flatMap((file) => ['--values', file]),
     ...waitFlags(major, options.wait),
     '--timeout',
