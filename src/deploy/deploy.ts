@@ -37,11 +37,9 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   const prepared = await prepare(ctx, checkReleaseState);
   const made: Made = { namespace: false, secret: false };
   let outcome: UpgradeOutcome;
-  let changes: Promise<AppliedChanges> | undefined;
+  let changes: Promise<AppliedChanges>;
   try {
-    outcome = await changeTheCluster(ctx, prepared, made, () => {
-      changes = startAppliedChanges(ctx, prepared);
-    });
+    ({ outcome, changes } = await changeTheCluster(ctx, prepared, made));
     if (outcome.result.exitCode === 0 && !outcome.verifyFailed && !outcome.startedOnly) {
       const { denied } = await prepared.checked;
       outcome = await verifyRevision(
@@ -58,13 +56,7 @@ export async function deploy(ctx: DeployContext): Promise<void> {
     await removeWhatThisRunMade(settings, cluster, made);
     throw err;
   }
-  await report(
-    ctx,
-    prepared,
-    await kubernetesVersion,
-    outcome,
-    changes ?? startAppliedChanges(ctx, prepared),
-  );
+  await report(ctx, prepared, await kubernetesVersion, outcome, changes);
 }
 
 /** What the revision changed, for the report: worked out from the release helm deployed. */
@@ -79,13 +71,15 @@ function startAppliedChanges(ctx: DeployContext, prepared: Prepared): Promise<Ap
   );
 }
 
-/** The namespace and Secret, the preflight's verdict, then helm under the release monitor. */
+/**
+ * The namespace and Secret, the preflight's verdict, then helm under the
+ * release monitor; what the revision changes is worked out beside helm.
+ */
 async function changeTheCluster(
   ctx: DeployContext,
   prepared: Prepared,
   made: Made,
-  onHelmStart: () => void,
-): Promise<UpgradeOutcome> {
+): Promise<{ outcome: UpgradeOutcome; changes: Promise<AppliedChanges> }> {
   const { settings, cluster } = ctx;
   // A namespace missing when the lock was first tried but there when this run
   // looked (a run racing it made it in between): lock before anything else.
@@ -134,10 +128,17 @@ async function changeTheCluster(
   const lily = workloadsInManifest((await prepared.checked).manifest).some((w) =>
     lilyValuesSection(w.name),
   );
-  onHelmStart();
-  return core.group(`helm upgrade --install ${settings.release} (revision ${revision})`, () =>
-    upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], { revision, lily, podsBefore }),
+  const changes = startAppliedChanges(ctx, prepared);
+  const outcome = await core.group(
+    `helm upgrade --install ${settings.release} (revision ${revision})`,
+    () =>
+      upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], {
+        revision,
+        lily,
+        podsBefore,
+      }),
   );
+  return { outcome, changes };
 }
 
 /** A preview's marks: its pull request, the repository, and now as its last deploy. */
@@ -193,13 +194,7 @@ async function upgrade(
     settings.preview && run.repository
       ? previewReleaseLabels({ number: settings.preview.number, repository: run.repository })
       : undefined;
-  // The namespace is there: this run made it (or found it) before the Secret.
-  // helm's --create-namespace would only ask again, 50 ms of Helm 4's time.
-  const options = {
-    ...upgradeOptions(settings, prepared, extraArgs),
-    createNamespace: false,
-    labels,
-  };
+  const options = { ...upgradeOptions(settings, prepared, extraArgs), labels };
   const failFast = settings.failure.failFast && settings.wait;
   if (!lily || !settings.wait)
     return runMonitored(cluster, settings, (stop) => cluster.helm.upgrade(options, stop), {
