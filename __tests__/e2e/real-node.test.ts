@@ -136,25 +136,27 @@ describe('the real node', { skip, concurrency: 2 }, () => {
       // The published chart has no probes: a daemon that dies seconds after
       // start is Running (and Ready) for an instant, so helm's wait passes;
       // the verify window after it sees the crash.
+      /** A deploy whose daemon dies 4 s after each start, with `variables` of the fake's; a window that sees it. */
+      const deployDying = (namespace: string, variables: string[] = []) =>
+        deploy(env.e2e, major, {
+          ...inputs(namespace),
+          verify: 'true',
+          'verify-window': '30s',
+          values: [
+            'debug: {disableNetworkSync: true}',
+            'daemon:',
+            '  env:',
+            '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
+            '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
+            '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
+            ...variables.map((variable) => `    - ${variable}`),
+          ].join('\n'),
+        });
       let crashLoop: Promise<{ result: ActionResult; namespace: string }> | undefined;
       const deployCrashLoop = () =>
         (crashLoop ??= (async () => {
           const namespace = uniqueName(`real-crash-h${major}`);
-          const result = await deploy(env.e2e, major, {
-            ...inputs(namespace),
-            // Long enough to see the daemon die (4 s after it starts).
-            verify: 'true',
-            'verify-window': '30s',
-            values: [
-              'debug: {disableNetworkSync: true}',
-              'daemon:',
-              '  env:',
-              '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
-              '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
-              '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
-            ].join('\n'),
-          });
-          return { result, namespace };
+          return { result: await deployDying(namespace), namespace };
         })());
 
       it('a crash loop without probes: the kubelet restarts the daemon, whose fatal line is in its log', async () => {
@@ -189,20 +191,9 @@ describe('the real node', { skip, concurrency: 2 }, () => {
       it("a crashed run whose log is gone: the verify window shows the next run's last lines", async () => {
         const namespace = uniqueName(`real-quiet-h${major}`);
         const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
-        const result = await deploy(env.e2e, major, {
-          ...inputs(namespace),
-          verify: 'true',
-          'verify-window': '30s',
-          values: [
-            'debug: {disableNetworkSync: true}',
-            'daemon:',
-            '  env:',
-            '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
-            '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
-            '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
-            '    - {name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}',
-          ].join('\n'),
-        });
+        const result = await deployDying(namespace, [
+          '{name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}',
+        ]);
         assert.notEqual(result.exitCode, 0, result.log);
         assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
         assert.ok(
