@@ -7,6 +7,7 @@ import {
   translateExtraArgs,
   valueArgs,
   commandLineValues,
+  serverValidatesFields,
   upgradeArgs,
   type UpgradeOptions,
 } from '../../src/helm/flags.js';
@@ -19,6 +20,7 @@ const OPTIONS: UpgradeOptions = {
   wait: true,
   timeout: '10m',
   atomic: true,
+  serverValidatesFields: false,
   extraArgs: ['--description', 'x'],
 };
 
@@ -85,6 +87,31 @@ describe('upgradeArgs', () => {
       '--description',
       'x',
     ]);
+  });
+});
+
+describe('serverValidatesFields', () => {
+  it('holds from Kubernetes 1.27, however the provider spells the version', () => {
+    for (const version of ['v1.27.0', 'v1.36.3', 'v1.30.4-eks-a737599', 'v1.29.2+k3s1', 'v2.0.0'])
+      assert.equal(serverValidatesFields(version), true, version);
+  });
+
+  it('does not hold before 1.27 (the gate could be off) or for a version it cannot read', () => {
+    for (const version of ['v1.26.15', 'v1.25.0-gke.100', 'v1.9.0', 'unknown', ''])
+      assert.equal(serverValidatesFields(version), false, version);
+  });
+
+  it("skips helm's OpenAPI validation before extra-args, so a user's own choice wins", () => {
+    const args = upgradeArgs(4, {
+      ...OPTIONS,
+      serverValidatesFields: true,
+      extraArgs: ['--disable-openapi-validation=false'],
+    });
+    assert.deepEqual(args.slice(-2), [
+      '--disable-openapi-validation',
+      '--disable-openapi-validation=false',
+    ]);
+    assert.ok(!upgradeArgs(4, OPTIONS).includes('--disable-openapi-validation'));
   });
 });
 

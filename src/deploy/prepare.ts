@@ -12,7 +12,12 @@ import {
   prepareChart,
   type PullRequest,
 } from '../helm/chart-source.js';
-import { fetchArgs, translateExtraArgs, type UpgradeOptions } from '../helm/flags.js';
+import {
+  fetchArgs,
+  serverValidatesFields,
+  translateExtraArgs,
+  type UpgradeOptions,
+} from '../helm/flags.js';
 import type { DryRunRelease, ReleaseStatus } from '../helm/helm.js';
 import type { RunContext } from '../github/repository-api.js';
 import { type InstalledHelm, waitForHelm } from '../helm/installer.js';
@@ -58,6 +63,8 @@ export interface Prepared {
   dryRun?: Promise<DryRunRelease>;
   /** The release's latest revision before this deploy; 0 when there is none. */
   previousRevision: number;
+  /** The API server validates fields itself: helm need not (serverValidatesFields). */
+  serverValidatesFields: boolean;
   /** The lock, taken before the release state was read; 'no-namespace' = to take once it exists. */
   locked?: LockOutcome;
   /** The lock was taken after the release state was read: to read again. */
@@ -136,6 +143,7 @@ export async function prepare(
   const existingReady = startedEarly(
     locked.then(() => readExisting(settings, cluster, { secret: readsSecret })),
   );
+  const fieldsOnServer = startedEarly(cluster.ready().then(serverValidatesFields, () => false));
   const render = (chart: Pick<ChartSource, 'ref'>) =>
     userFiles.then((files) => renderLocally(settings, cluster, chart.ref, files, extra.args));
   // Not after cluster.ready(): helm reaches the API server itself, and an
@@ -143,8 +151,14 @@ export async function prepare(
   const dryRun = serverSideRender
     ? startedEarly(
         onChart((chart) =>
-          valuesOf(chart).then((values) =>
-            cluster.helm.dryRun(upgradeOptions(settings, { chart, values }, extra.args)),
+          Promise.all([valuesOf(chart), fieldsOnServer]).then(([values, validates]) =>
+            cluster.helm.dryRun(
+              upgradeOptions(
+                settings,
+                { chart, values, serverValidatesFields: validates },
+                extra.args,
+              ),
+            ),
           ),
         ),
       )
@@ -197,6 +211,7 @@ export async function prepare(
     checked,
     dryRun,
     previousRevision: previous?.revision ?? 0,
+    serverValidatesFields: await fieldsOnServer,
     locked: lockOutcome,
   };
 }
@@ -217,7 +232,11 @@ function chartRequest({ settings, workspace }: DeployContext, extraArgs: string[
 /** `helm upgrade --install` of the prepared release, as the settings ask for it. */
 export function upgradeOptions(
   settings: Settings,
-  { chart, values }: Pick<Prepared, 'chart' | 'values'>,
+  {
+    chart,
+    values,
+    serverValidatesFields,
+  }: Pick<Prepared, 'chart' | 'values' | 'serverValidatesFields'>,
   extraArgs: string[],
 ): UpgradeOptions {
   return {
@@ -228,6 +247,7 @@ export function upgradeOptions(
     wait: settings.wait,
     timeout: settings.timeout,
     atomic: settings.atomic,
+    serverValidatesFields,
     extraArgs,
   };
 }

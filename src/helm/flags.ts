@@ -17,7 +17,23 @@ export interface UpgradeOptions {
   atomic: boolean;
   /** The release's own labels (kept in helm's record of it); none = no flag. */
   labels?: Record<string, string>;
+  /** The API server validates fields itself (see serverValidatesFields). */
+  serverValidatesFields: boolean;
   extraArgs: string[];
+}
+
+/**
+ * Does the API server validate fields itself (the fieldValidation parameter,
+ * GA and always on from Kubernetes 1.27)? Then helm's OpenAPI validation
+ * validates nothing: it downloads the OpenAPI documents of the release's
+ * group-versions only to learn that the server does (kubectl's
+ * paramVerifyingSchema), 100–250 ms per helm call on the bench's cluster.
+ */
+export function serverValidatesFields(kubernetesVersion: string): boolean {
+  const match = /^v?(\d+)\.(\d+)/.exec(kubernetesVersion);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 1 || (major === 1 && minor >= 27);
 }
 
 export function helmMajor(version: string): HelmMajor {
@@ -57,6 +73,8 @@ export function upgradeArgs(major: HelmMajor, options: UpgradeOptions): string[]
     options.timeout,
     ...(options.atomic ? [rollbackOnFailureFlag(major)] : []),
     ...labelsFlag(options.labels),
+    // Before extra-args: a user's --disable-openapi-validation=false comes last and wins.
+    ...(options.serverValidatesFields ? ['--disable-openapi-validation'] : []),
     ...options.extraArgs,
   ];
 }
