@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { classify, likeliestReason, primaryReason } from '../../src/failure/classify.js';
+import { withShellReportedKills } from '../../src/failure/container-findings.js';
 import type { FailureReason } from '../../src/failure-reason.js';
 import type { KubeEvent, KubeList, Pod } from '../../src/kube/types.js';
 
@@ -466,5 +467,39 @@ describe('classify: a failed postStart hook', () => {
       findings.map((f) => [f.reason, f.container, f.fatal]),
       [['lily-api', daemon?.name, true]],
     );
+  });
+});
+
+describe('withShellReportedKills', () => {
+  // containerd may see the exit before the OOM event: `Error`, exit code 137, and the shell's word for it.
+  const killed = (exitCode: number) => {
+    const pod = onRealKubelet(crashLoop, { runningForMs: 1000, memoryLimit: '48Mi' });
+    for (const status of pod.status?.containerStatuses ?? [])
+      status.lastState = { terminated: { exitCode, reason: 'Error' } };
+    return pod;
+  };
+  const refined = (pod: Pod, log: string) =>
+    withShellReportedKills(classify([pod], [], options), [pod], () => [log, 'an older run\n']);
+  const importing = '*** Importing snapshot...\nimporting chain from snapshot.car...\n';
+
+  it('names exit code 137 after the shell printed "Killed" an OOM kill at the memory limit', () => {
+    const [finding] = refined(killed(137), `${importing}Killed\n`);
+    assert.equal(finding?.reason, 'oom-killed');
+    assert.match(
+      finding.summary,
+      /last exit code 137 \(Error\): out of memory \(its shell printed "Killed": a process of it was killed\), its limit is 48Mi \(daemon\.resources\.limits\.memory\)$/,
+    );
+    assert.match(finding.remedy, /^Raise daemon\.resources\.limits\.memory \(48Mi now\)/);
+  });
+
+  it('leaves a crash loop as it is without both: the exit code 137 and the newest run ending "Killed"', () => {
+    assert.equal(refined(killed(137), importing)[0]?.reason, 'crash-loop');
+    assert.equal(refined(killed(1), `${importing}Killed\n`)[0]?.reason, 'crash-loop');
+    const pod = killed(137);
+    const olderRunOnly = withShellReportedKills(classify([pod], [], options), [pod], () => [
+      importing,
+      'Killed\n',
+    ]);
+    assert.equal(olderRunOnly[0]?.reason, 'crash-loop');
   });
 });

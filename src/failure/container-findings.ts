@@ -109,36 +109,73 @@ export function crashFinding(
   { fatal, what }: { fatal: boolean; what: string },
 ): Finding {
   const ended = status.state?.terminated ?? status.lastState?.terminated;
-  const exit = lastExit(status);
-  const where = `container ${status.name} of pod ${pod.metadata.name}`;
-  const base = { pod: pod.metadata.name, container: status.name, fatal };
+  const finding: Finding = {
+    pod: pod.metadata.name,
+    container: status.name,
+    fatal,
+    reason: 'crash-loop',
+    summary: `container ${status.name} of pod ${pod.metadata.name} ${what}${lastExit(status)}`,
+    remedy: crashRemedy(status.name),
+  };
   // A real kubelet may report an OOM kill as `Error` with exit code 137 when
   // the run before it was OOMKilled: the same kill, seen late.
   const oomKilled =
     ended?.reason === 'OOMKilled' ||
     (ended?.exitCode === 137 && status.lastState?.terminated?.reason === 'OOMKilled');
-  if (!oomKilled) {
-    return {
-      ...base,
-      reason: 'crash-loop',
-      summary: `${where} ${what}${exit}`,
-      remedy: crashRemedy(status.name),
-    };
-  }
-  const memory = memoryLimit(pod, status.name);
+  return oomKilled ? outOfMemory(finding, pod, status.name) : finding;
+}
+
+/**
+ * Crash loops whose last run ended with exit code 137 (SIGKILL) and whose log
+ * ends with the shell's `Killed`: a process of the container was killed while
+ * its shell lived. Kubernetes stops whole containers (TERM first); the
+ * kernel's OOM killer kills the biggest process at the memory limit, and
+ * containerd reports that as `Error` when the exit reaches it before the OOM
+ * event. Named `oom-killed`, saying why.
+ */
+export function withShellReportedKills(
+  findings: Finding[],
+  pods: Pod[],
+  logsOf: (pod: string, container: string) => string[],
+): Finding[] {
+  return findings.map((finding) => {
+    const pod = pods.find((p) => p.metadata.name === finding.pod);
+    const status = [
+      ...(pod?.status?.initContainerStatuses ?? []),
+      ...(pod?.status?.containerStatuses ?? []),
+    ].find((s) => s.name === finding.container);
+    const ended = status?.state?.terminated ?? status?.lastState?.terminated;
+    if (finding.reason !== 'crash-loop' || !pod || !status || ended?.exitCode !== 137)
+      return finding;
+    const [newest] = logsOf(pod.metadata.name, status.name);
+    const lastLine = newest?.trimEnd().split('\n').at(-1)?.trim();
+    return lastLine === 'Killed'
+      ? outOfMemory(
+          finding,
+          pod,
+          status.name,
+          'its shell printed "Killed": a process of it was killed',
+        )
+      : finding;
+  });
+}
+
+/** The crash finding named `oom-killed`; `seen`: why, where the runtime did not say OOMKilled. */
+function outOfMemory(finding: Finding, pod: Pod, container: string, seen?: string): Finding {
+  const memory = memoryLimit(pod, container);
   return {
-    ...base,
+    ...finding,
     reason: 'oom-killed',
-    summary: `${where} ${what}${exit}: out of memory, ${
+    summary: `${finding.summary}: out of memory${seen ? ` (${seen})` : ''}, ${
       memory.limit
         ? `its limit is ${memory.limit}${memory.valuesPath ? ` (${memory.valuesPath})` : ''}`
         : 'it has no memory limit (the node ran out)'
     }`,
     remedy: !memory.limit
-      ? `Give container ${status.name} a memory request and limit that fit its work, on nodes that have that much.`
+      ? `Give container ${container} a memory request and limit that fit its work, on nodes that have that much.`
       : memory.valuesPath
         ? `Raise ${memory.valuesPath} (${memory.limit} now) in your values, with the memory request beside it (the Lily chart sets requests = limits), or find what makes Lily use that much.`
-        : `Raise the memory limit of container ${status.name} (${memory.limit} now): ${lilyInitMemoryNote(status.name) ?? "it is not one of the Lily chart's values"}.`,
+        : `Raise the memory limit of container ${container} (${memory.limit} now): ${lilyInitMemoryNote(container) ?? "it is not one of the Lily chart's values"}.`,
   };
 }
 

@@ -18,8 +18,10 @@ import {
   renderHistory,
   renderReleaseState,
   logOfRunEndedAt,
+  runLogs,
   SUPERSEDED_RUN,
 } from './report.js';
+import { withShellReportedKills } from './container-findings.js';
 import type { ReleaseStore } from '../helm/release-store.js';
 import type { KubeApi } from '../kube/api.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
@@ -98,11 +100,12 @@ export async function collectDiagnostics(
   ]);
   const judged = options.findings(pods ?? [], events ?? []);
   await readLaterRuns(api, options.namespace, pods ?? [], judged, reports, options.logLines);
-  // Lily's own lines, in the logs just read, name a crash loop's cause.
+  // The logs just read name a crash loop's cause: a shell's `Killed`, Lily's own lines.
+  const read = [...options.deletedPods, ...reports];
   const findings = withLilyCauses(
-    judged,
+    withShellReportedKills(judged, pods ?? [], (pod, container) => runLogs(read, pod, container)),
     pods ?? [],
-    [...options.deletedPods, ...reports],
+    read,
     events ?? [],
   ).map((f) => ({ ...f, summary: options.redact(f.summary) }));
   return {

@@ -1,7 +1,7 @@
 import type { Finding } from '../failure-reason.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
 import { hookFailureWords, type LilyEvidence, withLilyCause } from '../lily/failures.js';
-import type { PodReport } from './report.js';
+import { type PodReport, runLogs } from './report.js';
 
 // The generic findings refined by what Lily printed: the failure path has read
 // every container's log tail and the events; lily/ recognises Lily's lines.
@@ -23,13 +23,7 @@ function lilyEvidence(
   events: KubeEvent[],
 ): LilyEvidence {
   const pod = pods.find((p) => p.metadata.name === finding.pod);
-  const logs = reports
-    .filter((r) => r.name === finding.pod)
-    .flatMap((r) => r.logs)
-    .filter((l) => l.container === finding.container)
-    // A container's current log is its newest run's.
-    .sort((a, b) => Number(a.previous) - Number(b.previous))
-    .flatMap((l) => (l.text ? [l.text] : []));
+  const logs = finding.container ? runLogs(reports, finding.pod, finding.container) : [];
   const status = [
     ...(pod?.status?.initContainerStatuses ?? []),
     ...(pod?.status?.containerStatuses ?? []),

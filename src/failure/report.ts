@@ -67,6 +67,16 @@ export interface PodReport {
   deleted: boolean;
 }
 
+/** A container's runs' logs as read, the newest first (its current log is its newest run's). */
+export function runLogs(reports: PodReport[], pod: string, container: string): string[] {
+  return reports
+    .filter((r) => r.name === pod)
+    .flatMap((r) => r.logs)
+    .filter((l) => l.container === container)
+    .sort((a, b) => Number(a.previous) - Number(b.previous))
+    .flatMap((l) => (l.text ? [l.text] : []));
+}
+
 export interface EventLine {
   time: string;
   type: string;
