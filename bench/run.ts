@@ -72,6 +72,7 @@ const CASES = {
   actionAgainstScript,
   actionAgainstColdScript,
   timeline,
+  openApiValidation,
   planAgainstDryRun,
   failFast,
   failFastOnPlacement,
@@ -862,4 +863,75 @@ async function sweep(): Promise<void> {
   } finally {
     await github.close();
   }
+}
+
+/**
+ * What helm's OpenAPI validation costs where the API server validates fields
+ * itself (the action then passes --disable-openapi-validation): the guide's
+ * helm upgrade of a new release and a server-side dry run, each with and
+ * without the flag, alternating.
+ */
+async function openApiValidation(): Promise<void> {
+  const home = await mkdtemp(join(tmpdir(), 'bench-openapi-'));
+  const env = { PATH: process.env.PATH, HOME: home, KUBECONFIG: e2e.kubeconfigPath };
+  await exec(tool.helm, ['repo', 'add', 'filecoin', e2e.repo.repoUrl], { env });
+  const values = await guideValuesFile();
+  const timed = async (args: string[]) => {
+    const t0 = performance.now();
+    await exec(tool.helm, args, { env });
+    return performance.now() - t0;
+  };
+  const upgrade = (namespace: string) => [
+    ...['upgrade', '--install', 'lily', 'filecoin/lily', '--version', '0.1.4'],
+    ...['--namespace', namespace, '--values', values],
+  ];
+  const install = async (skip: boolean) => {
+    const namespace = uniqueName('bench-openapi');
+    await kube.run(['create', 'namespace', namespace]);
+    await kube.run([
+      'create',
+      'secret',
+      'generic',
+      'lily-lily-db',
+      '-n',
+      namespace,
+      '--from-literal=url=x',
+    ]);
+    const ms = await timed([
+      ...upgrade(namespace),
+      ...['--wait=watcher', '--timeout', '2m', '--server-side=false'],
+      ...(skip ? ['--disable-openapi-validation'] : []),
+    ]);
+    await dropNamespace(namespace);
+    return ms;
+  };
+  const deployed = uniqueName('bench-openapi');
+  await kube.run(['create', 'namespace', deployed]);
+  await timed([...upgrade(deployed), '--server-side=false']);
+  const dryRun = (skip: boolean) =>
+    timed([
+      ...upgrade(deployed),
+      '--dry-run=server',
+      ...(skip ? ['--disable-openapi-validation'] : []),
+    ]);
+  const times = { install: [[], []], dryRun: [[], []] } as Record<string, [number[], number[]]>;
+  for (let i = 0; i < RUNS; i++) {
+    for (const skip of [false, true]) {
+      times.install![Number(skip)]!.push(await install(skip));
+      times.dryRun![Number(skip)]!.push(await dryRun(skip));
+    }
+  }
+  for (const [what, [on, off]] of [
+    ['helm upgrade --install of a new release', times.install!],
+    ['helm upgrade --install --dry-run=server', times.dryRun!],
+  ] as const) {
+    record({ name: `${what}, OpenAPI validation (median)`, value: round(median(on)), unit: 'ms' });
+    record({
+      name: `${what}, --disable-openapi-validation (median)`,
+      value: round(median(off)),
+      unit: 'ms',
+      note: `${round(median(on) - median(off))} ms less`,
+    });
+  }
+  await dropNamespace(deployed);
 }
