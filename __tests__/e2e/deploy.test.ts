@@ -225,7 +225,7 @@ for (const major of [3, 4] as const) {
 
 for (const major of [3, 4] as const) {
   describe(`the chart pulled once, helm ${major}`, () => {
-    it('reads the repository index and downloads the chart once; every helm command gets the archive', async () => {
+    it('reads the repository index and downloads the chart once; every helm command gets the archive, the upgrade without OpenAPI reads', async () => {
       const repo = await startChartRepo({ chartDir: FIXTURE_CHART, versions: CHART_VERSIONS });
       const toolCache = await mkdtemp(join(tmpdir(), 'lily-deploy-pull-tools-'));
       removeAtExit(toolCache);
@@ -263,6 +263,16 @@ for (const major of [3, 4] as const) {
             /^helm \S+ (--install )?pulled \/\S+\/lily-0\.1\.5-rc1\.tgz /,
             `${command}is given the downloaded archive`,
           );
+        // The API server (1.36) validates fields itself: helm's OpenAPI validation would only read
+        // its OpenAPI documents to learn so. helm template reads none.
+        assert.match(
+          helm.find((line) => line.startsWith('helm upgrade --install pulled ')) ?? '',
+          / --disable-openapi-validation( |$)/,
+        );
+        assert.doesNotMatch(
+          helm.find((line) => line.startsWith('helm template pulled ')) ?? '',
+          /openapi/,
+        );
       } finally {
         await repo.close();
       }
