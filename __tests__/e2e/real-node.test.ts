@@ -136,8 +136,8 @@ describe('the real node', { skip, concurrency: 2 }, () => {
       // The published chart has no probes: a daemon that dies seconds after
       // start is Running (and Ready) for an instant, so helm's wait passes;
       // the verify window after it sees the crash.
-      /** A deploy whose daemon dies 4 s after each start, with `variables` of the fake's; a window that sees it. */
-      const deployDying = (namespace: string, variables: string[] = []) =>
+      /** A deploy whose daemon dies `fatalAfter` after each start, with `variables` of the fake's; a window that sees it. */
+      const deployDying = (namespace: string, variables: string[] = [], fatalAfter = '4s') =>
         deploy(env.e2e, major, {
           ...inputs(namespace),
           verify: 'true',
@@ -148,7 +148,7 @@ describe('the real node', { skip, concurrency: 2 }, () => {
             '  env:',
             '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
             '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
-            '    - {name: LILY_FAKE_FATAL_AFTER, value: 4s}',
+            `    - {name: LILY_FAKE_FATAL_AFTER, value: ${fatalAfter}}`,
             ...variables.map((variable) => `    - ${variable}`),
           ].join('\n'),
         });
@@ -187,13 +187,18 @@ describe('the real node', { skip, concurrency: 2 }, () => {
 
       // A crashed run whose log holds no line, as one the kubelet removed before
       // it was read (LILY_FAKE_QUIET_RUNS: its first run writes nothing): the
-      // window waits for the next run to end and shows that run's lines.
+      // window waits for the next run to end and shows that run's lines. Each run
+      // lives 15 s, so the quiet one is still up when the window starts and still
+      // the crashed run when the window sees it, however late a loaded kubelet
+      // reports it (seen: 5 s late, when runs of 4 s had both ended by then).
       it("a crashed run whose log is gone: the verify window shows the next run's last lines", async () => {
         const namespace = uniqueName(`real-quiet-h${major}`);
         const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
-        const result = await deployDying(namespace, [
-          '{name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}',
-        ]);
+        const result = await deployDying(
+          namespace,
+          ['{name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}'],
+          '15s',
+        );
         assert.notEqual(result.exitCode, 0, result.log);
         assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
         assert.ok(
