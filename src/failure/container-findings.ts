@@ -1,4 +1,5 @@
 import { lilyInitMemoryNote, lilyValuesSection } from '../lily/values-sections.js';
+import { endedRun } from '../kube/pod-status.js';
 import type { ContainerStatus, Pod } from '../kube/types.js';
 import type { Finding } from '../failure-reason.js';
 import type { ClassifyOptions } from './finding.js';
@@ -140,20 +141,16 @@ export function withShellReportedKills(
 ): Finding[] {
   return findings.map((finding) => {
     const pod = pods.find((p) => p.metadata.name === finding.pod);
-    const status = [
-      ...(pod?.status?.initContainerStatuses ?? []),
-      ...(pod?.status?.containerStatuses ?? []),
-    ].find((s) => s.name === finding.container);
-    const ended = status?.state?.terminated ?? status?.lastState?.terminated;
-    if (finding.reason !== 'crash-loop' || !pod || !status || ended?.exitCode !== 137)
-      return finding;
-    const [newest] = logsOf(pod.metadata.name, status.name);
+    const { container } = finding;
+    if (finding.reason !== 'crash-loop' || !pod || !container) return finding;
+    if (endedRun(pod, container)?.exitCode !== 137) return finding;
+    const [newest] = logsOf(pod.metadata.name, container);
     const lastLine = newest?.trimEnd().split('\n').at(-1)?.trim();
     return lastLine === 'Killed'
       ? outOfMemory(
           finding,
           pod,
-          status.name,
+          container,
           'its shell printed "Killed": a process of it was killed',
         )
       : finding;

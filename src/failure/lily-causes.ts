@@ -1,4 +1,5 @@
 import type { Finding } from '../failure-reason.js';
+import { containerStatus } from '../kube/pod-status.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
 import { hookFailureWords, type LilyEvidence, withLilyCause } from '../lily/failures.js';
 import { type PodReport, runLogs } from './report.js';
@@ -24,10 +25,7 @@ function lilyEvidence(
 ): LilyEvidence {
   const pod = pods.find((p) => p.metadata.name === finding.pod);
   const logs = finding.container ? runLogs(reports, finding.pod, finding.container) : [];
-  const status = [
-    ...(pod?.status?.initContainerStatuses ?? []),
-    ...(pod?.status?.containerStatuses ?? []),
-  ].find((s) => s.name === finding.container);
+  const status = pod && finding.container ? containerStatus(pod, finding.container) : undefined;
   const own = events.filter((e) => e.involvedObject?.name === finding.pod);
   const hookFailures = status ? hookFailureWords(status, own) : [];
   return { workload: pod?.metadata.ownerReferences?.[0]?.name, logs, hookFailures };

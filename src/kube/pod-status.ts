@@ -100,7 +100,8 @@ export function containersWithLogs(pod: Pod): LogToRead[] {
 /** How a container's run ended, as its status says. */
 export type EndedRun = NonNullable<ContainerState['terminated']>;
 
-function containerStatus(pod: Pod, container: string): ContainerStatus | undefined {
+/** A container's status by its name, init containers included. */
+export function containerStatus(pod: Pod, container: string): ContainerStatus | undefined {
   return [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
