@@ -136,22 +136,37 @@ describe('the real node', { skip, concurrency: 2 }, () => {
       // The published chart has no probes: a daemon that dies seconds after
       // start is Running (and Ready) for an instant, so helm's wait passes;
       // the verify window after it sees the crash.
-      /** A deploy whose daemon dies `fatalAfter` after each start, with `variables` of the fake's; a window that sees it. */
-      const deployDying = (namespace: string, variables: string[] = [], fatalAfter = '4s') =>
-        deploy(env.e2e, major, {
-          ...inputs(namespace),
-          verify: 'true',
-          'verify-window': '30s',
-          values: [
-            'debug: {disableNetworkSync: true}',
-            'daemon:',
-            '  env:',
-            '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
-            '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
-            `    - {name: LILY_FAKE_FATAL_AFTER, value: ${fatalAfter}}`,
-            ...variables.map((variable) => `    - ${variable}`),
-          ].join('\n'),
-        });
+      /**
+       * A deploy whose daemon dies `fatalAfter` after each start, with
+       * `variables` of the fake's; a window that sees it.
+       */
+      const deployDying = (
+        namespace: string,
+        {
+          variables = [],
+          fatalAfter = '4s',
+          onLog,
+        }: { variables?: string[]; fatalAfter?: string; onLog?: (line: string) => void } = {},
+      ) =>
+        deploy(
+          env.e2e,
+          major,
+          {
+            ...inputs(namespace),
+            verify: 'true',
+            'verify-window': '30s',
+            values: [
+              'debug: {disableNetworkSync: true}',
+              'daemon:',
+              '  env:',
+              '    - {name: LILY_FAKE_BLOCK_TIME, value: 1s}',
+              '    - {name: LILY_FAKE_FATAL, value: "chain store: loading head: blockstore: file does not exist"}',
+              `    - {name: LILY_FAKE_FATAL_AFTER, value: ${fatalAfter}}`,
+              ...variables.map((variable) => `    - ${variable}`),
+            ].join('\n'),
+          },
+          onLog ? { onLog } : {},
+        );
       let crashLoop: Promise<{ result: ActionResult; namespace: string }> | undefined;
       const deployCrashLoop = () =>
         (crashLoop ??= (async () => {
@@ -187,18 +202,41 @@ describe('the real node', { skip, concurrency: 2 }, () => {
 
       // A crashed run whose log holds no line, as one the kubelet removed before
       // it was read (LILY_FAKE_QUIET_RUNS: its first run writes nothing): the
-      // window waits for the next run to end and shows that run's lines. Each run
-      // lives 15 s, so the quiet one is still up when the window starts and still
-      // the crashed run when the window sees it, however late a loaded kubelet
-      // reports it (seen: 5 s late, when runs of 4 s had both ended by then).
+      // window waits for the next run to end and shows that run's lines. A run
+      // dies when the test creates a file in its repo (LILY_FAKE_FATAL_ON): the
+      // quiet first one as the window starts, the next once it is Ready again
+      // (its hook ended) while the window waits for it, however long the hook,
+      // helm's wait and a loaded kubelet take.
       it("a crashed run whose log is gone: the verify window shows the next run's last lines", async () => {
         const namespace = uniqueName(`real-quiet-h${major}`);
         const pod = `lily-lily-h${major}-dev-mainnet-daemon-0`;
-        const result = await deployDying(
-          namespace,
-          ['{name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}'],
-          '15s',
-        );
+        const crash = () =>
+          env.kube.run([
+            ...['exec', pod, '-n', namespace, '-c', 'daemon', '--'],
+            ...['touch', '/var/lib/lily/.fake-fatal'],
+          ]);
+        const readyAgain = () =>
+          waitFor('the next run Ready', async () => {
+            const { status } = await env.kube.json<{
+              status: { containerStatuses?: { ready: boolean; restartCount: number }[] };
+            }>(['get', 'pod', pod, '-n', namespace]);
+            const daemon = status.containerStatuses?.[0];
+            return daemon?.ready && daemon.restartCount >= 1 ? true : undefined;
+          });
+        const crashes: Promise<unknown>[] = [];
+        const result = await deployDying(namespace, {
+          variables: [
+            '{name: LILY_FAKE_QUIET_RUNS, value: "daemon:1"}',
+            '{name: LILY_FAKE_FATAL_ON, value: .fake-fatal}',
+          ],
+          fatalAfter: '0s',
+          onLog: (line) => {
+            if (/^Verifying for \S+ that Lily's pods stay up/.test(line)) crashes.push(crash());
+            else if (line.startsWith('verify-window: no line of the crashed run'))
+              crashes.push(readyAgain().then(crash));
+          },
+        });
+        await Promise.all(crashes);
         assert.notEqual(result.exitCode, 0, result.log);
         assert.equal(result.outputs['failure-reason'], 'crash-loop', result.log);
         assert.ok(

@@ -236,11 +236,17 @@ func daemonCommand(global *flagSet, args []string) error {
 	go func() { _ = http.Serve(metrics, metricsMux) }()
 
 	// A daemon that dies after a while (LILY_FAKE_FATAL, LILY_FAKE_FATAL_AFTER):
-	// what a crash loop without probes looks like.
+	// what a crash loop without probes looks like. With LILY_FAKE_FATAL_ON, only
+	// once that file is in its repo, which it removes: a test creates it when it
+	// wants a run to crash.
 	if msg := os.Getenv("LILY_FAKE_FATAL"); msg != "" {
 		after := envDuration("LILY_FAKE_FATAL_AFTER", 0)
+		trigger := os.Getenv("LILY_FAKE_FATAL_ON")
 		go func() {
 			time.Sleep(after)
+			for trigger != "" && os.Remove(filepath.Join(repo, trigger)) != nil {
+				time.Sleep(100 * time.Millisecond)
+			}
 			fatalw("lily/commands", "commands/daemon.go:310", msg)
 		}()
 	}
