@@ -129,6 +129,7 @@ describe('failures on the real node', { skip, concurrency: true }, () => {
           previous,
         );
         assert.ok(!result.log.includes('unable to retrieve container logs'), result.log);
+        assert.ok(!result.log.includes('failed to try resolving symlinks'), result.log);
         // The last progress line (one every 15 s; the loop is seen at its third restart, 30 s
         // in at the earliest) counts the init container's restarts, as its status does.
         const progress = [

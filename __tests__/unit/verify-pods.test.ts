@@ -202,6 +202,24 @@ describe('the crashed run', () => {
     const gone = 'unable to retrieve container logs for containerd://4f2a9c';
     assert.equal(isRemovedContainerAnswer(gone), true);
     assert.equal(isRemovedContainerAnswer(`lily daemon: starting\n${gone}`), false);
+    // The kubelet removes a run's log file before its container (garbage collection, or an
+    // init container's older runs pruned when a new one starts): read between, the answer is
+    // the log reader's error, as seen on a real kubelet 1.36.
+    const log = '/var/log/pods/ns_lily-0_1f8a200d/init-datastore/2.log';
+    const unlinked = `failed to try resolving symlinks in path "${log}": lstat ${log}: no such file or directory`;
+    assert.equal(isRemovedContainerAnswer(unlinked), true);
+    assert.equal(
+      isRemovedContainerAnswer(
+        `failed to open log file "${log}": open ${log}: no such file or directory\n`,
+      ),
+      true,
+    );
+    assert.equal(isRemovedContainerAnswer(`starting\n${unlinked}`), false);
+    // Another failure to read is not a removal.
+    assert.equal(
+      isRemovedContainerAnswer(unlinked.replace('no such file or directory', 'permission denied')),
+      false,
+    );
     assert.deepEqual(
       crashedRunLines(finding, { container: 'daemon', previous: true, error: gone }),
       [

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { Finding } from '../failure-reason.js';
+import { isRemovedContainerAnswer } from '../failure/report.js';
 import { printForeign } from '../foreign-text.js';
 import { formatSpan } from '../inputs/duration.js';
 import type { KubeApi } from '../kube/api.js';
@@ -160,6 +161,8 @@ export class StartupWatch {
   private async log(pod: string, container: string): Promise<string> {
     try {
       const tail = await this.tail(pod, container, LOG_TAIL_LINES);
+      // A run the kubelet is pruning shows nothing; the next poll reads its successor.
+      if (isRemovedContainerAnswer(tail)) return '';
       // limitBytes keeps the start of the tail: the import's bar (no newline)
       // reaches the log in 16 KiB pieces, and a few of them fill the limit with
       // old counts. Then only the last pieces, which hold the newest count.

@@ -16,11 +16,17 @@ export interface ContainerLog {
 }
 
 /**
- * The kubelet's answer for the log of a container it has removed: sent as if
- * it were the log, so it is told apart here and never shown as log text.
+ * The kubelet's answer for the log of a container it has removed, or is
+ * removing (it deletes the log file first, then the container): sent as if it
+ * were the log, so it is told apart here and never shown as log text.
  */
 export function isRemovedContainerAnswer(text: string): boolean {
-  return /^unable to retrieve container logs for \S+\s*$/.test(text);
+  return (
+    /^unable to retrieve container logs for \S+\s*$/.test(text) ||
+    /^failed to (try resolving symlinks in path|open log file) "[^"\n]+\.log": (lstat|open) [^\n]+: no such file or directory\s*$/.test(
+      text,
+    )
+  );
 }
 
 /**
