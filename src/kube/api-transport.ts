@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type ClientRequest, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { spawnChild } from '../process.js';
 import type { DirectEndpoint, PemSource } from './kubeconfig.js';
 
@@ -30,9 +31,13 @@ export async function directTransport(endpoint: DirectEndpoint): Promise<ApiTran
         // pod proxy, say) must never hold up a read of the pods behind it.
         keepAlive: true,
         rejectUnauthorized: !endpoint.insecure,
-        ...(ca !== undefined ? { ca } : {}),
-        ...(cert !== undefined ? { cert } : {}),
-        ...(key !== undefined ? { key } : {}),
+        // One context for all connections: given the CA, certificate and key
+        // instead, Node parses them again for each connection it opens.
+        secureContext: createSecureContext({
+          ...(ca !== undefined ? { ca } : {}),
+          ...(cert !== undefined ? { cert } : {}),
+          ...(key !== undefined ? { key } : {}),
+        }),
         ...(endpoint.tlsServerName ? { servername: endpoint.tlsServerName } : {}),
       })
     : undefined;
