@@ -44,6 +44,34 @@ describe('parseChart', () => {
     assert.deepEqual(chartOf('./charts/lily'), { kind: 'local', path: './charts/lily' });
   });
 
+  it('takes an exact SemVer 2.0.0 version as chart-version, a leading v dropped, and refuses the rest', () => {
+    const versionOf = (version: string) => parseChartOf({ 'chart-version': version });
+    for (const exact of [
+      '0.1.4',
+      'v0.1.4',
+      '0.1.5-rc1',
+      '1.0.0-alpha.1',
+      '1.0.0+build.7',
+      '1.0.0-0.3.7+sha.5114f85',
+      '10.20.30',
+    ])
+      assert.deepEqual(versionOf(exact).errors, [], exact);
+    assert.equal(versionOf('v0.1.4').parsed.chartVersion, '0.1.4');
+    for (const range of [
+      '1.x',
+      '^0.1.4',
+      '0.1',
+      '01.2.3',
+      '1.2.3-01',
+      '1.2.3-',
+      '1.2.3+',
+      '1.2.3.4',
+      'vv1.2.3',
+      '>=0.1.0',
+    ])
+      assert.equal(versionOf(range).errors.length, 1, range);
+  });
+
   it('masks the repository password and reports each bad input', () => {
     const { errors, secrets } = parseChartOf({
       chart: 'https://charts.example/lily-0.1.4.tgz',

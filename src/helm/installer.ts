@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import * as tc from '@actions/tool-cache';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
@@ -21,7 +20,7 @@ import {
   parseLatestVersion,
 } from './release-files.js';
 import type { HelmInstallSettings } from '../settings.js';
-import { cacheToolDir, toolCacheEntry } from './tool-cache-entry.js';
+import { cacheToolDir, completeToolCacheEntry, toolCacheEntry } from './tool-cache-entry.js';
 
 export interface InstalledHelm {
   /** Absolute path of the helm binary (where it will be, while it downloads). */
@@ -50,7 +49,7 @@ export async function startHelmInstall(settings: HelmInstallSettings): Promise<I
   const files = helmReleaseFiles(settings.downloadBaseUrl, version, process.platform, arch());
   const binaryName = basename(files.binaryPath);
 
-  const cached = tc.find('helm', version);
+  const cached = await completeToolCacheEntry('helm', version);
   if (cached) {
     core.info(`Helm v${version} found in the tool cache (${cached}): nothing downloaded`);
     core.addPath(cached);
@@ -139,6 +138,8 @@ async function download(
 /** A checked zip (Windows) unpacked by tool-cache into `work`. */
 async function unzip(archive: string, work: string): Promise<Unpacked> {
   try {
+    // Evaluated here only: a start on Linux or macOS needs none of tool-cache.
+    const tc = await import(/* webpackMode: "eager" */ '@actions/tool-cache');
     await tc.extractZip(archive, work);
     return { complete: true };
   } catch (err) {

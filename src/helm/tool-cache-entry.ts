@@ -66,6 +66,21 @@ export function toolCacheEntry(tool: string, version: string): string {
   return join(root, tool, version, arch());
 }
 
+/**
+ * The entry of `tool` at an exact `version` once it is complete (its
+ * `.complete` marker written last), as tool-cache's find reads the layout.
+ */
+export async function completeToolCacheEntry(
+  tool: string,
+  version: string,
+): Promise<string | undefined> {
+  const entry = toolCacheEntry(tool, version);
+  const complete = await Promise.all(
+    [entry, `${entry}.complete`].map((path) => stat(path).then(Boolean, () => false)),
+  );
+  return complete.every(Boolean) ? entry : undefined;
+}
+
 /** True when `from` now has the name `to`; false when `to` was already taken or `from` is gone. */
 async function tryRename(from: string, to: string): Promise<boolean> {
   try {

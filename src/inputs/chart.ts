@@ -1,6 +1,9 @@
-import semver from 'semver';
 import type { ChartRef, Command, RepoSettings, Settings } from '../settings.js';
 import { type InputReader, withoutLeadingV } from './reader.js';
+
+/** A version as SemVer 2.0.0 defines it (semver.org's pattern): what helm's --version pins exactly. */
+const SEMANTIC_VERSION =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
 
 export type ChartSettings = Pick<Settings, 'chart' | 'chartVersion' | 'repo'>;
 
@@ -42,7 +45,7 @@ function parseChartVersion(reader: InputReader, command: Command): string {
     reader.check(
       'chart-version',
       version,
-      version === 'latest' || semver.valid(version) !== null,
+      version === 'latest' || SEMANTIC_VERSION.test(version),
       "an exact semantic version such as 0.1.4 or 0.1.5-rc1, or 'latest'",
     );
   }
