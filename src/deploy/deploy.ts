@@ -15,10 +15,10 @@ import { type DeployContext, type Prepared, prepare, upgradeOptions } from './pr
 import { checkReleaseState } from './release-state.js';
 import { renderDeploySummary } from './summary.js';
 import { startupDeadlines, StartupWatch } from './startup-watch.js';
+import type { AppliedChanges } from './plan.js';
 import { verifyRevision } from './verify.js';
 import { redactor } from '../failure/redact.js';
 import type { HelmStop } from '../helm/helm.js';
-import type { ReleaseRecord } from '../helm/release-store.js';
 import { listReleasePods, podUids } from '../kube/release-objects.js';
 import { workloadsInManifest } from '../kube/release-workloads.js';
 import { lilyValuesSection } from '../lily/values-sections.js';
@@ -58,9 +58,6 @@ export async function deploy(ctx: DeployContext): Promise<void> {
   }
   await report(ctx, prepared, await kubernetesVersion, outcome, changes);
 }
-
-/** What the revision changed, for the report: worked out from the release helm deployed. */
-type AppliedChanges = (release: ReleaseRecord) => Promise<string>;
 
 /** Its parts read (and the plan's diff evaluated) while helm waits. */
 function startAppliedChanges(ctx: DeployContext, prepared: Prepared): Promise<AppliedChanges> {
@@ -129,16 +126,22 @@ async function changeTheCluster(
     lilyValuesSection(w.name),
   );
   const changes = startAppliedChanges(ctx, prepared);
-  const outcome = await core.group(
-    `helm upgrade --install ${settings.release} (revision ${revision})`,
-    () =>
-      upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], {
-        revision,
-        lily,
-        podsBefore,
-      }),
-  );
-  return { outcome, changes };
+  try {
+    const outcome = await core.group(
+      `helm upgrade --install ${settings.release} (revision ${revision})`,
+      () =>
+        upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], {
+          revision,
+          lily,
+          podsBefore,
+        }),
+    );
+    return { outcome, changes };
+  } finally {
+    void changes.then((c) => {
+      c.helmEnded();
+    });
+  }
 }
 
 /** A preview's marks: its pull request, the repository, and now as its last deploy. */
@@ -328,7 +331,7 @@ async function report(
         startedOnly,
       }),
     )
-    .addRaw(await (await changes)(release))
+    .addRaw(await (await changes).of(release))
     .write();
   await unlocked;
 }

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as core from '@actions/core';
 import { startedEarly } from '../background.js';
 import type { ClusterAccess } from '../cluster-access.js';
@@ -315,17 +316,28 @@ export async function checkPlanDigest(
   core.info(`This deploy applies the reviewed plan: ${formatDigest(planned)}`);
 }
 
+/** What a deployed revision changed, for the report. */
+export interface AppliedChanges {
+  /** helm has ended, however: its record of the new revision is no longer looked for. */
+  helmEnded(): void;
+  /** The changes of the release helm deployed, as the job summary shows them. */
+  of(release: ReleaseRecord): Promise<string>;
+}
+
+// How often, and how long, helm's record of the revision it deploys is looked for.
+const RECORD_POLL_MS = 100;
+const RECORD_WAIT_MS = 10_000;
+
 /**
  * What the deployed revision changed, against the previous revision's
  * manifest, as the job summary shows it (a preview's comment too). Started
  * when helm starts: the previous revision and the values to redact are read
- * while helm waits, the rest once the release is read back. Only reporting: a
- * failure to work it out is a warning.
+ * while helm waits. helm records the new revision, manifest and all, before
+ * it applies it: its changes are worked out then, while helm waits, and stand
+ * if the release read back has that manifest. Only reporting: a failure to
+ * work it out is a warning.
  */
-export function appliedChanges(
-  ctx: DeployContext,
-  prepared: Prepared,
-): (release: ReleaseRecord) => Promise<string> {
+export function appliedChanges(ctx: DeployContext, prepared: Prepared): AppliedChanges {
   const { settings, cluster, run } = ctx;
   const { namespace } = settings;
   const objectsOf = (manifest: string) => renderedObjects(manifest, { namespace });
@@ -336,25 +348,47 @@ export function appliedChanges(
     ).then((manifest) => objectsOf(manifest ?? '')),
   );
   const secrets = startedEarly(planSecrets(ctx, prepared));
-  return async (release) => {
+  const workOut = async (manifest: string, chartVersion: string) => ({
+    manifest,
+    parts: digestParts({
+      manifest,
+      chartVersion,
+      values: prepared.values.values,
+      liveRevision: prepared.previousRevision || undefined,
+    }),
+    changes: planChanges(objectsOf(manifest), await before, await before, await secrets),
+  });
+  const looking = new AbortController();
+  let early: Awaited<ReturnType<typeof workOut>> | undefined;
+  // Records only helm reads would take a helm process per look.
+  if (cluster.releases.storage !== 'helm')
+    void (async () => {
+      const revision = prepared.previousRevision + 1;
+      const deadline = Date.now() + RECORD_WAIT_MS;
+      while (Date.now() < deadline) {
+        await sleep(RECORD_POLL_MS, undefined, { ref: false, signal: looking.signal });
+        const manifest = await cluster.releases
+          .manifest(settings.release, namespace, revision)
+          .catch(() => undefined);
+        if (manifest !== undefined && !looking.signal.aborted) {
+          early = await workOut(manifest, prepared.chart.version);
+          return;
+        }
+      }
+    })().catch(() => undefined);
+  const of = async (release: ReleaseRecord) => {
     try {
+      const { parts, changes } =
+        early?.manifest === release.manifest && early.parts.chartVersion === release.chartVersion
+          ? early
+          : await workOut(release.manifest, release.chartVersion);
       const file = createPlanFile({
         release: release.name,
         namespace: release.namespace,
         chart: prepared.chart.name,
-        parts: digestParts({
-          manifest: release.manifest,
-          chartVersion: release.chartVersion,
-          values: prepared.values.values,
-          liveRevision: prepared.previousRevision || undefined,
-        }),
+        parts,
         validation: { serverSide: true },
-        changes: planChanges(
-          objectsOf(release.manifest),
-          await before,
-          await before,
-          await secrets,
-        ),
+        changes,
         applied: release.revision,
       });
       if (settings.preview)
@@ -371,5 +405,11 @@ export function appliedChanges(
       );
       return '';
     }
+  };
+  return {
+    helmEnded: () => {
+      looking.abort();
+    },
+    of,
   };
 }
