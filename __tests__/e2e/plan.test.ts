@@ -182,6 +182,8 @@ for (const major of [3, 4] as const) {
       assert.match(applied.log, /This deploy applies the reviewed plan: lily-plan-1:/);
       assert.match(applied.summary, /### Lily deploy: `up` in/);
       assert.match(applied.summary, /revision 2 \(against revision 1\)/);
+      // What the revision changed (worked out while helm waited), as the plan said it would.
+      assert.match(applied.summary, /^\| `StatefulSet\/[^`]+` \| changed \| .*`metadata\.labels/m);
       const stale = await deploy(env.e2e, major, {
         ...inputs,
         'chart-version': '0.1.5-rc1',
