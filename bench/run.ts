@@ -115,9 +115,9 @@ for (const f of figures)
 console.log('\nWritten to bench/results.json');
 
 async function distSize(): Promise<void> {
-  const bytes = (await stat(join(REPO_ROOT, 'dist', 'index.js'))).size;
+  const bytes = (await stat(join(REPO_ROOT, 'dist', 'index.cjs'))).size;
   record({
-    name: 'dist/index.js size',
+    name: 'dist/index.cjs size',
     value: round(bytes / 1e6, 2),
     unit: 'MB',
     target: '≤ 1.5 MB',

@@ -16,4 +16,5 @@ async function run(): Promise<void> {
   }
 }
 
-await run();
+// Not awaited at the top level: the bundle is CommonJS (scripts/bundle.ts).
+void run();

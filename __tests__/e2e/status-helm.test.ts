@@ -93,7 +93,7 @@ for (const major of [3, 4] as const) {
       assert.equal(env.e2e.mirror.requests.length, requests, 'nothing was downloaded');
       assert.deepEqual(
         await readdir(toolCache),
-        ['lily-deploy-compile-cache'],
+        ['lily-deploy-code-cache'],
         'no helm in the tool cache (only the action’s own code cache)',
       );
       assert.match(
