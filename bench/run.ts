@@ -126,7 +126,7 @@ async function distSize(): Promise<void> {
 }
 
 /**
- * From spawning node on the action's entry (dist/start.js) to its first line
+ * From spawning node on the action's entry (dist/start.cjs) to its first line
  * on stdout: with no tool cache (a hosted runner), and with a tool cache that
  * holds V8's code cache of the bundle from a run before (a self-hosted one),
  * alternating.
@@ -141,13 +141,13 @@ async function startUp(): Promise<void> {
   };
   const toolCache = await mkdtemp(join(tmpdir(), 'bench-start-tools-'));
   // A whole run (it fails: no kubeconfig) leaves the code cache behind.
-  await exec(process.execPath, [join(REPO_ROOT, 'dist', 'start.js')], {
+  await exec(process.execPath, [join(REPO_ROOT, 'dist', 'start.cjs')], {
     env: { ...env, RUNNER_TOOL_CACHE: toolCache },
     allowFailure: true,
   });
   const firstLine = async (extra: Record<string, string>) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'start.js')], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'start.cjs')], {
       env: { ...env, ...extra },
       stdio: ['ignore', 'pipe', 'ignore'],
     });

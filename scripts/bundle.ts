@@ -1,6 +1,6 @@
 // `npm run bundle`: src/index.ts and its dependencies into one CommonJS file,
 // dist/index.cjs (and the dependencies' licences, dist/licenses.txt), which
-// dist/start.js compiles with V8's code cache. CommonJS, not an ES module: a
+// dist/start.cjs compiles with V8's code cache. CommonJS, not an ES module: a
 // classic script's cache can be made after the run, with every function the run
 // compiled in it; an ES module's cache holds its top level only. ncc's command
 // line builds an ES module wherever package.json says "type": "module", so its

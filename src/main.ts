@@ -77,7 +77,7 @@ async function run(): Promise<void> {
         run,
       };
       // What one command needs and another does not is evaluated when used (eager:
-      // kept in dist/index.js, as ncc writes the licences of one chunk only).
+      // kept in dist/index.cjs, as ncc writes the licences of one chunk only).
       if (settings.command === 'sweep') await sweepPreviews(settings, cluster, run);
       else if (settings.command === 'plan')
         await (await import(/* webpackMode: "eager" */ './deploy/plan.js')).plan(ctx);

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 
-// The runner runs the action twice (dist/start.js, which loads dist/index.js):
+// The runner runs the action twice (dist/start.cjs, which loads dist/index.cjs):
 // as the main step and as the post step.
 // State saved by the main step is what tells them apart.
 const IS_POST = 'isPost';

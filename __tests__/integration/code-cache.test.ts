@@ -1,4 +1,4 @@
-// dist/start.js, the action's entry: V8's code cache of the bundle, kept in the
+// dist/start.cjs, the action's entry: V8's code cache of the bundle, kept in the
 // runner's tool cache. Each run is the real entry and bundle (a copy of dist/)
 // given inputs it refuses before any I/O, so no cluster is needed.
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ async function action() {
 
 /** The main step, refused for its inputs: its ::error:: line. */
 async function refusedRun(dist: string, env: Record<string, string>): Promise<string> {
-  const run = promisify(execFile)(NODE24, [join(dist, 'start.js')], {
+  const run = promisify(execFile)(NODE24, [join(dist, 'start.cjs')], {
     env: {
       PATH: process.env.PATH,
       RUNNER_TEMP: tmpdir(),
@@ -54,7 +54,7 @@ async function entries(toolCache: string) {
   );
 }
 
-describe('the code cache dist/start.js keeps in the tool cache', () => {
+describe('the code cache dist/start.cjs keeps in the tool cache', () => {
   it('is made by a run without one, readable by the runner’s user only, and used as it is by the next run', async () => {
     const { dist, toolCache } = await action();
     const first = await refusedRun(dist, { RUNNER_TOOL_CACHE: toolCache });

@@ -30,8 +30,8 @@ describe('README and action.yml', () => {
   it('runs on node24 with a post step, from dist/', () => {
     assert.deepEqual(action.runs, {
       using: 'node24',
-      main: 'dist/start.js',
-      post: 'dist/start.js',
+      main: 'dist/start.cjs',
+      post: 'dist/start.cjs',
     });
   });
 

@@ -1,5 +1,5 @@
 // @actions/core imports @actions/http-client, which imports undici's
-// ProxyAgent at its top: undici (half of dist/index.js) would be evaluated at
+// ProxyAgent at its top: undici (half of dist/index.cjs) would be evaluated at
 // every start, about 25 ms before the first line, though only a fetch through
 // a proxy ever constructs a ProxyAgent (the action's requests use node:http).
 // tsconfig's paths point 'undici' here for the bundle; undici itself is
