@@ -81,7 +81,7 @@ export async function openConnection(
 ): Promise<ClusterConnection> {
   const log: string[] = [];
   if (settings.kubeconfig !== undefined) {
-    const path = await workspace.write('kubeconfig', settings.kubeconfig);
+    const path = workspace.write('kubeconfig', settings.kubeconfig);
     core.exportVariable('KUBECONFIG', path);
     log.push(`Kubeconfig from the input written to ${path} (mode 0600) and exported as KUBECONFIG`);
   }

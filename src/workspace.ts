@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,9 +34,13 @@ export class Workspace {
     return { path: join(dir, name), remove: () => Workspace.remove(dir) };
   }
 
-  async write(name: string, content: string): Promise<string> {
+  /**
+   * Synchronous: a file of a few kilobytes, often on the way to helm's first
+   * process, which an awaited write would let other started work delay.
+   */
+  write(name: string, content: string): string {
     const path = this.path(name);
-    await writeFile(path, content, { mode: 0o600 });
+    writeFileSync(path, content, { mode: 0o600 });
     return path;
   }
 

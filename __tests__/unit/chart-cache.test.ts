@@ -95,10 +95,7 @@ describe('the tool cache of charts', () => {
   it('names the newest complete entry of an archive name, whatever its digest, before the index is read', async () => {
     root = await mkdtemp(join(tmpdir(), 'chart-cache-'));
     process.env.RUNNER_TOOL_CACHE = join(root, 'tools');
-    assert.equal(
-      await newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'),
-      undefined,
-    );
+    assert.equal(newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'), undefined);
     const entries: string[] = [];
     for (const content of ['first publication', 'republished']) {
       const pulled = await mkdtemp(join(root, 'pulled-'));
@@ -125,7 +122,7 @@ describe('the tool cache of charts', () => {
     await mkdir(half, { recursive: true });
     await writeFile(join(half, 'lily-0.1.4.tgz'), 'half written');
     assert.equal(
-      await newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'),
+      newestCachedArchive(process.env.RUNNER_TOOL_CACHE, 'lily-0.1.4.tgz'),
       join(entries[1]!, 'lily-0.1.4.tgz'),
     );
   });

@@ -111,21 +111,20 @@ export async function prepare(
   );
   // The chart the tool cache likely holds: work on it starts while the index is
   // read, the render as soon as the archive is found (it needs no more of it).
-  const likelyArchive = startedEarly(likelyCachedArchive(request));
-  const likely = startedEarly(likelyArchive.then((archive) => likelyCachedChart(request, archive)));
+  // Found, and the user's files written, at once: the render needs only these.
+  const likelyArchive = likelyCachedArchive(request);
+  const userFiles = userValuesFiles(settings, workspace);
+  const likely = startedEarly(likelyCachedChart(request, likelyArchive));
   const onChart = <T>(work: (chart: ChartSource) => Promise<T>) =>
     onLikelyChart(likely, chartReady, work);
   const onArchive = <T>(work: (chart: Pick<ChartSource, 'ref'>) => Promise<T>) =>
     onLikelyChart(
-      likelyArchive.then((ref) => (ref === undefined ? undefined : { ref })),
+      Promise.resolve(likelyArchive === undefined ? undefined : { ref: likelyArchive }),
       chartReady,
       work,
     );
-  const userFiles = startedEarly(userValuesFiles(settings, workspace));
   const valuesOf = oncePerChart((chart) =>
-    userFiles.then((files) =>
-      withDatabaseValues(settings, workspace, ctx.userValues, files, chart.defaults),
-    ),
+    withDatabaseValues(settings, workspace, ctx.userValues, userFiles, chart.defaults),
   );
   const valuesReady = startedEarly(onChart(valuesOf));
   // The lock comes first of what needs the cluster: the release state read
@@ -145,7 +144,7 @@ export async function prepare(
   );
   const fieldsOnServer = startedEarly(cluster.ready().then(serverValidatesFields, () => false));
   const render = (chart: Pick<ChartSource, 'ref'>) =>
-    userFiles.then((files) => renderLocally(settings, cluster, chart.ref, files, extra.args));
+    renderLocally(settings, cluster, chart.ref, userFiles, extra.args);
   // Not after cluster.ready(): helm reaches the API server itself, and an
   // unreachable cluster is reported by the awaited ready() first.
   const dryRun = serverSideRender

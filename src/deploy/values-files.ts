@@ -8,10 +8,10 @@ import { databaseValues } from './database-values.js';
 // then ours wiring the database Secret (which only names the Secret).
 
 /** The user's values files, in order: the input's files, then the inline values. */
-export async function userValuesFiles(settings: Settings, workspace: Workspace): Promise<string[]> {
+export function userValuesFiles(settings: Settings, workspace: Workspace): string[] {
   const files = [...settings.valuesFiles];
   if (settings.values)
-    files.push(await workspace.write('values-inline.yaml', yaml.dump(settings.values)));
+    files.push(workspace.write('values-inline.yaml', yaml.dump(settings.values)));
   return files;
 }
 
@@ -24,13 +24,13 @@ export interface ValuesForHelm {
   log: string[];
 }
 
-export async function withDatabaseValues(
+export function withDatabaseValues(
   settings: Settings,
   workspace: Workspace,
   userValues: Values,
   userFiles: string[],
   chartDefaults: Values,
-): Promise<ValuesForHelm> {
+): ValuesForHelm {
   const files = [...userFiles];
   const log: string[] = [];
   let values = userValues;
@@ -38,7 +38,7 @@ export async function withDatabaseValues(
     const db = settings.database;
     const generated = databaseValues(db, userValues, chartDefaults);
     values = mergeValues(userValues, generated);
-    const path = await workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
+    const path = workspace.write('values-lily-deploy.yaml', yaml.dump(generated));
     log.push(
       `Storage entry '${db.storageName}' → Secret ${db.secretName}, written to ${path}:\n${yaml.dump(generated)}`,
     );

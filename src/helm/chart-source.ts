@@ -133,7 +133,7 @@ async function pulledArchive(pulled: string, destination: string): Promise<strin
  * newest such entry): work on it can start while the index is read, and is
  * kept only if prepareChart then gives that very archive.
  */
-export async function likelyCachedArchive(request: PullRequest): Promise<string | undefined> {
+export function likelyCachedArchive(request: PullRequest): string | undefined {
   const { chart, version, toolCache } = request;
   if (!cacheable(request) || chart.kind !== 'repo') return undefined;
   return newestCachedArchive(toolCache as string, `${chart.name}-${version}.tgz`);
@@ -172,7 +172,7 @@ export function onLikelyChart<C extends { ref: string }, T>(
  * values of two archives are written to the same file, never at once.
  */
 export function oncePerChart<T>(
-  work: (chart: ChartSource) => Promise<T>,
+  work: (chart: ChartSource) => T | Promise<T>,
 ): (chart: ChartSource) => Promise<T> {
   const done = new Map<string, Promise<T>>();
   let last: Promise<unknown> = Promise.resolve();
