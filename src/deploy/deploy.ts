@@ -101,7 +101,7 @@ async function changeTheCluster(
         createNamespaceAndSecret(settings, cluster, prepared.existing, made, {
           annotations: previewMarks(ctx),
           afterNamespaceCreated: () => lockInNewNamespace(ctx, prepared),
-          readReleaseAgain: (notOlderThan) => readReleaseAgain(ctx, prepared, notOlderThan),
+          readReleaseAgain: () => readReleaseAgain(ctx, prepared, ctx.lock?.heldVersion),
           checkAppeared: checkOwner,
         }),
       )
@@ -171,8 +171,8 @@ async function lockInNewNamespace(ctx: DeployContext, prepared: Prepared): Promi
 
 /**
  * The release state again once the lock was taken late: a run that held it
- * meanwhile may have deployed. `notOlderThan`: a write of this run under the
- * lock, which anything a run before it wrote precedes.
+ * meanwhile may have deployed. `notOlderThan`: the Lease as this run took it,
+ * which anything a run that held the lock before wrote precedes.
  */
 async function readReleaseAgain(
   { settings, cluster }: DeployContext,

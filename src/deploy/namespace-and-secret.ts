@@ -38,11 +38,10 @@ export interface NamespaceAndSecretOptions {
    */
   afterNamespaceCreated: () => Promise<void>;
   /**
-   * Called after that, once what goes in with a new namespace is written:
-   * the release is read again under the lock, no older than `notOlderThan`
-   * (the Secret's create, made under the lock) when there is one.
+   * Called after that, beside the Secret's write in a new namespace: the
+   * release is read again under the lock.
    */
-  readReleaseAgain: (notOlderThan?: string) => Promise<void>;
+  readReleaseAgain: () => Promise<void>;
   /**
    * Called, under the lock, when the namespace appeared between the read and
    * the create (a racing run made it), before the Secret is written there:
@@ -137,15 +136,19 @@ export async function createNamespaceAndSecret(
       )) !== undefined;
     await afterNamespaceCreated();
     if (made.namespace) {
-      const written =
-        secret &&
-        (await api.createIfAbsent(`/api/v1/namespaces/${settings.namespace}/secrets`, secret));
-      made.secret = written !== undefined;
+      // Marked as made as soon as it is, whatever the read beside it does.
+      const writeSecret = async (manifest: object) => {
+        made.secret =
+          (await api.createIfAbsent(
+            `/api/v1/namespaces/${settings.namespace}/secrets`,
+            manifest,
+          )) !== undefined;
+      };
+      await Promise.all([secret && writeSecret(secret), readReleaseAgain()]);
       const keyNote = db ? ` (key '${db.secretKey}'; the URL went in the request's body)` : '';
       core.info(
         `Created namespace ${settings.namespace}${secret ? ` and Secret ${db?.secretName}${keyNote}` : ''}`,
       );
-      await readReleaseAgain(written);
       return;
     }
     core.info(`Namespace ${settings.namespace} appeared meanwhile: left as it is`);

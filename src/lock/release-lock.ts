@@ -108,6 +108,14 @@ export class ReleaseLock {
     this.clock = setup.clock ?? systemClock;
   }
 
+  /**
+   * The Lease's resourceVersion as this run last wrote it; undefined when the
+   * lock is not held. Whatever a run that held the lock before wrote is older.
+   */
+  get heldVersion(): string | undefined {
+    return this.lease?.metadata?.resourceVersion;
+  }
+
   private get key(): string {
     return `${this.namespace}/${this.name}`;
   }
