@@ -9,6 +9,9 @@ describe('parseGoDuration', () => {
     ['1h30m', 5_400_000],
     ['1.5h', 5_400_000],
     ['300ms', 300],
+    ['1500us', 1.5],
+    ['1500µs', 1.5], // micro sign, as Go accepts
+    ['1500μs', 1.5], // Greek mu, as Go accepts
     ['2m30.5s', 150_500],
     ['0', 0],
     ['', undefined],

@@ -11,7 +11,8 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+// µs and μs (micro sign, Greek mu) escaped: the bundle stays ASCII (scripts/bundle.ts).
+const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
 
 /** Milliseconds in a Go duration such as `10m`, `1h30m` or `90s`; undefined when it is not one. */
 export function parseGoDuration(text: string): number | undefined {
