@@ -3,10 +3,12 @@
 // loader would, but compiled with V8's code cache kept in the runner's tool
 // cache, which a self-hosted runner keeps: a run without a cache makes one as
 // it exits, holding every function the run compiled, so later runs compile
-// almost nothing. A GitHub-hosted runner starts each job with an empty tool
-// cache, so nothing is kept there. Written by hand, not by the bundler: it runs
-// before the bundle. V8 checks a cache against the source's length only, so an
-// entry is named by the hash of node's version and the whole source.
+// almost nothing. One cache per step and command (a deploy, a plan and the post
+// step run different code). A GitHub-hosted runner starts each job with an
+// empty tool cache, so nothing is kept there. Written by hand, not by the
+// bundler: it runs before the bundle. V8 checks a cache against the source's
+// length only, so an entry is named by the hash of node's version and the
+// whole source.
 const { createHash } = require('node:crypto');
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -20,11 +22,14 @@ const cacheDir =
   toolCache && process.env.RUNNER_ENVIRONMENT !== 'github-hosted'
     ? join(toolCache, 'lily-deploy-code-cache')
     : undefined;
+// The command as the runner passes it (checked by the bundle, not here).
+const command = (process.env.INPUT_COMMAND ?? '').trim() || 'deploy';
+const step = process.env.STATE_isPost === 'true' ? 'post' : /^[a-z]{1,20}$/.test(command) ? command : 'other';
 const cacheFile =
   cacheDir &&
   join(
     cacheDir,
-    createHash('sha256').update(`${process.version} ${process.arch}\n`).update(source).digest('hex'),
+    `${createHash('sha256').update(`${process.version} ${process.arch}\n`).update(source).digest('hex')}-${step}`,
   );
 let cachedData;
 try {

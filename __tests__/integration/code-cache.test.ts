@@ -22,9 +22,12 @@ async function action() {
   return { dist: join(root, 'dist'), toolCache: join(root, 'tool-cache') };
 }
 
-/** The main step, refused for its inputs: its ::error:: line. */
-async function refusedRun(dist: string, env: Record<string, string>): Promise<string> {
-  const run = promisify(execFile)(NODE24, [join(dist, 'start.cjs')], {
+/** A step of the action (the main step unless STATE_isPost says otherwise): its exit code and stdout. */
+function step(
+  dist: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string }> {
+  return promisify(execFile)(NODE24, [join(dist, 'start.cjs')], {
     env: {
       PATH: process.env.PATH,
       RUNNER_TEMP: tmpdir(),
@@ -33,12 +36,16 @@ async function refusedRun(dist: string, env: Record<string, string>): Promise<st
       'INPUT_DATABASE-URL': 'postgres://u:p@db:5432/chain',
       ...env,
     },
-  });
-  const failed = await run.then(
-    () => assert.fail('the run should have been refused'),
+  }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
     (err: unknown) => err as { code: number; stdout: string },
   );
-  assert.equal(failed.code, 1);
+}
+
+/** The main step, refused for its inputs: its ::error:: line. */
+async function refusedRun(dist: string, env: Record<string, string>): Promise<string> {
+  const failed = await step(dist, env);
+  assert.equal(failed.code, 1, failed.stdout);
   const error = failed.stdout.split('\n').find((line) => line.startsWith('::error::'));
   assert.ok(error, failed.stdout);
   return error;
@@ -61,12 +68,22 @@ describe('the code cache dist/start.cjs keeps in the tool cache', () => {
     assert.ok(first.includes(REFUSAL), first);
     const [made, ...more] = await entries(toolCache);
     assert.deepEqual(more, [], 'one entry, and no partial write left');
-    assert.match(made!.name, /^[0-9a-f]{64}$/);
+    assert.match(made!.name, /^[0-9a-f]{64}-deploy$/);
     assert.ok(made!.size > 0);
     assert.equal(made!.mode, 0o600);
 
     assert.equal(await refusedRun(dist, { RUNNER_TOOL_CACHE: toolCache }), first);
     assert.deepEqual(await entries(toolCache), [made], 'an entry V8 accepted is not written again');
+  });
+
+  it('is kept per command and step, which run different code', async () => {
+    const { dist, toolCache } = await action();
+    await refusedRun(dist, { RUNNER_TOOL_CACHE: toolCache });
+    await refusedRun(dist, { RUNNER_TOOL_CACHE: toolCache, INPUT_COMMAND: 'plan' });
+    const post = await step(dist, { RUNNER_TOOL_CACHE: toolCache, STATE_isPost: 'true' });
+    assert.equal(post.code, 0, post.stdout);
+    const names = (await entries(toolCache)).map((e) => e.name.replace(/^[0-9a-f]{64}-/, ''));
+    assert.deepEqual(names.sort(), ['deploy', 'plan', 'post']);
   });
 
   it('is never used for another bundle of the same length (V8 itself compares only lengths)', async () => {
