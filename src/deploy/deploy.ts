@@ -78,6 +78,12 @@ async function changeTheCluster(
   made: Made,
 ): Promise<{ outcome: UpgradeOutcome; changes: Promise<AppliedChanges> }> {
   const { settings, cluster } = ctx;
+  // Worked out as soon as the preflight has parsed the render (while the writes below wait).
+  const lily = startedEarly(
+    prepared.checked.then(({ manifest }) =>
+      workloadsInManifest(manifest).some((w) => lilyValuesSection(w.name)),
+    ),
+  );
   // A namespace missing when the lock was first tried but there when this run
   // looked (a run racing it made it in between): lock before anything else.
   if (prepared.existing.namespace) {
@@ -122,9 +128,7 @@ async function changeTheCluster(
     settleOnPreflight(settings, cluster, await prepared.checked),
   );
   const revision = prepared.previousRevision + 1;
-  const lily = workloadsInManifest((await prepared.checked).manifest).some((w) =>
-    lilyValuesSection(w.name),
-  );
+  const upgradesLily = await lily;
   const changes = startAppliedChanges(ctx, prepared);
   try {
     const outcome = await core.group(
@@ -132,7 +136,7 @@ async function changeTheCluster(
       () =>
         upgrade(ctx, prepared, [...prepared.extraArgs, ...applyArgs], {
           revision,
-          lily,
+          lily: upgradesLily,
           podsBefore,
         }),
     );
