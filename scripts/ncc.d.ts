@@ -7,6 +7,8 @@ declare module '@vercel/ncc' {
     /** The asset to write the bundled packages' licences to. */
     license?: string;
     quiet?: boolean;
+    /** false: no build cache (default: ~/.cache/ncc). */
+    cache?: false;
   }
   interface Output {
     code: string;

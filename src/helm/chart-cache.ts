@@ -92,10 +92,14 @@ export function newestCachedArchive(toolCache: string, file: string): string | u
   return digests
     .map((digest) => {
       const entry = join(root, digest, arch());
-      const complete = statSync(`${entry}.complete`, { throwIfNoEntry: false });
-      return complete && existsSync(join(entry, file))
-        ? { archive: join(entry, file), at: complete.mtimeMs }
-        : undefined;
+      try {
+        const complete = statSync(`${entry}.complete`, { throwIfNoEntry: false });
+        return complete && existsSync(join(entry, file))
+          ? { archive: join(entry, file), at: complete.mtimeMs }
+          : undefined;
+      } catch {
+        return undefined; // an entry this run cannot read is not a likely one
+      }
     })
     .filter((f) => f !== undefined)
     .sort((a, b) => b.at - a.at)
