@@ -152,8 +152,11 @@ describe('the log of a run the pod status says ended', () => {
   const endedRun = '2026-11-21T14:00:04.900000000Z fatal: chain store\n';
   const newerRun = '2026-11-21T14:00:17.100000000Z lily version:v0.24.3\n';
 
-  /** The pod's log API as the kubelet answers, and the queries asked. */
-  function logApi(logs: { current: string; previous: string }): { api: KubeApi; asked: string[] } {
+  /** The pod's log API as the kubelet answers (the pod as it is now: `podNow`), and the queries asked. */
+  function logApi(
+    logs: { current: string; previous: string },
+    podNow: Pod = pod,
+  ): { api: KubeApi; asked: string[] } {
     const asked: string[] = [];
     const text = (path: string) => {
       const query = new URLSearchParams(path.split('?')[1]);
@@ -163,7 +166,8 @@ describe('the log of a run the pod status says ended', () => {
       const log = query.get('previous') ? logs.previous : logs.current;
       return Promise.resolve(query.get('timestamps') ? log : log.replace(/^\S+ /gm, ''));
     };
-    return { api: { text } as unknown as KubeApi, asked };
+    const find = () => Promise.resolve(podNow);
+    return { api: { text, find } as unknown as KubeApi, asked };
   }
 
   it('strips the timestamps and tells a newer run by a line after the end (one second of slack)', () => {
@@ -202,6 +206,26 @@ describe('the log of a run the pod status says ended', () => {
       unreadLogReason(SUPERSEDED_RUN),
       'not retrievable any more: the kubelet started another run after the pod status above was read',
     );
+  });
+
+  it('is --previous when the pod shows a restart since, though the current lines are within a second of the end', async () => {
+    const restarted = structuredClone(pod);
+    restarted.status!.containerStatuses![0]!.restartCount = 2;
+    const { api } = logApi(
+      { current: '2026-11-21T14:00:05.300000000Z lily version:v0.24.3\n', previous: endedRun },
+      restarted,
+    );
+    const report = await podReport(api, 'ns', pod, 10);
+    assert.deepEqual(report.logs, [
+      { container: 'daemon', previous: false, text: 'fatal: chain store\n' },
+      { container: 'daemon', previous: true, error: SUPERSEDED_RUN },
+    ]);
+    // Without the restart, those lines are the ended run's (the end's second has no fraction).
+    const { api: same } = logApi({
+      current: '2026-11-21T14:00:05.300000000Z lily version:v0.24.3\n',
+      previous: endedRun,
+    });
+    assert.equal((await podReport(same, 'ns', pod, 10)).logs[0]?.text, 'lily version:v0.24.3\n');
   });
 
   it('is --previous when the current run is one the kubelet has no log of yet (a restart under way)', async () => {

@@ -27,6 +27,7 @@ import type { KubeApi } from '../kube/api.js';
 import type { KubeEvent, Pod } from '../kube/types.js';
 import {
   containersWithLogs,
+  containerStatus,
   describePod,
   type EndedRun,
   endedRun,
@@ -164,8 +165,12 @@ export async function podReport(
           const run = isRemovedContainerAnswer(text)
             ? { newerRun: !previous, text }
             : logOfRunEndedAt(withinLogLimit(text), endedAt);
-          if (run.newerRun) superseded.add(container);
-          text = run.newerRun ? await read(`${query}&previous=true`) : run.text;
+          // Lines within a second of the end (its time has no fraction) may be either
+          // run's: a restart the pod shows now says which.
+          const newerRun =
+            run.newerRun || (!previous && (await restartedSince(api, namespace, pod, container)));
+          if (newerRun) superseded.add(container);
+          text = newerRun ? await read(`${query}&previous=true`) : run.text;
         }
         if (isRemovedContainerAnswer(text)) return { container, previous, error: text.trim() };
         return { container, previous, text: withinLogLimit(text) };
@@ -184,6 +189,20 @@ export async function podReport(
     ),
     deleted: false,
   };
+}
+
+/** Has the kubelet started `container` again since `pod`'s status was read? (No answer: no.) */
+async function restartedSince(
+  api: KubeApi,
+  namespace: string,
+  pod: Pod,
+  container: string,
+): Promise<boolean> {
+  const now = await api
+    .find<Pod>(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`)
+    .catch(() => undefined);
+  const restarts = (p: Pod) => containerStatus(p, container)?.restartCount ?? 0;
+  return now !== undefined && restarts(now) > restarts(pod);
 }
 
 /** How long a failure waits for the run after a crashed run the kubelet removed unread. */
